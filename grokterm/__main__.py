@@ -1,0 +1,5 @@
+"""Allows `python -m grokterm`."""
+
+from grokterm.cli import main
+
+raise SystemExit(main())

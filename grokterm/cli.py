@@ -1,0 +1,54 @@
+"""Command-line entry point: the TUI by default, sub-commands for scripting.
+
+Each sub-command lives in `grokterm/commands/<name>.py` with
+`register(subparsers)` and `run(args) -> int`; modules are imported only
+when their command runs, so `grokterm --help` and `grokterm ask` stay fast
+and never import Textual.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# name -> one-line help; the module grokterm.commands.<name> does the work.
+COMMANDS: dict[str, str] = {
+    "ask": "ask one question, stream the answer to stdout",
+    "models": "list models with modalities and prices",
+    "auth": "store, check or clear the API key",
+    "history": "search and list stored conversations",
+    "export": "export a conversation as Markdown or JSON",
+    "import": "import a conversation from grokterm JSON",
+    "responses": "list, show, delete or continue stored responses",
+    "emulator": "run the local xAI-compatible emulator",
+}
+
+
+def _command_module(name: str):
+    return importlib.import_module(f"grokterm.commands.{name.replace('-', '_')}_cmd")
+
+
+def build_parser(argv: list[str]) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="grokterm", description="Terminal chat for xAI's Grok API.")
+    parser.add_argument("--demo", action="store_true", help="run on the built-in emulator (no key needed)")
+    parser.add_argument("--base-url", help="API base URL (default $XAI_BASE_URL or https://api.x.ai/v1)")
+    parser.add_argument("--api-key", help="API key (default $XAI_API_KEY, then the OS keyring)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    wanted = next((a for a in argv if a in COMMANDS), None)
+    for name, help_text in COMMANDS.items():
+        if name == wanted:
+            _command_module(name).register(sub.add_parser(name, help=help_text))
+        else:
+            sub.add_parser(name, help=help_text, add_help=False)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    args = build_parser(argv).parse_args(argv)
+    if args.command:
+        return int(_command_module(args.command).run(args) or 0)
+    from grokterm.ui.launch import run_tui  # Textual is imported only here
+
+    return run_tui(args)

@@ -1,0 +1,1 @@
+"""Sub-commands of the `grokterm` CLI, one module each (`<name>_cmd.py`)."""

@@ -1,0 +1,1 @@
+"""Image loading, validation and encoding as data URLs (Pillow). No Textual."""

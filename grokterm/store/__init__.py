@@ -1,0 +1,1 @@
+"""Local SQLite store: conversations, messages, attachments, response index. No Textual."""

@@ -1,0 +1,1 @@
+"""xAI HTTP client, wire models and streaming. Knows nothing of Textual."""

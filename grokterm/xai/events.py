@@ -1,0 +1,115 @@
+"""The one stream of turn events both wire APIs are translated into.
+
+The UI consumes only these, so it never knows whether `/v1/responses` or
+`/v1/chat/completions` served a turn.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, Union
+
+from grokterm.xai.usage import Usage
+
+Role = Literal["system", "user", "assistant"]
+Detail = Literal["auto", "low", "high"]
+
+
+@dataclass(frozen=True)
+class ImagePart:
+    """An image already normalised by grokterm.media, as a data URL."""
+
+    data_url: str
+    detail: Detail = "auto"
+
+
+@dataclass(frozen=True)
+class Message:
+    """One turn of conversation history as the client sends it."""
+
+    role: Role
+    text: str
+    images: tuple[ImagePart, ...] = ()
+
+
+@dataclass(frozen=True)
+class TurnRequest:
+    """Everything the client needs to run one turn.
+
+    `history` is the whole conversation, system prompt first, the new user
+    message last. When `previous_response_id` is set and the Responses API
+    serves the turn, the client sends only the messages after the last
+    assistant message and chains on the stored response.
+    """
+
+    model: str
+    history: tuple[Message, ...]
+    previous_response_id: str | None = None
+    conversation_id: str | None = None  # prompt_cache_key / x-grok-conv-id
+    reasoning_effort: str | None = None
+    max_output_tokens: int | None = None
+    temperature: float | None = None
+    store: bool = True
+
+
+@dataclass(frozen=True)
+class Retrying:
+    """The client is waiting before another attempt (before any token arrived)."""
+
+    attempt: int  # 1 for the first retry
+    delay: float  # seconds it will wait
+    reason: str  # one-line human text of what failed
+
+
+@dataclass(frozen=True)
+class TurnStarted:
+    """The server accepted the turn; ids may be known already."""
+
+    response_id: str | None
+    model: str | None
+
+
+@dataclass(frozen=True)
+class TextDelta:
+    text: str
+
+
+@dataclass(frozen=True)
+class ReasoningDelta:
+    """Reasoning summary text (responses) or reasoning_content (chat)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class UsageUpdate:
+    usage: Usage
+
+
+@dataclass(frozen=True)
+class Completed:
+    response_id: str | None
+    model: str | None
+    text: str
+    reasoning: str
+    usage: Usage | None
+    stored: bool  # True when the server keeps it (GET /v1/responses/{id} works)
+    finish_reason: str | None = None  # "stop", "length", "incomplete:<reason>", ...
+
+
+@dataclass(frozen=True)
+class Failed:
+    """The turn ended with an error; partial text is kept, never thrown away."""
+
+    error: Exception  # a grokterm.xai.errors.XAIError
+    partial_text: str = ""
+    partial_reasoning: str = ""
+    response_id: str | None = None
+
+
+TurnEvent = Union[Retrying, TurnStarted, TextDelta, ReasoningDelta, UsageUpdate, Completed, Failed]
+
+__all__ = [
+    "Completed", "Detail", "Failed", "ImagePart", "Message", "ReasoningDelta", "Retrying", "Role",
+    "TextDelta", "TurnEvent", "TurnRequest", "TurnStarted", "UsageUpdate", "field",
+]
