@@ -1,0 +1,33 @@
+"""Shared test set-up: every test runs with its own config/data folders and no real keyring.
+
+Fixture families live in their own modules (fixtures_*.py) and are re-exported here.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+# Never touch the developer's real keyring: the fail backend raises NoKeyringError,
+# tests that need a working keyring install an in-memory one themselves.
+os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
+for _var in ("XAI_API_KEY", "XAI_BASE_URL"):
+    os.environ.pop(_var, None)
+
+
+@pytest.fixture(autouse=True)
+def isolated_user_files(tmp_path, monkeypatch):
+    """Point every user-file path at a temp dir for the duration of a test."""
+    home = tmp_path / "user"
+    monkeypatch.setenv("GROKTERM_CONFIG", str(home / "config" / "config.toml"))
+    monkeypatch.setenv("GROKTERM_DATA_DIR", str(home / "data"))
+    monkeypatch.setenv("GROKTERM_DB", str(home / "data" / "grokterm.db"))
+    monkeypatch.setenv("GROKTERM_THEMES_DIR", str(home / "config" / "themes"))
+    return home
+
+
+try:  # the emulator fixtures (tests/fixtures_emulator.py)
+    from fixtures_emulator import *  # noqa: F401,F403
+except ImportError:  # pragma: no cover - only while the module is being written
+    pass
