@@ -1,0 +1,241 @@
+"""Typed API errors with one-line human messages, built from any error reply.
+
+Callers (UI, CLI) branch on the class and show `str(error)` as is, so every
+message is one short line that says what went wrong in the user's words
+("API key rejected", "out of credits"), followed by the server's own text.
+The API key must never reach a message: `redact()` scrubs anything that looks
+like a key, and the client also scrubs its own key before building an error.
+Each class carries the CLI exit code (`exit_code`) so every command maps
+errors the same way (table in grokterm/commands/ask_cmd.py).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+_KEY_PATTERN = re.compile(r"\bxai-[A-Za-z0-9_\-]{12,}")
+_BEARER_PATTERN = re.compile(r"(?i)(bearer\s+)[^\s\"',}]+")
+_MAX_MESSAGE = 300
+
+
+def redact_key(key: str | None) -> str:
+    """A display form of a key that is safe to show: `xai-…b14o`."""
+    if not key:
+        return "(none)"
+    key = key.strip()
+    prefix = "xai-" if key.startswith("xai-") else ""
+    return f"{prefix}…{key[-4:]}" if len(key) >= 12 else f"{prefix}…"
+
+
+def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
+    """Remove the given secrets and anything key- or bearer-shaped from `text`."""
+    for secret in secrets:
+        if secret and len(secret) >= 4:
+            text = text.replace(secret, redact_key(secret))
+    text = _KEY_PATTERN.sub(lambda m: redact_key(m.group(0)), text)
+    return _BEARER_PATTERN.sub(r"\1***", text)
+
+
+def _one_line(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= _MAX_MESSAGE else text[: _MAX_MESSAGE - 1] + "…"
+
+
+class XAIError(Exception):
+    """Base of every API failure; `str(e)` is a one-line message for humans."""
+
+    exit_code = 1
+    summary = "API error"
+    retryable = False
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        code: str | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        self.message = _one_line(redact(message))
+        super().__init__(self.message)
+        self.status = status
+        self.code = redact(code) if code else code
+        self.request_id = request_id
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.message!r}, status={self.status})"
+
+
+class BadRequestError(XAIError):
+    exit_code = 9
+    summary = "request rejected"
+
+
+class AuthenticationError(XAIError):
+    exit_code = 4
+    summary = "API key rejected"
+
+
+class PermissionDeniedError(XAIError):
+    exit_code = 5
+    summary = "permission denied"
+
+
+class NotFoundError(XAIError):
+    exit_code = 8
+    summary = "not found"
+
+
+class CreditsExhaustedError(XAIError):
+    """429/403 'used all available credits': retrying cannot help."""
+
+    exit_code = 6
+    summary = "out of credits or over the spending limit"
+
+
+class RateLimitError(XAIError):
+    exit_code = 7
+    summary = "rate limited"
+    retryable = True
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+
+class ConflictError(XAIError):
+    """408/409: transient, worth retrying."""
+
+    exit_code = 10
+    summary = "request conflict or timeout on the server"
+    retryable = True
+
+
+class ServerError(XAIError):
+    exit_code = 10
+    summary = "server error"
+    retryable = True
+
+
+class APITimeoutError(XAIError):
+    exit_code = 11
+    summary = "timed out"
+    retryable = True
+
+
+class APIConnectionError(XAIError):
+    exit_code = 12
+    summary = "cannot connect"
+    retryable = True
+
+
+class StreamInterruptedError(XAIError):
+    """The reply stopped before its end marker; the partial text is kept."""
+
+    exit_code = 13
+    summary = "reply interrupted"
+
+
+class StreamStalledError(StreamInterruptedError, APITimeoutError):
+    """No data within the read timeout in the middle of a reply (never retried)."""
+
+    exit_code = 13
+    summary = "reply stalled"
+    retryable = False
+
+
+class MalformedResponseError(XAIError):
+    exit_code = 14
+    summary = "unreadable reply"
+
+
+_CREDITS_WORDS = ("available credits", "spending limit", "credits")
+_BAD_KEY_WORDS = ("api key", "api-key", "apikey")  # xAI answers a wrong key with 400, not 401
+
+
+def error_message_from_body(body: Any) -> tuple[str | None, str | None]:
+    """(message, code) from either error shape: xAI `{code, error}` or OpenAI `{error: {message, ...}}`."""
+    if isinstance(body, Mapping):
+        err = body.get("error")
+        code = body.get("code")
+        if isinstance(err, Mapping):
+            message = err.get("message")
+            code = err.get("code") or err.get("type") or code
+        elif isinstance(err, str):
+            message = err
+        else:
+            message = body.get("message") or body.get("detail")
+        return (
+            None if message is None else str(message),
+            None if code is None else str(code),
+        )
+    if isinstance(body, str) and body.strip():
+        return body.strip(), None
+    return None, None
+
+
+def _parse_body(raw: bytes | str) -> Any:
+    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def error_from_status(
+    status: int,
+    body: bytes | str | Mapping[str, Any] | None,
+    *,
+    request_id: str | None = None,
+    retry_after: float | None = None,
+) -> XAIError:
+    """Classify an HTTP error reply into the matching XAIError subclass."""
+    parsed = _parse_body(body) if isinstance(body, (bytes, str)) else body
+    message, code = error_message_from_body(parsed)
+    lower = (message or "").lower()
+    if status == 429 or status == 403:
+        if any(word in lower for word in _CREDITS_WORDS):
+            cls: type[XAIError] = CreditsExhaustedError
+        else:
+            cls = RateLimitError if status == 429 else PermissionDeniedError
+    elif status == 401 or (status == 400 and any(w in lower for w in _BAD_KEY_WORDS)):
+        cls = AuthenticationError
+    elif status == 404:
+        cls = NotFoundError
+    elif status in (408, 409):
+        cls = ConflictError
+    elif status >= 500:
+        cls = ServerError
+    elif 400 <= status < 500:
+        cls = BadRequestError
+    else:
+        cls = MalformedResponseError
+    text = f"{cls.summary} (HTTP {status})"
+    if message:
+        text += f": {message}"
+    kwargs: dict[str, Any] = {"status": status, "code": code, "request_id": request_id}
+    if cls is RateLimitError:
+        kwargs["retry_after"] = retry_after
+    return cls(text, **kwargs)
+
+
+def error_from_stream_payload(payload: Mapping[str, Any]) -> XAIError:
+    """An error that arrived inside a 200 stream (`{"type":"error",...}` or top-level `error`)."""
+    message, code = error_message_from_body(payload)
+    if message is None and isinstance(payload.get("response"), Mapping):  # response.failed
+        message, code = error_message_from_body(payload["response"])
+    text = "the server reported an error mid-reply"
+    if message:
+        text += f": {message}"
+    return StreamInterruptedError(text, code=code)
+
+
+__all__ = [
+    "APIConnectionError", "APITimeoutError", "AuthenticationError", "BadRequestError", "ConflictError",
+    "CreditsExhaustedError", "MalformedResponseError", "NotFoundError", "PermissionDeniedError",
+    "RateLimitError", "ServerError", "StreamInterruptedError", "StreamStalledError", "XAIError",
+    "error_from_status", "error_from_stream_payload", "error_message_from_body", "redact", "redact_key",
+]
