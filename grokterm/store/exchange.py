@@ -1,0 +1,280 @@
+"""Export a conversation as Markdown (to read) or JSON (to keep or move), and import our JSON.
+
+Markdown never inlines images: each is a link `images/<sha256>.<ext>`, the file
+name the store uses, so the text stays readable and the image is identified by
+its hash. JSON is the lossless format: every field of every message, and each
+image either embedded as base64 (`include_images=True`, the default: one
+self-contained file that imports anywhere) or only referenced by hash (smaller;
+on import the image is linked if a file with that hash is already in the store).
+
+On import the conversation gets new local ids and keeps its uid (a fresh one if
+that uid is taken); its chain head is cleared, because the stored responses may
+belong to another account or have expired, so the next turn sends full history.
+Replies exported mid-stream come back as 'interrupted'.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import sqlite3
+import time
+import uuid
+from datetime import datetime
+from typing import Any
+
+from grokterm.store.base import StoreBase
+from grokterm.store.errors import ImportFormatError, NotFoundError
+from grokterm.store.images import extension_for
+from grokterm.store.messages import USAGE_FIELDS
+from grokterm.store.rows import TICKS_PER_USD, Attachment, Conversation, MessageRow
+from grokterm.store.schema import MESSAGE_STATUSES
+
+FORMAT = "grokterm-conversation"
+FORMAT_VERSION = 1
+_ATTACHMENT_FIELDS = (
+    "name", "mime", "width", "height", "original_width", "original_height", "original_bytes", "sent_bytes",
+    "detail", "sha256", "file_name",
+)
+
+
+def _when(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp).astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def _usage_line(message: MessageRow) -> str:
+    bits = []
+    for label, value in (("in", message.input_tokens), ("cached", message.cached_tokens),
+                         ("out", message.output_tokens), ("reasoning", message.reasoning_tokens)):
+        if value is not None:
+            bits.append(f"{label} {value}")
+    if message.cost_ticks is not None:
+        usd = message.cost_ticks / TICKS_PER_USD
+        bits.append(f"${usd:.4f}" if usd >= 0.01 or usd == 0 else f"${usd:.6f}")
+    if message.ttft_ms is not None:
+        bits.append(f"{message.ttft_ms / 1000:.1f} s to first token")
+    if message.tokens_per_s is not None:
+        bits.append(f"{message.tokens_per_s:.0f} tok/s")
+    if message.response_id:
+        bits.append(f"response `{message.response_id}`")
+    return " · ".join(bits)
+
+
+def conversation_markdown(conversation: Conversation, messages: list[MessageRow], image_prefix: str = "images/") -> str:
+    title = " ".join(conversation.title.split()) or "Untitled conversation"
+    out = [f"# {title}", ""]
+    facts = [f"created {_when(conversation.created_at)}", f"id `{conversation.uid}`"]
+    if conversation.model:
+        facts.insert(0, f"model {conversation.model}")
+    out += ["*Exported from grokterm · " + " · ".join(facts) + "*", ""]
+    if conversation.system_prompt:
+        out += ["## System prompt", "", conversation.system_prompt, ""]
+    for message in messages:
+        if message.role == "user":
+            heading = "You"
+        elif message.role == "assistant":
+            heading = f"Grok ({message.model})" if message.model else "Grok"
+        else:
+            heading = "System"
+        out += ["---", "", f"### {heading} · {_when(message.created_at)}", ""]
+        if message.reasoning:
+            out += ["<details><summary>Reasoning</summary>", "", message.reasoning, "", "</details>", ""]
+        if message.text:
+            out += [message.text, ""]
+        for attachment in message.attachments:
+            label = attachment.name or attachment.file_name
+            size = f" {attachment.width}×{attachment.height}" if attachment.width and attachment.height else ""
+            out += [f"![{label}{size}]({image_prefix}{attachment.file_name})", ""]
+        if message.status not in ("complete",):
+            note = f"*status: {message.status}*" if not message.error else f"*status: {message.status} — {message.error}*"
+            out += [note, ""]
+        usage = _usage_line(message) if message.role == "assistant" else ""
+        if usage:
+            out += [f"*{usage}*", ""]
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _attachment_json(attachment: Attachment, data: bytes | None) -> dict[str, Any]:
+    item: dict[str, Any] = {name: getattr(attachment, name) for name in _ATTACHMENT_FIELDS}
+    if data is not None:
+        item["data_base64"] = base64.b64encode(data).decode("ascii")
+    return item
+
+
+def _message_json(message: MessageRow, attachments: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "role": message.role, "text": message.text, "reasoning": message.reasoning, "model": message.model,
+        "created_at": message.created_at, "updated_at": message.updated_at, "status": message.status,
+        "error": message.error, "response_id": message.response_id,
+        "usage": {name: getattr(message, name) for name in USAGE_FIELDS},
+        "ttft_ms": message.ttft_ms, "tokens_per_s": message.tokens_per_s, "attachments": attachments,
+    }
+
+
+# -- validation of untrusted import files ---------------------------------------------------------
+def _field(obj: dict[str, Any], name: str, kinds: tuple[type, ...], default: Any = None, required: bool = False) -> Any:
+    if name not in obj or obj[name] is None:
+        if required:
+            raise ImportFormatError(f"missing field {name!r}")
+        return default
+    value = obj[name]
+    if isinstance(value, bool) and bool not in kinds:
+        raise ImportFormatError(f"field {name!r} has the wrong type")
+    if not isinstance(value, kinds):
+        raise ImportFormatError(f"field {name!r} has the wrong type")
+    return value
+
+
+_INT = (int,)
+_NUM = (int, float)
+_STR = (str,)
+
+
+class ExchangeMixin(StoreBase):
+    def _conversation_and_messages(self, conversation_id: int) -> tuple[Conversation, list[MessageRow]]:
+        conversation = self.get_conversation(conversation_id)  # type: ignore[attr-defined]
+        if conversation is None:
+            raise NotFoundError(f"no conversation {conversation_id}")
+        return conversation, self.list_messages(conversation_id)  # type: ignore[attr-defined]
+
+    def export_markdown(self, conversation_id: int, *, image_prefix: str = "images/") -> str:
+        """Readable Markdown; images as links `<image_prefix><sha256>.<ext>` (never inlined)."""
+        conversation, messages = self._conversation_and_messages(conversation_id)
+        return conversation_markdown(conversation, messages, image_prefix)
+
+    def export_json(self, conversation_id: int, *, include_images: bool = True) -> str:
+        """Lossless JSON; images embedded as base64 unless include_images=False (hash reference only)."""
+        conversation, messages = self._conversation_and_messages(conversation_id)
+        document = {
+            "format": FORMAT,
+            "version": FORMAT_VERSION,
+            "exported_at": time.time(),
+            "conversation": {
+                "uid": conversation.uid, "title": conversation.title, "model": conversation.model,
+                "system_prompt": conversation.system_prompt, "created_at": conversation.created_at,
+                "updated_at": conversation.updated_at, "archived": conversation.archived,
+                "draft": conversation.draft, "last_response_id": conversation.last_response_id,
+            },
+            "messages": [
+                _message_json(m, [
+                    _attachment_json(a, self._images.read(a.file_name) if include_images else None)
+                    for a in m.attachments
+                ])
+                for m in messages
+            ],
+        }
+        return json.dumps(document, ensure_ascii=False, indent=1)
+
+    def import_json(self, source: str | bytes | dict[str, Any]) -> Conversation:
+        """Create a new conversation from `export_json` output; raises ImportFormatError on bad input."""
+        try:
+            document = json.loads(source) if isinstance(source, (str, bytes)) else source
+        except (ValueError, UnicodeDecodeError) as error:
+            raise ImportFormatError(f"not JSON: {error}") from None
+        if not isinstance(document, dict) or document.get("format") != FORMAT:
+            raise ImportFormatError("not a grokterm conversation export")
+        version = document.get("version")
+        if not isinstance(version, int) or isinstance(version, bool) or version > FORMAT_VERSION:
+            raise ImportFormatError(f"unsupported export version {version!r}")
+        conversation = document.get("conversation")
+        messages = document.get("messages")
+        if not isinstance(conversation, dict) or not isinstance(messages, list):
+            raise ImportFormatError("the export has no conversation or messages")
+        if not all(isinstance(m, dict) for m in messages):
+            raise ImportFormatError("every message must be an object")
+        images = [[self._decode_image(a) for a in self._attachment_list(m)] for m in messages]
+
+        def work(conn: sqlite3.Connection) -> Conversation:
+            uid = _field(conversation, "uid", _STR) or uuid.uuid4().hex
+            if conn.execute("SELECT 1 FROM conversations WHERE uid = ?", (uid,)).fetchone():
+                uid = uuid.uuid4().hex
+            now = self._now()
+            created = float(_field(conversation, "created_at", _NUM, now))
+            new = self._insert_conversation(  # type: ignore[attr-defined]
+                conn, title=_field(conversation, "title", _STR, ""), model=_field(conversation, "model", _STR),
+                system_prompt=_field(conversation, "system_prompt", _STR), uid=uid, created_at=created,
+                updated_at=float(_field(conversation, "updated_at", _NUM, created)),
+                archived=bool(_field(conversation, "archived", (bool, int), False)),
+                draft=_field(conversation, "draft", _STR, ""),
+            )
+            for message, message_images in zip(messages, images):
+                message_id = self._import_message(conn, new.id, message)
+                for attachment, data in message_images:
+                    self._import_attachment(conn, message_id, attachment, data)
+            return self._get_conversation(conn, new.id)  # type: ignore[attr-defined]
+
+        return self._db.write(work)
+
+    @staticmethod
+    def _attachment_list(message: dict[str, Any]) -> list[dict[str, Any]]:
+        attachments = message.get("attachments") or []
+        if not isinstance(attachments, list) or not all(isinstance(a, dict) for a in attachments):
+            raise ImportFormatError("attachments must be a list of objects")
+        return attachments
+
+    @staticmethod
+    def _decode_image(attachment: dict[str, Any]) -> tuple[dict[str, Any], bytes | None]:
+        encoded = _field(attachment, "data_base64", _STR)
+        if encoded is None:
+            return attachment, None
+        try:
+            data = base64.b64decode(encoded, validate=True)
+        except (binascii.Error, ValueError):
+            raise ImportFormatError("an attachment's data is not valid base64") from None
+        expected = _field(attachment, "sha256", _STR)
+        if expected and hashlib.sha256(data).hexdigest() != expected.lower():
+            raise ImportFormatError("an attachment's data does not match its sha256")
+        return attachment, data
+
+    def _import_message(self, conn: sqlite3.Connection, conversation_id: int, message: dict[str, Any]) -> int:
+        role = _field(message, "role", _STR, required=True)
+        if role not in ("system", "user", "assistant"):
+            raise ImportFormatError(f"unknown role {role!r}")
+        status = _field(message, "status", _STR, "complete")
+        if status not in MESSAGE_STATUSES:
+            raise ImportFormatError(f"unknown message status {status!r}")
+        if status in ("pending", "streaming"):
+            status = "interrupted"
+        usage = message.get("usage") or {}
+        if not isinstance(usage, dict):
+            raise ImportFormatError("usage must be an object")
+        created = float(_field(message, "created_at", _NUM, self._now()))
+        tokens_per_s = _field(message, "tokens_per_s", _NUM)
+        cursor = conn.execute(
+            "INSERT INTO messages (conversation_id, role, text, reasoning, model, created_at, updated_at, status,"
+            " error, response_id, input_tokens, cached_tokens, output_tokens, reasoning_tokens, image_tokens,"
+            " cost_ticks, ttft_ms, tokens_per_s) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (conversation_id, role, _field(message, "text", _STR, ""), _field(message, "reasoning", _STR, ""),
+             _field(message, "model", _STR), created, float(_field(message, "updated_at", _NUM, created)), status,
+             _field(message, "error", _STR), _field(message, "response_id", _STR),
+             *(_field(usage, name, _INT) for name in USAGE_FIELDS), _field(message, "ttft_ms", _INT),
+             None if tokens_per_s is None else float(tokens_per_s)),
+        )
+        return int(cursor.lastrowid)  # type: ignore[arg-type]
+
+    def _import_attachment(
+        self, conn: sqlite3.Connection, message_id: int, attachment: dict[str, Any], data: bytes | None
+    ) -> None:
+        mime = _field(attachment, "mime", _STR, required=True)
+        if data is not None:
+            sha256, file_name = self._images.put(data, mime)
+            sent_bytes = len(data)
+        else:  # a reference only: link the file if this store already has it
+            sha256 = (_field(attachment, "sha256", _STR, required=True)).lower()
+            file_name = f"{sha256}.{extension_for(mime)}"
+            try:
+                self._images.path(file_name)
+            except ValueError:
+                raise ImportFormatError("an attachment's sha256 is not a SHA-256 hex digest") from None
+            sent_bytes = _field(attachment, "sent_bytes", _INT, 0)
+        conn.execute(
+            "INSERT INTO attachments (message_id, name, mime, width, height, original_width, original_height,"
+            " original_bytes, sent_bytes, detail, sha256, file_name, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (message_id, _field(attachment, "name", _STR, ""), mime, _field(attachment, "width", _INT),
+             _field(attachment, "height", _INT), _field(attachment, "original_width", _INT),
+             _field(attachment, "original_height", _INT), _field(attachment, "original_bytes", _INT),
+             sent_bytes, _field(attachment, "detail", _STR, "auto"), sha256, file_name, self._now()),
+        )

@@ -1,0 +1,372 @@
+"""Messages and their image attachments, written so a crash never loses what was typed or received.
+
+The user's message is committed before any request goes out (`add_message` /
+`start_turn` return only after COMMIT). A streaming reply is a row with status
+'streaming' whose text is overwritten by checkpoints; `recover_interrupted` turns
+rows left in that state by a dead process into 'interrupted' ones the UI can retry.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from grokterm.store.base import (
+    ATTACHMENT_COLUMNS, MESSAGE_COLUMNS, StoreBase, attachment_from_row, message_from_row, writer_id,
+)
+from grokterm.store.conversations import derive_title
+from grokterm.store.errors import NotFoundError
+from grokterm.store.images import data_url
+from grokterm.store.rows import FINAL_STATUSES, Attachment, MessageRow, NewImage, TurnRecord, UsageLike
+from grokterm.store.schema import MESSAGE_STATUSES
+
+USAGE_FIELDS = ("input_tokens", "cached_tokens", "output_tokens", "reasoning_tokens", "image_tokens", "cost_ticks")
+_UPDATABLE = frozenset(
+    {"text", "reasoning", "model", "status", "error", "response_id", "ttft_ms", "tokens_per_s", *USAGE_FIELDS}
+)
+INTERRUPTED_ERROR = "grokterm stopped before this reply finished"
+STALE_STREAM_SECONDS = 600.0
+
+
+def usage_values(usage: UsageLike | Mapping[str, Any] | None) -> dict[str, int | None]:
+    """The usage columns from a Usage-like object or a dict (missing fields are None)."""
+    if usage is None:
+        return {}
+    get = usage.get if isinstance(usage, Mapping) else (lambda name: getattr(usage, name, None))
+    return {name: (None if get(name) is None else int(get(name))) for name in USAGE_FIELDS}
+
+
+def _pid_alive(pid: int) -> bool:
+    if os.name == "nt":  # os.kill(pid, 0) would terminate the process on Windows
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _stream_still_running(writer: str | None, updated_at: float, now: float, stale_after: float) -> bool:
+    """Is the process that was streaming into this row plausibly still doing so?"""
+    if not writer:
+        return False
+    if writer == writer_id():
+        return True  # this very process (another thread) is streaming it
+    try:
+        pid = int(writer.split(":", 1)[0])
+    except ValueError:
+        return False
+    if pid == os.getpid():
+        return False  # an earlier process that happened to have our pid
+    if now - updated_at > stale_after:
+        return False
+    return _pid_alive(pid)
+
+
+class MessagesMixin(StoreBase):
+    # -- writing -------------------------------------------------------------------------------
+    def add_message(
+        self, conversation_id: int, role: str, text: str = "", *, model: str | None = None,
+        status: str | None = None, images: Sequence[NewImage] = (),
+    ) -> MessageRow:
+        """Insert and COMMIT a message (assistant rows default to 'pending', others 'complete')."""
+        def work(conn: sqlite3.Connection) -> MessageRow:
+            message_id = self._insert_message(conn, conversation_id, role, text, model=model, status=status)
+            for image in images:
+                self._insert_attachment(conn, message_id, image)
+            return self._get_message(conn, message_id)
+
+        return self._db.write(work)
+
+    def start_turn(
+        self, user_text: str, *, model: str, conversation_id: int | None = None,
+        system_prompt: str | None = None, images: Sequence[NewImage] = (),
+    ) -> TurnRecord:
+        """One commit for the start of a turn: (new conversation,) user message, pending reply.
+
+        Returns the ids to checkpoint/finish and the chain head to send as
+        previous_response_id. The `ask` command and the chat controller both use it.
+        """
+        def work(conn: sqlite3.Connection) -> TurnRecord:
+            if conversation_id is None:
+                conversation = self._insert_conversation(  # type: ignore[attr-defined]
+                    conn, title="", model=model, system_prompt=system_prompt
+                )
+            else:
+                conversation = self._get_conversation(conn, conversation_id)  # type: ignore[attr-defined]
+            user_id = self._insert_message(conn, conversation.id, "user", user_text)
+            for image in images:
+                self._insert_attachment(conn, user_id, image)
+            reply_id = self._insert_message(conn, conversation.id, "assistant", "", model=model)
+            return TurnRecord(conversation.id, conversation.uid, user_id, reply_id, conversation.last_response_id)
+
+        return self._db.write(work)
+
+    def _insert_message(
+        self, conn: sqlite3.Connection, conversation_id: int, role: str, text: str, *,
+        model: str | None = None, status: str | None = None,
+    ) -> int:
+        if role not in ("system", "user", "assistant"):
+            raise ValueError(f"unknown role {role!r}")
+        status = status or ("pending" if role == "assistant" else "complete")
+        if status not in MESSAGE_STATUSES:
+            raise ValueError(f"unknown message status {status!r}")
+        now = self._now()
+        title_row = conn.execute("SELECT title FROM conversations WHERE id = ?", (conversation_id,)).fetchone()
+        if title_row is None:
+            raise NotFoundError(f"no conversation {conversation_id}")
+        cursor = conn.execute(
+            "INSERT INTO messages (conversation_id, role, text, model, created_at, updated_at, status, writer)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (conversation_id, role, text, model, now, now, status,
+             writer_id() if status in ("pending", "streaming") else None),
+        )
+        title = title_row[0] or (derive_title(text) if role == "user" else "")
+        conn.execute(
+            "UPDATE conversations SET updated_at = ?, title = ? WHERE id = ?", (now, title, conversation_id)
+        )
+        return int(cursor.lastrowid)  # type: ignore[arg-type]
+
+    def update_message(self, message_id: int, **fields: Any) -> MessageRow:
+        """Change any of: text, reasoning, model, status, error, response_id, ttft_ms,
+        tokens_per_s and the usage columns (e.g. to reset an interrupted reply for a retry)."""
+        unknown = set(fields) - _UPDATABLE
+        if unknown:
+            raise TypeError(f"cannot update message field(s): {', '.join(sorted(unknown))}")
+        if "status" in fields and fields["status"] not in MESSAGE_STATUSES:
+            raise ValueError(f"unknown message status {fields['status']!r}")
+
+        def work(conn: sqlite3.Connection) -> MessageRow:
+            values = dict(fields, updated_at=self._now())
+            if "status" in fields:
+                values["writer"] = writer_id() if fields["status"] in ("pending", "streaming") else None
+            assignments = ", ".join(f"{name} = ?" for name in values)
+            cursor = conn.execute(f"UPDATE messages SET {assignments} WHERE id = ?", [*values.values(), message_id])
+            if cursor.rowcount == 0:
+                raise NotFoundError(f"no message {message_id}")
+            return self._get_message(conn, message_id)
+
+        return self._db.write(work)
+
+    def checkpoint(self, message_id: int, text: str, reasoning: str | None = None) -> bool:
+        """Save the partial text of a streaming reply and mark it 'streaming'.
+
+        Returns False (and writes nothing) once the row is final, so a late
+        checkpoint can never overwrite a finished reply.
+        """
+        def work(conn: sqlite3.Connection) -> bool:
+            cursor = conn.execute(
+                "UPDATE messages SET text = ?, reasoning = COALESCE(?, reasoning), status = 'streaming',"
+                " writer = ?, updated_at = ? WHERE id = ? AND status IN ('pending', 'streaming')",
+                (text, reasoning, writer_id(), self._now(), message_id),
+            )
+            return cursor.rowcount > 0
+
+        return self._db.write(work)
+
+    def finish_message(
+        self, message_id: int, status: str, *, text: str | None = None, reasoning: str | None = None,
+        usage: UsageLike | Mapping[str, Any] | None = None, model: str | None = None,
+        response_id: str | None = None, error: str | None = None, ttft_ms: int | None = None,
+        tokens_per_s: float | None = None, stored: bool = True, index_response: bool = True,
+    ) -> MessageRow:
+        """Write the final state of a reply in one commit.
+
+        Also, in the same transaction: moves the conversation's chain head to
+        `response_id` when the reply completed and is stored (or clears it when the
+        turn was sent with store=false, so the next turn sends full history), and
+        records `response_id` in the response index (unless index_response=False).
+        """
+        if status not in FINAL_STATUSES:
+            raise ValueError(f"finish_message needs a final status, not {status!r}")
+
+        def work(conn: sqlite3.Connection) -> MessageRow:
+            now = self._now()
+            values: dict[str, Any] = {"status": status, "error": error, "writer": None, "updated_at": now}
+            if text is not None:
+                values["text"] = text
+            if reasoning is not None:
+                values["reasoning"] = reasoning
+            if model is not None:
+                values["model"] = model
+            if response_id is not None:
+                values["response_id"] = response_id
+            if ttft_ms is not None:
+                values["ttft_ms"] = int(ttft_ms)
+            if tokens_per_s is not None:
+                values["tokens_per_s"] = float(tokens_per_s)
+            values.update(usage_values(usage))
+            assignments = ", ".join(f"{name} = ?" for name in values)
+            cursor = conn.execute(f"UPDATE messages SET {assignments} WHERE id = ?", [*values.values(), message_id])
+            if cursor.rowcount == 0:
+                raise NotFoundError(f"no message {message_id}")
+            row = self._get_message(conn, message_id)
+            if status == "complete":
+                head = row.response_id if stored else None
+                conn.execute(
+                    "UPDATE conversations SET updated_at = ?, last_response_id = ? WHERE id = ?",
+                    (now, head, row.conversation_id),
+                )
+            else:
+                conn.execute("UPDATE conversations SET updated_at = ? WHERE id = ?", (now, row.conversation_id))
+            if row.response_id and index_response:
+                self._index_reply(conn, row, stored=stored)  # type: ignore[attr-defined]
+            return row
+
+        return self._db.write(work)
+
+    def delete_message(self, message_id: int) -> bool:
+        """Delete one message with its attachments (and their files when unused elsewhere).
+        If it was the conversation's chain head the head is cleared: the next turn
+        then sends the full remaining history instead of chaining on a reply the user removed."""
+        def work(conn: sqlite3.Connection) -> bool:
+            row = conn.execute(
+                "SELECT conversation_id, response_id FROM messages WHERE id = ?", (message_id,)
+            ).fetchone()
+            if row is None:
+                return False
+            files = [r[0] for r in conn.execute("SELECT file_name FROM attachments WHERE message_id = ?", (message_id,))]
+            conn.execute("DELETE FROM messages WHERE id = ?", (message_id,))
+            if row["response_id"]:
+                conn.execute(
+                    "UPDATE conversations SET last_response_id = NULL WHERE id = ? AND last_response_id = ?",
+                    (row["conversation_id"], row["response_id"]),
+                )
+            self._remove_unreferenced_files(conn, files)
+            return True
+
+        return self._db.write(work)
+
+    # -- reading -------------------------------------------------------------------------------
+    def _get_message(self, conn: sqlite3.Connection, message_id: int) -> MessageRow:
+        row = conn.execute(f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE id = ?", (message_id,)).fetchone()
+        if row is None:
+            raise NotFoundError(f"no message {message_id}")
+        return message_from_row(row, self._attachments_by_message(conn, [message_id]).get(message_id, ()))
+
+    def get_message(self, message_id: int) -> MessageRow | None:
+        def work(conn: sqlite3.Connection) -> MessageRow | None:
+            try:
+                return self._get_message(conn, message_id)
+            except NotFoundError:
+                return None
+
+        return self._db.read(work)
+
+    def list_messages(
+        self, conversation_id: int, *, limit: int | None = None, before_id: int | None = None
+    ) -> list[MessageRow]:
+        """Oldest first, with attachments. `limit` keeps the newest N (before `before_id`),
+        so a very long conversation can be paged in from the end."""
+        def work(conn: sqlite3.Connection) -> list[MessageRow]:
+            sql = f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ?"
+            params: list[Any] = [conversation_id]
+            if before_id is not None:
+                sql += " AND id < ?"
+                params.append(before_id)
+            if limit is not None:
+                sql += " ORDER BY id DESC LIMIT ?"
+                params.append(int(limit))
+                rows = conn.execute(sql, params).fetchall()[::-1]
+            else:
+                rows = conn.execute(sql + " ORDER BY id", params).fetchall()
+            attachments = self._attachments_by_message(conn, [r["id"] for r in rows])
+            return [message_from_row(r, attachments.get(r["id"], ())) for r in rows]
+
+        return self._db.read(work)
+
+    # -- attachments ---------------------------------------------------------------------------
+    def add_attachment(
+        self, message_id: int, data: bytes, *, mime: str, name: str = "", width: int | None = None,
+        height: int | None = None, original_width: int | None = None, original_height: int | None = None,
+        original_bytes: int | None = None, detail: str = "auto",
+    ) -> Attachment:
+        """Store an encoded image (as sent to the API) for a message."""
+        image = NewImage(data, mime, name, width, height, original_width, original_height, original_bytes, detail)
+
+        def work(conn: sqlite3.Connection) -> Attachment:
+            if conn.execute("SELECT 1 FROM messages WHERE id = ?", (message_id,)).fetchone() is None:
+                raise NotFoundError(f"no message {message_id}")
+            return self._get_attachment(conn, self._insert_attachment(conn, message_id, image))
+
+        return self._db.write(work)
+
+    def _insert_attachment(self, conn: sqlite3.Connection, message_id: int, image: NewImage) -> int:
+        # Written inside the write transaction, so a concurrent delete cannot remove
+        # the (de-duplicated) file between this check and our row's commit.
+        sha256, file_name = self._images.put(image.data, image.mime)
+        cursor = conn.execute(
+            "INSERT INTO attachments (message_id, name, mime, width, height, original_width, original_height,"
+            " original_bytes, sent_bytes, detail, sha256, file_name, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (message_id, image.name, image.mime, image.width, image.height, image.original_width,
+             image.original_height, image.original_bytes, len(image.data), image.detail, sha256, file_name,
+             self._now()),
+        )
+        return int(cursor.lastrowid)  # type: ignore[arg-type]
+
+    def _get_attachment(self, conn: sqlite3.Connection, attachment_id: int) -> Attachment:
+        row = conn.execute(f"SELECT {ATTACHMENT_COLUMNS} FROM attachments WHERE id = ?", (attachment_id,)).fetchone()
+        if row is None:
+            raise NotFoundError(f"no attachment {attachment_id}")
+        return attachment_from_row(row)
+
+    def get_attachment(self, attachment_id: int) -> Attachment | None:
+        def work(conn: sqlite3.Connection) -> Attachment | None:
+            try:
+                return self._get_attachment(conn, attachment_id)
+            except NotFoundError:
+                return None
+
+        return self._db.read(work)
+
+    def attachment_path(self, attachment: Attachment) -> Path:
+        return self._images.path(attachment.file_name)
+
+    def attachment_bytes(self, attachment: Attachment) -> bytes | None:
+        """The encoded image, or None when its file has gone missing."""
+        return self._images.read(attachment.file_name)
+
+    def attachment_data_url(self, attachment: Attachment) -> str | None:
+        """`data:<mime>;base64,...` ready for an ImagePart, or None when the file is missing."""
+        data = self.attachment_bytes(attachment)
+        return None if data is None else data_url(attachment.mime, data)
+
+    def sweep_orphan_images(self, older_than: float = 3600.0) -> list[str]:
+        """Remove image files no row refers to (left by a crash between file write and commit)."""
+        referenced = self._db.read(lambda conn: {r[0] for r in conn.execute("SELECT DISTINCT file_name FROM attachments")})
+        return self._images.sweep(referenced, older_than=older_than)
+
+    # -- crash recovery ------------------------------------------------------------------------
+    def recover_interrupted(self, *, stale_after: float = STALE_STREAM_SECONDS) -> list[MessageRow]:
+        """Mark replies left 'pending'/'streaming' by a dead process as 'interrupted'; return them.
+
+        Rows another live grokterm process is still streaming into (updated within
+        `stale_after` seconds) are left alone.
+        """
+        def work(conn: sqlite3.Connection) -> list[MessageRow]:
+            now = self._now()
+            candidates = conn.execute(
+                "SELECT id, writer, updated_at FROM messages"
+                " WHERE status IN ('pending', 'streaming') AND role = 'assistant'"
+            ).fetchall()
+            dead = [
+                r["id"] for r in candidates
+                if not _stream_still_running(r["writer"], r["updated_at"], now, stale_after)
+            ]
+            recovered = []
+            for message_id in dead:
+                conn.execute(
+                    "UPDATE messages SET status = 'interrupted', error = COALESCE(error, ?), writer = NULL,"
+                    " updated_at = ? WHERE id = ?",
+                    (INTERRUPTED_ERROR, now, message_id),
+                )
+                recovered.append(self._get_message(conn, message_id))
+            return recovered
+
+        return self._db.write(work)
