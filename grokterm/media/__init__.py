@@ -1,1 +1,51 @@
-"""Image loading, validation and encoding as data URLs (Pillow). No Textual."""
+"""Images for the API: validate, orient, convert, downscale and encode as data URLs (Pillow, no Textual).
+
+Public API (imported lazily, so `import grokterm.media` does not load Pillow):
+    prepare_image(source, *, limits=ImageLimits(), detail="auto", name=None) -> PreparedImage
+    parse_pasted_paths(text) -> (list[Path], remaining_text)
+    grab_clipboard_image(*, limits=..., detail=...) -> PreparedImage
+    latest_screenshot(folder=None) -> Path
+    thumbnail(source, max_size) -> PIL.Image.Image
+    ImageLimits, PreparedImage, ImageError, IMAGE_EXTENSIONS
+
+PNG or JPEG: PNG when the image has real transparency or at most 256 distinct
+colours (32 grey levels for greyscale): line art, diagrams, palette images.
+JPEG otherwise (photos, most screenshots). Details in encode.py.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_EXPORTS = {
+    "prepare_image": "grokterm.media.prepare",
+    "PreparedImage": "grokterm.media.prepared",
+    "human_size": "grokterm.media.prepared",
+    "ImageLimits": "grokterm.media.limits",
+    "ImageError": "grokterm.media.errors",
+    "parse_pasted_paths": "grokterm.media.paste",
+    "IMAGE_EXTENSIONS": "grokterm.media.paste",
+    "grab_clipboard_image": "grokterm.media.clipboard",
+    "latest_screenshot": "grokterm.media.screenshots",
+    "thumbnail": "grokterm.media.preview",
+}
+
+__all__ = sorted(_EXPORTS)
+
+if TYPE_CHECKING:
+    from grokterm.media.clipboard import grab_clipboard_image
+    from grokterm.media.errors import ImageError
+    from grokterm.media.limits import ImageLimits
+    from grokterm.media.paste import IMAGE_EXTENSIONS, parse_pasted_paths
+    from grokterm.media.prepare import prepare_image
+    from grokterm.media.prepared import PreparedImage, human_size
+    from grokterm.media.preview import thumbnail
+    from grokterm.media.screenshots import latest_screenshot
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'grokterm.media' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
