@@ -26,6 +26,7 @@ from typing import Any, Literal
 
 import tomlkit
 import tomlkit.exceptions
+import tomlkit.items
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 from grokterm import paths
@@ -115,6 +116,12 @@ class Settings(BaseModel):
     def warnings(self) -> list[str]:
         """Problems found while loading (empty when the file was clean or absent)."""
         return self._warnings
+
+    def __eq__(self, other: object) -> bool:
+        """Equal when the settings are; the load warnings do not count."""
+        if not isinstance(other, Settings):
+            return NotImplemented
+        return self.model_dump() == other.model_dump()
 
     @field_validator("profiles")
     @classmethod
@@ -249,7 +256,7 @@ def _with_warnings(settings: Settings, warnings: list[str]) -> Settings:
 
 def _validate_leniently(data: dict, text: str, path: Path) -> tuple[Settings, list[str]]:
     """Drop each offending key (reporting it) until the rest validates."""
-    found: list[tuple[int, str]] = []  # (line or a large number, message): reported in file order
+    found: list[list] = []  # [line or a large number, message, loc]: reported in file order
     lines = _key_lines(text)
     for _ in range(50):
         try:
@@ -260,7 +267,13 @@ def _validate_leniently(data: dict, text: str, path: Path) -> tuple[Settings, li
             for error in exc.errors():
                 full_loc = tuple(str(part) for part in error["loc"])
                 loc = _existing_prefix(data, full_loc)
-                found.append((_line_of(lines, full_loc) or 10**9, _describe(path, lines, full_loc, error)))
+                earlier = next((item for item in found if item[2] == full_loc), None)
+                if earlier is not None and error["type"] == "missing":
+                    # We dropped a bad required value last round; its parent goes too.
+                    earlier[1] = earlier[1].replace("; using the default", f"; {_dotted(loc) or 'it'} ignored")
+                else:
+                    line = _line_of(lines, full_loc)
+                    found.append([line or 10**9, _describe(path, lines, full_loc, error), full_loc])
                 if loc and _drop(data, loc):
                     dropped_any = True
             if not dropped_any:
@@ -271,8 +284,8 @@ def _validate_leniently(data: dict, text: str, path: Path) -> tuple[Settings, li
     return settings, warnings
 
 
-def _in_file_order(found: list[tuple[int, str]]) -> list[str]:
-    return [message for _, message in sorted(found, key=lambda item: item[0])]
+def _in_file_order(found: list[list]) -> list[str]:
+    return [message for _, message, _ in sorted(found, key=lambda item: item[0])]
 
 
 def _cross_checks(settings: Settings, path: Path, lines: dict[tuple[str, ...], int]) -> list[str]:
@@ -494,7 +507,24 @@ def _sync_table(table: Any, new: Mapping[str, Any], defaults: Any) -> None:
             if current != value:
                 table[key] = _toml_value(value)
         elif value != default:
-            table[key] = _toml_value(value)
+            _add_plain_value(table, key, _toml_value(value))
+
+
+def _add_plain_value(table: Any, key: str, value: Any) -> None:
+    """Add `key = value` right after the last plain value, so it never lands between a
+    table and the comment above that table (tomlkit's own choice when tables follow)."""
+    body = getattr(table, "body", None)
+    last_plain = None
+    for existing_key, item in body or []:
+        if existing_key is not None and not isinstance(item, (tomlkit.items.Table, tomlkit.items.AoT)):
+            last_plain = existing_key
+    if last_plain is not None and hasattr(table, "_insert_after"):
+        try:
+            table._insert_after(last_plain, key, value)
+            return
+        except Exception:  # a tomlkit internal changed: fall back to the public way
+            pass
+    table[key] = value
 
 
 def _toml_value(value: Any) -> Any:
