@@ -144,6 +144,7 @@ def _remove_spans(text: str, spans: list[tuple[int, int]]) -> str:
     result = pieces[0]
     for piece in pieces[1:]:
         left, right = result.rstrip(" \t"), piece.lstrip(" \t")
-        joiner = " " if left and right and not left.endswith("\n") and not right.startswith("\n") else ""
+        spaced = left != result and right != piece  # the removed path stood between blanks: keep one
+        joiner = " " if spaced and left and right and not left.endswith("\n") and not right.startswith("\n") else ""
         result = left + joiner + right
     return result.strip()
