@@ -21,7 +21,7 @@ def _like_pattern(text: str) -> str:
 
 def derive_title(text: str, limit: int = 60) -> str:
     """A conversation title from its first user message: first non-empty line, shortened."""
-    line = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
+    line = next((" ".join(ln.split()) for ln in text.splitlines() if ln.strip()), "")
     return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
 
 

@@ -138,10 +138,12 @@ _V2 = (
 
 _V3 = (
     # External content: the text lives once, in messages; FTS keeps only its index.
-    # porter: "running" finds "run"; remove_diacritics: "cafe" finds "café".
+    # remove_diacritics: "cafe" finds "café". No porter stemmer: it is English-only and
+    # it stems prefix queries too ("kay*" became "kai*" and missed "kayak"), which would
+    # break search-as-you-type; `run*` covers "running" instead.
     """CREATE VIRTUAL TABLE messages_fts USING fts5(
         text, content='messages', content_rowid='id',
-        tokenize='porter unicode61 remove_diacritics 2'
+        tokenize='unicode61 remove_diacritics 2'
     )""",
     """CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
         INSERT INTO messages_fts(rowid, text) VALUES (new.id, new.text);

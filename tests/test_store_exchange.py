@@ -1,0 +1,129 @@
+"""Export to Markdown/JSON and import from JSON: lossless round trip, hostile files rejected."""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import asdict
+
+import pytest
+
+from fixtures_store import store  # noqa: F401
+from grokterm.store import ImportFormatError, NewImage, NotFoundError, Store
+
+PNG = b"\x89PNG\r\n\x1a\n fake image bytes"
+
+
+def _rich_conversation(store):
+    turn = store.start_turn(
+        "What is in this picture?", model="grok-4-0709", system_prompt="Answer briefly.",
+        images=[NewImage(PNG, "image/png", "cat.png", 640, 480, 1280, 960, 123456, "high")],
+    )
+    store.finish_message(
+        turn.assistant_message_id, "complete", text="A **cat** on a sofa.", reasoning="Looked at the shapes.",
+        usage={"input_tokens": 900, "cached_tokens": 100, "output_tokens": 8, "reasoning_tokens": 40,
+               "image_tokens": 850, "cost_ticks": 1_234_000},
+        response_id="resp-cat", ttft_ms=350, tokens_per_s=61.5,
+    )
+    second = store.start_turn("Anything else?", model="grok-4-0709", conversation_id=turn.conversation_id)
+    store.checkpoint(second.assistant_message_id, "It also has")  # exported mid-stream
+    store.save_draft(turn.conversation_id, "unsent thought")
+    return turn.conversation_id
+
+
+def _comparable(messages):
+    skip = {"id", "conversation_id", "attachments", "status"}
+    return [({k: v for k, v in asdict(m).items() if k not in skip},
+             [{k: v for k, v in asdict(a).items() if k not in {"id", "message_id"}} for a in m.attachments])
+            for m in messages]
+
+
+def test_json_round_trip_into_another_store_is_lossless(store, tmp_path):
+    conversation_id = _rich_conversation(store)
+    exported = store.export_json(conversation_id)
+    with Store(tmp_path / "elsewhere" / "g.db") as other:
+        imported = other.import_json(exported)
+        original = store.get_conversation(conversation_id)
+        assert (imported.uid, imported.title, imported.model, imported.system_prompt, imported.draft,
+                imported.created_at) == (original.uid, original.title, original.model, original.system_prompt,
+                                         original.draft, original.created_at)
+        assert imported.last_response_id is None  # the chain may belong to another account
+        before, after = store.list_messages(conversation_id), other.list_messages(imported.id)
+        assert _comparable(after) == _comparable(before)
+        assert [m.status for m in after] == ["complete", "complete", "complete", "interrupted"]
+        attachment = after[0].attachments[0]
+        assert other.attachment_bytes(attachment) == PNG
+        assert other.attachment_path(attachment).parent == other.images_dir
+        # and it exports back to the same document (apart from the export time and chain head)
+        again = json.loads(other.export_json(imported.id))
+        first = json.loads(exported)
+        for document in (again, first):
+            document.pop("exported_at")
+            document["conversation"]["last_response_id"] = None
+            document["messages"][-1]["status"] = "interrupted"
+        assert again == first
+
+
+def test_import_into_the_same_store_gets_a_new_uid_and_searchable_text(store):
+    conversation_id = _rich_conversation(store)
+    copy = store.import_json(store.export_json(conversation_id))
+    assert copy.id != conversation_id and copy.uid != store.get_conversation(conversation_id).uid
+    assert {h.conversation_id for h in store.search("sofa")} == {conversation_id, copy.id}
+
+
+def test_json_without_images_references_them_by_hash(store, tmp_path):
+    conversation_id = _rich_conversation(store)
+    exported = store.export_json(conversation_id, include_images=False)
+    assert base64.b64encode(PNG).decode() not in exported
+    attachment = json.loads(exported)["messages"][0]["attachments"][0]
+    assert "data_base64" not in attachment and len(attachment["sha256"]) == 64
+    copy = store.import_json(exported)  # this store has the file: the copy links it
+    assert store.attachment_bytes(store.list_messages(copy.id)[0].attachments[0]) == PNG
+    with Store(tmp_path / "bare.db") as other:  # another store does not: metadata kept, bytes missing
+        imported = other.import_json(exported)
+        kept = other.list_messages(imported.id)[0].attachments[0]
+        assert (kept.name, kept.width, other.attachment_bytes(kept)) == ("cat.png", 640, None)
+
+
+def test_markdown_export_is_readable_and_never_inlines_images(store):
+    conversation_id = _rich_conversation(store)
+    md = store.export_markdown(conversation_id)
+    sha = store.list_messages(conversation_id)[0].attachments[0].sha256
+    assert md.startswith("# What is in this picture?\n")
+    for expected in ("## System prompt", "Answer briefly.", "### You", "### Grok (grok-4-0709)",
+                     "A **cat** on a sofa.", "<summary>Reasoning</summary>", "Looked at the shapes.",
+                     f"![cat.png 640×480](images/{sha}.png)", "in 900", "$0.0001", "response `resp-cat`",
+                     "It also has", "*status: streaming*"):
+        assert expected in md, expected
+    assert "base64" not in md and base64.b64encode(PNG).decode() not in md
+    assert f"(/abs/{sha}.png)" in store.export_markdown(conversation_id, image_prefix="/abs/")
+    with pytest.raises(NotFoundError):
+        store.export_markdown(424242)
+
+
+def _valid_document(store):
+    return json.loads(store.export_json(_rich_conversation(store)))
+
+
+@pytest.mark.parametrize("breakage", [
+    lambda d: "not json at all {",
+    lambda d: json.dumps([1, 2]),
+    lambda d: dict(d, format="something-else"),
+    lambda d: dict(d, version=99),
+    lambda d: dict(d, messages="nope"),
+    lambda d: dict(d, messages=[{"role": "wizard", "text": "x"}]),
+    lambda d: dict(d, messages=[{"role": "user", "text": 5}]),
+    lambda d: dict(d, messages=[{"role": "user", "status": "exploded"}]),
+    lambda d: dict(d, messages=[{"role": "user", "usage": {"input_tokens": "many"}}]),
+    lambda d: dict(d, messages=[{"role": "user", "attachments": [{"mime": "image/png", "data_base64": "!!!"}]}]),
+    lambda d: dict(d, messages=[{"role": "user", "attachments": [
+        {"mime": "image/png", "data_base64": base64.b64encode(b"x").decode(), "sha256": "0" * 64}]}]),
+    lambda d: dict(d, messages=[{"role": "user", "attachments": [{"mime": "image/png", "sha256": "../../etc/passwd"}]}]),
+])
+def test_bad_import_files_are_rejected_without_side_effects(store, breakage):
+    document = _valid_document(store)
+    before = len(store.list_conversations(archived=None))
+    broken = breakage(document)
+    with pytest.raises(ImportFormatError):
+        store.import_json(broken if isinstance(broken, str) else json.dumps(broken))
+    assert len(store.list_conversations(archived=None)) == before  # nothing half-imported
