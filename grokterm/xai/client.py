@@ -1,0 +1,439 @@
+"""Async client for xAI's REST API (and any OpenAI-compatible server).
+
+One turn in, one stream of TurnEvents out (`stream_turn`), whichever wire API
+serves it: the Responses API first (stored replies, reasoning summaries,
+`previous_response_id` chaining), chat completions when `api_style="chat"` or,
+with `api_style="auto"`, when the server has no `/v1/responses` route (the
+choice is remembered for the life of the client).
+
+IMAGE RULE: xAI warns that `store: true` with images "may fail". Any turn
+whose history contains an image is therefore sent stateless: the full history
+inline, `store: false`, no `previous_response_id`. `Completed.stored` tells the
+caller whether the reply was stored (only stored replies can be chained on or
+fetched later). See grokterm.xai.payloads.
+
+Errors: API failures never escape `stream_turn`; they end it with one `Failed`
+event holding a typed `XAIError` and the partial text. Requests are retried
+(with a `Retrying` event first) only before any reply arrived; see retry.py.
+Cancelling the consuming task closes the HTTP response and re-raises.
+A chained turn whose stored response is gone (404) is re-sent once with the
+full history instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import socket
+import ssl
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, Literal
+from urllib.parse import quote, urlsplit
+
+import httpx
+from httpx_sse import EventSource
+from pydantic import ValidationError
+
+from grokterm import __version__
+from grokterm.xai.chat_stream import ChatStreamState, completed_from_chat
+from grokterm.xai.errors import (
+    APIConnectionError, APITimeoutError, MalformedResponseError, NotFoundError,
+    StreamInterruptedError, StreamStalledError, XAIError, error_from_status, redact,
+)
+from grokterm.xai.events import (
+    Completed, Failed, Retrying, TextDelta, ReasoningDelta, TurnEvent, TurnRequest, TurnStarted,
+    UsageUpdate,
+)
+from grokterm.xai.payloads import chat_headers, chat_payload, is_stateless, responses_payload
+from grokterm.xai.responses_stream import ResponsesStreamState, completed_from_response
+from grokterm.xai.retry import RetryPolicy, retry_after_seconds
+from grokterm.xai.urls import DEFAULT_BASE_URL, normalize_base_url
+from grokterm.xai.wire import (
+    ApiKeyInfo, ChatCompletion, DeletedResponse, LanguageModel, LanguageModelList, ModelCard,
+    ModelList, ResponseObject, TokenizeResult,
+)
+
+ApiStyle = Literal["auto", "responses", "chat"]
+_SSE_HEADERS = {"Accept": "text/event-stream", "Cache-Control": "no-store"}
+Sleep = Callable[[float], Awaitable[Any]]
+
+
+class XAIClient:
+    """Async context manager around one `httpx.AsyncClient`; never shows the key."""
+
+    def __init__(
+        self,
+        api_key: str,
+        base_url: str = DEFAULT_BASE_URL,
+        api_style: ApiStyle = "auto",
+        max_retries: int = 2,
+        connect_timeout: float = 5.0,
+        read_timeout: float = 300.0,
+        *,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        if api_style not in ("auto", "responses", "chat"):
+            raise ValueError(f"api_style must be auto, responses or chat, not {api_style!r}")
+        self.base_url = normalize_base_url(base_url)
+        self.api_style: ApiStyle = api_style
+        self.connect_timeout = connect_timeout
+        self.read_timeout = read_timeout
+        self.retry = RetryPolicy(max_retries)
+        self._sleep = sleep
+        self._api_key = api_key
+        self._resolved_style: Literal["responses", "chat"] | None = (
+            None if api_style == "auto" else api_style
+        )
+        self._http = httpx.AsyncClient(
+            timeout=httpx.Timeout(read_timeout, connect=connect_timeout, write=max(60.0, connect_timeout)),
+            headers={
+                "Authorization": f"Bearer {api_key}",
+                "User-Agent": f"grokterm/{__version__}",
+            },
+        )
+
+    def __repr__(self) -> str:
+        return f"XAIClient(base_url={self.base_url!r}, api_style={self.api_style!r})"
+
+    async def __aenter__(self) -> XAIClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    @property
+    def style_in_use(self) -> Literal["responses", "chat"] | None:
+        """The wire API turns go to (None until `auto` has made its choice)."""
+        return self._resolved_style
+
+    # ------------------------------------------------------------ HTTP plumbing
+
+    def _host(self) -> str:
+        return urlsplit(self.base_url).netloc or self.base_url
+
+    def _error(self, cls: type[XAIError], message: str, **kwargs: Any) -> XAIError:
+        return cls(redact(message, [self._api_key]), **kwargs)
+
+    async def _send(
+        self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None
+    ) -> httpx.Response:
+        """One attempt; the response is returned open (streamed), whatever its status."""
+        request = self._http.build_request(method, self.base_url + path, json=body, headers=headers)
+        try:
+            return await self._http.send(request, stream=True)
+        except httpx.ConnectTimeout as exc:
+            raise self._error(
+                APITimeoutError, f"timed out connecting to {self._host()} after {self.connect_timeout:g} s"
+            ) from exc
+        except httpx.TimeoutException as exc:
+            raise self._error(
+                APITimeoutError, f"timed out: no answer from {self._host()} within {self.read_timeout:g} s"
+            ) from exc
+        except httpx.ConnectError as exc:
+            raise self._error(APIConnectionError, f"cannot connect to {self._host()} ({_connect_reason(exc)})") from exc
+        except httpx.TransportError as exc:
+            raise self._error(
+                APIConnectionError, f"connection to {self._host()} failed ({str(exc) or type(exc).__name__})"
+            ) from exc
+
+    async def _status_error(self, response: httpx.Response) -> XAIError:
+        try:
+            body = await response.aread()
+        except httpx.HTTPError:
+            body = b""
+        finally:
+            await response.aclose()
+        error = error_from_status(
+            response.status_code,
+            redact(body.decode("utf-8", "replace"), [self._api_key]),
+            request_id=response.headers.get("x-request-id"),
+            retry_after=retry_after_seconds(response.headers),
+        )
+        return error
+
+    async def _attempts(
+        self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None
+    ) -> AsyncIterator[Retrying | httpx.Response]:
+        """Yields `Retrying` before each wait, then the open 2xx response; raises XAIError when giving up."""
+        retries = 0
+        while True:
+            response_headers: httpx.Headers | None = None
+            try:
+                response = await self._send(method, path, body, headers)
+                if response.status_code < 400:
+                    yield response
+                    return
+                response_headers = response.headers
+                raise await self._status_error(response)
+            except XAIError as error:
+                delay = self.retry.next_delay(error, retries, response_headers)
+                if delay is None:
+                    raise
+                retries += 1
+                yield Retrying(retries, delay, str(error))
+                await self._sleep(delay)
+
+    async def _open(
+        self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None
+    ) -> httpx.Response:
+        response = None
+        async for item in self._attempts(method, path, body, headers):
+            if isinstance(item, httpx.Response):
+                response = item
+        assert response is not None
+        return response
+
+    async def _read_json(self, response: httpx.Response) -> Any:
+        try:
+            raw = await response.aread()
+        except httpx.TimeoutException as exc:
+            raise self._error(APITimeoutError, f"timed out reading the reply from {self._host()}") from exc
+        except httpx.TransportError as exc:
+            raise self._error(StreamInterruptedError, f"reply interrupted ({type(exc).__name__})") from exc
+        finally:
+            await response.aclose()
+        try:
+            return json.loads(raw)
+        except ValueError:
+            raise self._error(
+                MalformedResponseError, f"unreadable reply: not JSON ({raw[:80].decode('utf-8', 'replace')!r})"
+            ) from None
+
+    async def _request_json(self, method: str, path: str, body: Any = None) -> Any:
+        return await self._read_json(await self._open(method, path, body))
+
+    @staticmethod
+    def _parse(model: type[Any], data: Any) -> Any:
+        try:
+            return model.model_validate(data)
+        except ValidationError as exc:
+            first = exc.errors()[0] if exc.errors() else {}
+            where = ".".join(str(p) for p in first.get("loc", ()))
+            raise MalformedResponseError(
+                f"unreadable reply: unexpected {model.__name__} shape at {where or 'top level'}"
+            ) from None
+
+    # ------------------------------------------------------------ simple endpoints
+
+    async def list_language_models(self) -> list[LanguageModel]:
+        """`/v1/language-models` (prices, modalities); `/v1/models` where that route is missing.
+
+        Models from the fallback have empty modalities and no prices (unknown).
+        """
+        try:
+            data = await self._request_json("GET", "/language-models")
+        except NotFoundError:
+            cards = self._parse(ModelList, await self._request_json("GET", "/models")).data
+            return [self._model_from_card(card) for card in cards]
+        if isinstance(data, dict) and "models" not in data and "data" in data:  # OpenAI-style server
+            return [self._model_from_card(card) for card in self._parse(ModelList, data).data]
+        return self._parse(LanguageModelList, data).models
+
+    @staticmethod
+    def _model_from_card(card: ModelCard) -> LanguageModel:
+        return LanguageModel(
+            id=card.id, created=card.created, object=card.object, owned_by=card.owned_by,
+            input_modalities=[], output_modalities=[],
+        )
+
+    async def get_language_model(self, model_id: str) -> LanguageModel:
+        path = quote(model_id, safe="")
+        try:
+            return self._parse(LanguageModel, await self._request_json("GET", f"/language-models/{path}"))
+        except NotFoundError as not_found:
+            try:
+                card = self._parse(ModelCard, await self._request_json("GET", f"/models/{path}"))
+            except NotFoundError:
+                raise not_found from None
+            return self._model_from_card(card)
+
+    async def api_key_info(self) -> ApiKeyInfo:
+        return self._parse(ApiKeyInfo, await self._request_json("GET", "/api-key"))
+
+    async def tokenize(self, text: str, model: str) -> int:
+        """Token count of `text` (an estimate: the server adds its own framing tokens)."""
+        data = await self._request_json("POST", "/tokenize-text", {"text": text, "model": model})
+        return len(self._parse(TokenizeResult, data).token_ids)
+
+    async def get_response(self, response_id: str) -> ResponseObject:
+        data = await self._request_json("GET", f"/responses/{quote(response_id, safe='')}")
+        return self._parse(ResponseObject, data)
+
+    async def delete_response(self, response_id: str) -> DeletedResponse:
+        data = await self._request_json("DELETE", f"/responses/{quote(response_id, safe='')}")
+        return self._parse(DeletedResponse, data)
+
+    # ------------------------------------------------------------ turns
+
+    def _styles(self) -> Literal["responses", "chat"]:
+        return self._resolved_style or "responses"
+
+    def _route_missing(self, error: XAIError, request: TurnRequest) -> bool:
+        """404/405 for the route itself (not for the model or a stored response)."""
+        if self.api_style != "auto" or self._resolved_style is not None:
+            return False
+        if error.status == 405:
+            return True
+        text = error.message.lower()
+        if error.status != 404 or "model" in text or request.model.lower() in text:
+            return False
+        return not (request.previous_response_id and request.previous_response_id in error.message)
+
+    @staticmethod
+    def _previous_gone(error: XAIError, request: TurnRequest) -> bool:
+        return (
+            isinstance(error, NotFoundError)
+            and bool(request.previous_response_id)
+            and request.previous_response_id in error.message
+        )
+
+    def _turn_call(self, style: str, request: TurnRequest, stream: bool) -> tuple[str, dict, dict]:
+        if style == "chat":
+            return "/chat/completions", chat_payload(request, stream=stream), chat_headers(request)
+        return "/responses", responses_payload(request, stream=stream), {}
+
+    async def stream_turn(self, request: TurnRequest) -> AsyncIterator[TurnEvent]:
+        """Stream one turn; always ends with exactly one `Completed` or `Failed`."""
+        while True:
+            style = self._styles()
+            path, body, headers = self._turn_call(style, request, stream=True)
+            headers = {**headers, **_SSE_HEADERS}
+            response = None
+            try:
+                async for item in self._attempts("POST", path, body, headers):
+                    if isinstance(item, httpx.Response):
+                        response = item
+                    else:
+                        yield item
+            except XAIError as error:
+                if style == "responses" and self._route_missing(error, request):
+                    self._resolved_style = "chat"
+                    continue
+                if style == "responses" and self._previous_gone(error, request):
+                    request = dataclasses.replace(request, previous_response_id=None)
+                    continue
+                yield Failed(error)
+                return
+            if self._resolved_style is None:
+                self._resolved_style = style
+            assert response is not None
+            try:
+                async for event in self._read_stream(response, style, bool(body.get("store", False))):
+                    yield event
+            finally:
+                await response.aclose()
+            return
+
+    async def _read_stream(
+        self, response: httpx.Response, style: str, requested_store: bool
+    ) -> AsyncIterator[TurnEvent]:
+        content_type = response.headers.get("content-type", "")
+        if "text/event-stream" not in content_type:  # a server that ignored stream=true
+            try:
+                completed = self._completed_from_body(style, await self._read_json(response), requested_store)
+            except XAIError as error:
+                yield Failed(error)
+                return
+            for event in _events_of(completed):
+                yield event
+            return
+        state: ChatStreamState | ResponsesStreamState = (
+            ChatStreamState() if style == "chat" else ResponsesStreamState(requested_store)
+        )
+        try:
+            async for sse in EventSource(response).aiter_sse():
+                data = sse.data
+                if not data:
+                    continue
+                if data == "[DONE]":
+                    for event in state.done():
+                        yield event
+                    return
+                try:
+                    payload = json.loads(data)
+                except ValueError:
+                    payload = None
+                if not isinstance(payload, dict):
+                    yield state.interrupted(self._error(
+                        MalformedResponseError, f"unreadable reply: bad stream data {data[:60]!r}"
+                    ))
+                    return
+                for event in state.feed(payload):
+                    yield event
+                if state.finished:
+                    return
+            yield state.interrupted()
+        except httpx.ReadTimeout:
+            yield state.interrupted(self._error(
+                StreamStalledError, f"reply stalled: no data for {self.read_timeout:g} s"
+            ))
+        except httpx.TransportError as exc:
+            yield state.interrupted(self._error(
+                StreamInterruptedError, f"reply interrupted ({str(exc) or type(exc).__name__})"
+            ))
+        except ValidationError:
+            yield state.interrupted(self._error(
+                MalformedResponseError, "unreadable reply: a stream event had an unexpected shape"
+            ))
+
+    def _completed_from_body(self, style: str, data: Any, requested_store: bool) -> Completed:
+        if style == "chat":
+            return completed_from_chat(self._parse(ChatCompletion, data))
+        response = self._parse(ResponseObject, data)
+        if response.status == "failed":
+            detail = response.error.message if response.error and response.error.message else "no details"
+            raise self._error(StreamInterruptedError, f"the server reported a failed reply: {detail}")
+        return completed_from_response(response, requested_store)
+
+    async def complete_turn(self, request: TurnRequest) -> Completed:
+        """One turn without streaming; raises XAIError on failure."""
+        while True:
+            style = self._styles()
+            path, body, headers = self._turn_call(style, request, stream=False)
+            try:
+                response = await self._open("POST", path, body, headers)
+            except XAIError as error:
+                if style == "responses" and self._route_missing(error, request):
+                    self._resolved_style = "chat"
+                    continue
+                if style == "responses" and self._previous_gone(error, request):
+                    request = dataclasses.replace(request, previous_response_id=None)
+                    continue
+                raise
+            if self._resolved_style is None:
+                self._resolved_style = style
+            return self._completed_from_body(style, await self._read_json(response), bool(body.get("store")))
+
+
+def _connect_reason(exc: BaseException) -> str:
+    """The root cause of a connect failure in a few words ("connection refused", "host not found")."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(seen, socket.gaierror):
+            return "host not found"
+        if isinstance(seen, ssl.SSLError):
+            return f"TLS error: {seen.reason or seen}"
+        seen = seen.__cause__ or seen.__context__
+    return str(exc) or type(exc).__name__
+
+
+def _events_of(completed: Completed) -> list[TurnEvent]:
+    """The event sequence a stream would have produced for an already complete reply."""
+    events: list[TurnEvent] = [TurnStarted(completed.response_id, completed.model)]
+    if completed.reasoning:
+        events.append(ReasoningDelta(completed.reasoning))
+    if completed.text:
+        events.append(TextDelta(completed.text))
+    if completed.usage:
+        events.append(UsageUpdate(completed.usage))
+    events.append(completed)
+    return events
+
+
+__all__ = ["ApiStyle", "XAIClient", "is_stateless"]
