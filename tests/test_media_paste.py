@@ -114,3 +114,9 @@ def test_windows_style_keeps_backslashes_literal(tmp_path: Path) -> None:
     odd.write_bytes(b"x")
     paths, _ = parse_pasted_paths(f'"{odd}"', backslash_escapes=False)
     assert paths == [odd]
+
+
+def test_quoted_path_followed_by_punctuation(images: dict[str, Path]) -> None:
+    paths, rest = parse_pasted_paths(f"is '{images['spaced']}', right?")
+    assert paths == [images["spaced"]]
+    assert rest == "is, right?"

@@ -29,7 +29,6 @@ class _Token:
     start: int  # span in the original text
     end: int
     value: str  # quotes and escapes removed
-    quoted: bool
 
 
 def parse_pasted_paths(text: str, *, backslash_escapes: bool | None = None) -> tuple[list[Path], str]:
@@ -85,8 +84,6 @@ def _attachment(token: _Token, text: str) -> tuple[Path, tuple[int, int]] | None
     path = path_from_text(token.value)
     if path is not None and is_image_path(path):
         return path, (token.start, token.end)
-    if token.quoted:
-        return None
     raw = text[token.start : token.end]
     # Punctuation around a path in prose: "(see /tmp/a.png)," — trim it off the raw text.
     lead = len(raw) - len(raw.lstrip(_LEADING_PUNCTUATION))
@@ -97,11 +94,10 @@ def _attachment(token: _Token, text: str) -> tuple[Path, tuple[int, int]] | None
         for cut_trail in range(trail, -1, -1):
             if not cut_lead and not cut_trail:
                 continue
-            inner = _Token(token.start + cut_lead, token.end - cut_trail, "", False)
             value = token.value[cut_lead : len(token.value) - cut_trail]
             path = path_from_text(value)
             if path is not None and is_image_path(path):
-                return path, (inner.start, inner.end)
+                return path, (token.start + cut_lead, token.end - cut_trail)
     return None
 
 
@@ -114,7 +110,7 @@ def _tokens(text: str, backslash_escapes: bool):
         if text[i].isspace():
             i += 1
             continue
-        start, parts, quoted, may_quote = i, [], False, True
+        start, parts, may_quote = i, [], True
         while i < n and not text[i].isspace():
             char = text[i]
             if char in "'\"" and may_quote:
@@ -122,7 +118,7 @@ def _tokens(text: str, backslash_escapes: bool):
                 after = text[close + 1 : close + 2] if close != -1 else ""
                 if close != -1 and (not after or after.isspace() or after in "'\"\\" + _TRAILING_PUNCTUATION):
                     parts.append(text[i + 1 : close])
-                    quoted, i = True, close + 1
+                    i = close + 1
                     continue
             if char == "\\" and backslash_escapes and i + 1 < n:
                 parts.append(text[i + 1])
@@ -132,7 +128,7 @@ def _tokens(text: str, backslash_escapes: bool):
             parts.append(char)
             may_quote = False
             i += 1
-        yield _Token(start, i, "".join(parts), quoted)
+        yield _Token(start, i, "".join(parts))
 
 
 def _remove_spans(text: str, spans: list[tuple[int, int]]) -> str:

@@ -46,7 +46,8 @@ def prepare_image(
         try:
             image = drop_opaque_alpha(to_rgb_or_rgba(frame.image, notes))
         except (ValueError, OSError) as error:
-            raise ImageError(f"{display} uses the {frame.image.mode} colour mode, which cannot be converted.") from error
+            mode = frame.image.mode
+            raise ImageError(f"{display} uses the {mode} colour mode, which cannot be converted.") from error
         fmt = choose_format(image, limits, frame.format)
         target = fit_within((frame.width, frame.height), limits.max_long_side)
         if target != (frame.width, frame.height):
