@@ -1,0 +1,40 @@
+"""The model list: cached in the store, refreshed from /v1/language-models when stale."""
+
+from __future__ import annotations
+
+import asyncio
+
+from grokterm.store import Store
+from grokterm.xai.client import XAIClient
+from grokterm.xai.wire import LanguageModel
+
+CACHE_KEY = "language_models"
+MAX_AGE_SECONDS = 24 * 3600
+
+
+async def load_models(store: Store, client: XAIClient, *, force: bool = False) -> list[LanguageModel]:
+    """Cached list when fresh (and not forced); otherwise fetch, cache and return it.
+
+    A failed fetch falls back to a stale cached copy before giving up.
+    """
+    cache_key = f"{CACHE_KEY}:{client.base_url}"
+    if not force:
+        cached = await asyncio.to_thread(store.cache_get, cache_key, MAX_AGE_SECONDS)
+        if cached is not None:
+            return [LanguageModel.model_validate(m) for m in cached.value]
+    try:
+        models = await client.list_language_models()
+    except Exception:
+        stale = await asyncio.to_thread(store.cache_get, cache_key, None)
+        if stale is None:
+            raise
+        return [LanguageModel.model_validate(m) for m in stale.value]
+    await asyncio.to_thread(store.cache_set, cache_key, [m.model_dump(mode="json") for m in models])
+    return models
+
+
+def find_model(models: list[LanguageModel], model_id: str) -> LanguageModel | None:
+    for model in models:
+        if model.matches(model_id):
+            return model
+    return None

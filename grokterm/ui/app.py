@@ -1,0 +1,300 @@
+"""The Textual application: owns the services (store, client, turn runner) and the app-wide actions.
+
+Widgets reach the services through `self.app`; every store call runs in a
+thread and every network call in an async worker, so typing never waits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from pathlib import Path
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from grokterm.chat.runner import TurnRunner
+from grokterm.store import Store
+from grokterm.ui.context import AppContext
+from grokterm.ui.message_data import MessageData, conversation_totals, message_data_from_row
+from grokterm.ui.screens.chat_screen import ChatScreen
+from grokterm.ui.screens.model_picker import ModelPicker
+from grokterm.ui.screens.welcome import WelcomeScreen
+from grokterm.ui.widgets.conversation_pane import ConversationPane
+from grokterm.xai.client import XAIClient
+
+STYLES = Path(__file__).parent / "styles"
+
+
+class GrokApp(App):
+    """grokterm's TUI."""
+
+    TITLE = "grokterm"
+    CSS_PATH = [STYLES / "app.tcss"]
+    ENABLE_COMMAND_PALETTE = True
+
+    BINDINGS = [
+        Binding("ctrl+n", "new_conversation", "New", id="app.new"),
+        Binding("ctrl+w", "close_conversation", "Close", id="app.close"),
+        Binding("ctrl+pagedown,alt+right", "next_tab", "Next tab", show=False, id="app.next_tab"),
+        Binding("ctrl+pageup,alt+left", "previous_tab", "Prev tab", show=False, id="app.prev_tab"),
+        Binding("ctrl+l", "pick_model", "Model", id="app.model"),
+        Binding("ctrl+b", "toggle_sidebar", "Sidebar", id="app.sidebar"),
+        Binding("escape", "stop", "Stop", id="app.stop"),
+        Binding("f2", "rename", "Rename", show=False, id="app.rename"),
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
+    ]
+
+    def __init__(self, context: AppContext) -> None:
+        super().__init__()
+        self.context = context
+        self.store: Store | None = None
+        self.client: XAIClient | None = None
+        self.runner: TurnRunner | None = None
+        self.models: list = []
+        self.code_theme = "monokai"
+        self.chat: ChatScreen | None = None
+        self._emulator = None
+        if context.keymap:
+            self.set_keymap(context.keymap)
+
+    # -- start-up ---------------------------------------------------------------
+    def on_mount(self) -> None:
+        if self.context.show_welcome:
+            self.push_screen(WelcomeScreen(), self._welcome_done)
+        else:
+            self.start_services()
+
+    def _welcome_done(self, result: tuple[str, str | None] | None) -> None:
+        kind, key = result or ("demo", None)
+        if kind == "demo":
+            self.start_demo_emulator()
+        else:
+            self.context.api_key = key
+            self.save_key_in_keyring(key)
+        self.start_services()
+
+    def save_key_in_keyring(self, key: str) -> None:
+        from grokterm import config
+
+        try:
+            config.store_api_key(key)
+        except Exception as exc:  # no keyring backend: the key stays in memory for this session only
+            self.notify(
+                f"{exc}\nThe key is used for this session only; set XAI_API_KEY to keep it.",
+                title="Keyring unavailable", severity="warning", timeout=10,
+            )
+        else:
+            self.notify("Key saved in the OS keyring.")
+
+    def start_demo_emulator(self) -> None:
+        from grokterm.emulator.server import start_emulator
+
+        self._emulator = start_emulator(port=0)
+        self.context.base_url = self._emulator.base_url
+        self.context.api_key = self._emulator.api_key
+        self.context.demo = True
+
+    @work(exclusive=True, group="startup")
+    async def start_services(self) -> None:
+        ctx = self.context
+        self.store = await asyncio.to_thread(Store, ctx.db_path)
+        interrupted = await asyncio.to_thread(self.store.recover_interrupted)
+        self.client = XAIClient(
+            ctx.api_key or "", base_url=ctx.base_url, api_style=ctx.api_style,
+            max_retries=ctx.max_retries, read_timeout=ctx.read_timeout,
+        )
+        self.runner = TurnRunner(self.store, self.client, default_system_prompt=ctx.system_prompt)
+        self.chat = ChatScreen()
+        await self.push_screen(self.chat)
+        if ctx.demo:
+            self.sub_title = "demo · built-in emulator"
+        await self._reopen_tabs()
+        if interrupted:
+            self.notify(f"{len(interrupted)} reply(s) were interrupted last time; select one and press r to retry.",
+                        severity="warning", timeout=8)
+        self.load_models()
+
+    async def _reopen_tabs(self) -> None:
+        store = self.store
+        open_ids = await asyncio.to_thread(store.ui_get, "open_tabs", None) or []
+        active = await asyncio.to_thread(store.ui_get, "active_tab", None)
+        conversations = []
+        for conv_id in open_ids:
+            conv = await asyncio.to_thread(store.get_conversation, conv_id)
+            if conv is not None and not conv.archived:
+                conversations.append(conv)
+        if not conversations:
+            conversations = [await asyncio.to_thread(self._new_conversation_row)]
+        for conv in conversations:
+            await self.chat.open_conversation(conv, activate=conv.id == active)
+        if active not in [c.id for c in conversations]:
+            await self.chat.open_conversation(conversations[-1])
+        self.remember_tabs()
+
+    def _new_conversation_row(self):
+        return self.store.create_conversation(model=self.context.default_model, system_prompt=self.context.system_prompt)
+
+    @work(exclusive=True, group="models")
+    async def load_models(self, force: bool = False) -> list:
+        from grokterm.chat.models import load_models
+
+        try:
+            self.models = await load_models(self.store, self.client, force=force)
+            self.runner.models = self.models
+        except Exception as exc:
+            self.notify(f"Could not load the model list: {exc}", severity="warning")
+        pane = self.active_pane()
+        if pane is not None:
+            self.refresh_sidebar(pane)
+        return self.models
+
+    # -- helpers used by widgets -------------------------------------------------
+    def run_store(self, fn, *args, **kwargs) -> None:
+        """Fire-and-forget store write on a thread."""
+        self.run_worker(lambda: fn(*args, **kwargs), thread=True, group="store", exit_on_error=False)
+
+    def message_data(self, row) -> MessageData:
+        return message_data_from_row(row)
+
+    def active_pane(self) -> ConversationPane | None:
+        return self.chat.active_pane() if self.chat is not None and self.chat.is_mounted else None
+
+    def model_info(self, model_id: str):
+        for model in self.models:
+            if model.id == model_id or model_id in (getattr(model, "aliases", None) or []):
+                return model
+        return None
+
+    def refresh_sidebar(self, pane: ConversationPane) -> None:
+        if self.chat is None:
+            return
+        sidebar = self.chat.sidebar
+        sidebar.show_model(pane.model, self.model_info(pane.model))
+        usage, cost, replies = conversation_totals(pane.messages)
+        sidebar.show_totals(usage, cost, replies)
+        replies_list = [m for m in pane.messages if m.role == "assistant"]
+        if replies_list and not isinstance(self.focused, type(None)) and getattr(self.focused, "data", None) is None:
+            self.show_in_sidebar(pane, replies_list[-1])
+
+    def show_in_sidebar(self, pane: ConversationPane, data: MessageData) -> None:
+        if self.chat is not None and pane is self.active_pane():
+            self.chat.sidebar.show_message(data, data.cost_ticks)
+
+    def remember_tabs(self) -> None:
+        if self.chat is None or self.store is None:
+            return
+        order = self.chat.tab_order()
+        pane = self.active_pane()
+        self.run_store(self.store.ui_set, "open_tabs", order)
+        if pane is not None:
+            self.run_store(self.store.ui_set, "active_tab", pane.conversation.id)
+
+    # -- actions ---------------------------------------------------------------------
+    async def action_new_conversation(self) -> None:
+        if self.chat is None:
+            return
+        conv = await asyncio.to_thread(self._new_conversation_row)
+        await self.chat.open_conversation(conv)
+        self.remember_tabs()
+
+    async def action_close_conversation(self) -> None:
+        pane = self.active_pane()
+        if pane is None:
+            return
+        pane._save_draft_now(pane.composer.text)
+        await self.chat.close_conversation(pane.conversation.id)
+        if not self.chat.panes():
+            await self.action_new_conversation()
+        self.remember_tabs()
+
+    def action_next_tab(self) -> None:
+        self._cycle_tab(1)
+
+    def action_previous_tab(self) -> None:
+        self._cycle_tab(-1)
+
+    def _cycle_tab(self, step: int) -> None:
+        if self.chat is None:
+            return
+        panes = self.chat.panes()
+        current = self.active_pane()
+        if not panes or current is None:
+            return
+        index = (panes.index(current) + step) % len(panes)
+        self.chat.tabs.active = f"conv-{panes[index].conversation.id}"
+
+    def action_stop(self) -> None:
+        pane = self.active_pane()
+        if pane is not None and pane.stop_streaming():
+            self.notify("Stopped; the partial reply is kept.")
+
+    def action_toggle_sidebar(self) -> None:
+        if self.chat is not None:
+            sidebar = self.chat.sidebar
+            sidebar.display = not sidebar.display
+
+    def action_pick_model(self) -> None:
+        pane = self.active_pane()
+        if pane is None:
+            return
+
+        def chosen(model_id: str | None) -> None:
+            if model_id == "__refresh__":
+                self.load_models(force=True)
+                self.notify("Refreshing the model list…")
+                return
+            if model_id:
+                self.set_conversation_model(pane, model_id)
+
+        self.push_screen(ModelPicker(self.models, pane.model), chosen)
+
+    def set_conversation_model(self, pane: ConversationPane, model_id: str) -> None:
+        pane.conversation = replace(pane.conversation, model=model_id)
+        self.run_store(self.store.update_conversation, pane.conversation.id, model=model_id)
+        self.refresh_sidebar(pane)
+        self.notify(f"Model: {model_id}")
+
+    def action_rename(self) -> None:
+        pane = self.active_pane()
+        if pane is None:
+            return
+        from grokterm.ui.screens.prompt_dialog import PromptDialog
+
+        def renamed(title: str | None) -> None:
+            if title:
+                pane.conversation = replace(pane.conversation, title=title)
+                self.run_store(self.store.update_conversation, pane.conversation.id, title=title)
+                self.chat.retitle(pane.conversation)
+
+        self.push_screen(PromptDialog("Rename conversation", pane.conversation.title or ""), renamed)
+
+    def get_system_commands(self, screen: Screen):
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("New conversation", "Open a new conversation tab (ctrl+n)", self.action_new_conversation)
+        yield SystemCommand("Close conversation", "Close the current tab (ctrl+w)", self.action_close_conversation)
+        yield SystemCommand("Next tab", "Switch to the next conversation", self.action_next_tab)
+        yield SystemCommand("Previous tab", "Switch to the previous conversation", self.action_previous_tab)
+        yield SystemCommand("Choose model", "Pick the model for this conversation (ctrl+l)", self.action_pick_model)
+        yield SystemCommand("Refresh model list", "Fetch /v1/language-models again", lambda: self.load_models(force=True))
+        yield SystemCommand("Toggle sidebar", "Show or hide usage, reasoning and response id (ctrl+b)",
+                            self.action_toggle_sidebar)
+        yield SystemCommand("Stop reply", "Stop the streaming reply, keeping the partial text (esc)", self.action_stop)
+        yield SystemCommand("Rename conversation", "Give this conversation a title (f2)", self.action_rename)
+
+    # -- shutdown -----------------------------------------------------------------
+    async def on_unmount(self) -> None:
+        if self.chat is not None and self.store is not None:
+            for pane in self.chat.panes():
+                try:
+                    self.store.save_draft(pane.conversation.id, pane.composer.text)
+                except Exception:
+                    pass
+        if self.client is not None:
+            await self.client.aclose()
+        if self.store is not None:
+            self.store.close()
+        if self._emulator is not None:
+            self._emulator.stop()

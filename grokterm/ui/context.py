@@ -1,0 +1,32 @@
+"""What the app needs to know at start, gathered by the launcher (CLI args, env, config).
+
+Kept as plain data so tests build an app with `AppContext(...)` pointing at the
+emulator and a temp database, exactly like the real launcher does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from grokterm import paths
+
+DEFAULT_MODEL = "grok-4-0709"
+
+
+@dataclass
+class AppContext:
+    api_key: str | None
+    base_url: str = "https://api.x.ai/v1"
+    api_style: str = "auto"
+    default_model: str = DEFAULT_MODEL
+    system_prompt: str = ""
+    demo: bool = False
+    db_path: Path = field(default_factory=paths.database_file)
+    render_interval: float = 0.05  # seconds between streaming Markdown flushes
+    read_timeout: float = 300.0
+    max_retries: int = 2
+    show_welcome: bool = False  # no key configured: offer key entry or the demo
+    theme: str | None = None
+    keymap: dict[str, str] = field(default_factory=dict)  # binding id -> keys
+    lazy_window: int = 60  # finished messages mounted at once; older ones load on scroll-up

@@ -1,0 +1,44 @@
+"""Starts the TUI: resolves the key and base URL, starts the demo emulator when asked."""
+
+from __future__ import annotations
+
+import argparse
+
+from grokterm.ui.context import AppContext
+
+
+def build_context(args: argparse.Namespace) -> AppContext:
+    from grokterm import config
+
+    settings = config.load_settings_quietly() if hasattr(config, "load_settings_quietly") else None
+    context = AppContext(api_key=None)
+    if settings is not None:
+        settings.apply_to(context)
+    if getattr(args, "demo", False):
+        from grokterm.emulator.server import start_emulator
+
+        emulator = start_emulator(port=0)
+        context.api_key = emulator.api_key
+        context.base_url = emulator.base_url
+        context.demo = True
+        context.emulator = emulator  # kept alive for the app's lifetime
+        return context
+    context.base_url = config.resolve_base_url(getattr(args, "base_url", None))
+    try:
+        context.api_key = config.resolve_api_key(getattr(args, "api_key", None)).value
+    except config.MissingApiKeyError:
+        context.api_key = None
+    context.show_welcome = not context.api_key
+    return context
+
+
+def run_tui(args: argparse.Namespace) -> int:
+    from grokterm.ui.app import GrokApp
+
+    context = build_context(args)
+    app = GrokApp(context)
+    app.run()
+    emulator = getattr(context, "emulator", None)
+    if emulator is not None:
+        emulator.stop()
+    return app.return_code or 0

@@ -1,0 +1,95 @@
+"""The main screen: conversation tabs on the left, the sidebar on the right."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Footer, TabbedContent, TabPane
+
+from grokterm.ui.widgets.conversation_pane import ConversationPane
+from grokterm.ui.widgets.sidebar import Sidebar
+
+
+def pane_id(conversation_id: int) -> str:
+    return f"conv-{conversation_id}"
+
+
+def tab_title(conversation) -> str:
+    title = (conversation.title or "New chat").replace("[", "(").replace("]", ")")
+    return title if len(title) <= 24 else title[:23] + "…"
+
+
+class ChatScreen(Screen):
+    """Holds the open conversations as tabs; the app's actions act on the active one."""
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="chat-body"):
+            yield TabbedContent(id="tabs")
+            yield Sidebar(id="sidebar")
+        yield Footer()
+
+    @property
+    def tabs(self) -> TabbedContent:
+        return self.query_one("#tabs", TabbedContent)
+
+    @property
+    def sidebar(self) -> Sidebar:
+        return self.query_one(Sidebar)
+
+    def panes(self) -> list[ConversationPane]:
+        return list(self.query(ConversationPane))
+
+    def active_pane(self) -> ConversationPane | None:
+        pane = self.tabs.active_pane
+        if pane is None:
+            return None
+        found = pane.query(ConversationPane)
+        return found.first() if found else None
+
+    def pane_for(self, conversation_id: int) -> ConversationPane | None:
+        for pane in self.panes():
+            if pane.conversation.id == conversation_id:
+                return pane
+        return None
+
+    async def open_conversation(self, conversation, activate: bool = True) -> ConversationPane:
+        existing = self.pane_for(conversation.id)
+        if existing is not None:
+            if activate:
+                self.tabs.active = pane_id(conversation.id)
+            return existing
+        pane = ConversationPane(conversation)
+        await self.tabs.add_pane(TabPane(tab_title(conversation), pane, id=pane_id(conversation.id)))
+        if activate:
+            self.tabs.active = pane_id(conversation.id)
+            pane.composer.focus()
+        return pane
+
+    async def close_conversation(self, conversation_id: int) -> None:
+        pane = self.pane_for(conversation_id)
+        if pane is not None:
+            pane.stop_streaming()
+        await self.tabs.remove_pane(pane_id(conversation_id))
+
+    def retitle(self, conversation) -> None:
+        tab = self.tabs.get_tab(pane_id(conversation.id))
+        tab.label = tab_title(conversation)
+
+    def tab_order(self) -> list[int]:
+        return [pane.conversation.id for pane in self.panes()]
+
+    @on(TabbedContent.TabActivated)
+    def _tab_activated(self) -> None:
+        pane = self.active_pane()
+        if pane is not None:
+            self.app.refresh_sidebar(pane)
+            self.app.remember_tabs()
+            pane.composer.focus()
+
+    @on(ConversationPane.Changed)
+    def _pane_changed(self, event: ConversationPane.Changed) -> None:
+        self.retitle(event.pane.conversation)
+        if event.pane is self.active_pane():
+            self.app.refresh_sidebar(event.pane)

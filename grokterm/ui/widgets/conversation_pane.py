@@ -1,0 +1,344 @@
+"""One conversation: its message history, the live reply and the composer.
+
+Each pane keeps its own model, system prompt, draft and scroll position, so
+several conversations stay open side by side as tabs. All store and network
+work happens in workers; the pane only mounts widgets with the results.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from dataclasses import replace
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.timer import Timer
+from textual.widgets import Button, Static
+from textual.worker import Worker, WorkerState
+
+from grokterm.chat.runner import TurnSaved
+from grokterm.ui.message_data import MessageData
+from grokterm.ui.render import plain
+from grokterm.ui.widgets.composer import Composer
+from grokterm.ui.widgets.finished_message import FinishedMessage
+from grokterm.ui.widgets.streaming_message import StreamingMessage
+from grokterm.xai.events import (
+    Completed,
+    Failed,
+    ReasoningDelta,
+    Retrying,
+    TextDelta,
+    TurnStarted,
+)
+
+CODE_BLOCK = re.compile(r"```[^\n]*\n(.*?)```", re.S)
+
+
+class ConversationPane(Vertical):
+    """Messages above, composer below; owns the conversation's streaming worker."""
+
+    class Changed(Message):
+        """Something the sidebar or tab title shows has changed."""
+
+        def __init__(self, pane: "ConversationPane") -> None:
+            super().__init__()
+            self.pane = pane
+
+    def __init__(self, conversation, *, id: str | None = None) -> None:
+        super().__init__(id=id, classes="conversation-pane")
+        self.conversation = conversation  # a store Conversation row
+        self.messages: list[MessageData] = []
+        self.streaming: StreamingMessage | None = None
+        self.turn_worker: Worker | None = None
+        self.attachments: list = []  # grokterm.media PreparedImage, waiting to be sent
+        self._draft_timer: Timer | None = None
+        self._estimate_timer: Timer | None = None
+        self._code_cycle: dict[int, int] = {}
+        self._hidden_older = 0
+
+    # -- layout ------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="message-list"):
+            yield Button("▲ load earlier messages", classes="load-earlier")
+        with Vertical(classes="composer-area"):
+            yield Horizontal(classes="attachment-chips")
+            yield Composer(self.conversation.draft or "", classes="composer")
+            yield Static("", classes="composer-status")
+
+    @property
+    def message_list(self) -> VerticalScroll:
+        return self.query_one(".message-list", VerticalScroll)
+
+    @property
+    def composer(self) -> Composer:
+        return self.query_one(Composer)
+
+    @property
+    def model(self) -> str:
+        return self.conversation.model or self.app.context.default_model
+
+    @property
+    def is_streaming(self) -> bool:
+        return self.turn_worker is not None and self.turn_worker.state in (WorkerState.PENDING, WorkerState.RUNNING)
+
+    def on_mount(self) -> None:
+        self.query_one(".load-earlier").display = False
+        self.message_list.anchor()
+        self.load_history()
+
+    # -- history -------------------------------------------------------------
+    @work(exclusive=True, group="history")
+    async def load_history(self) -> None:
+        rows = await asyncio.to_thread(self.app.store.list_messages, self.conversation.id)
+        self.messages = [self.app.message_data(r) for r in rows]
+        window = self.app.context.lazy_window
+        self._hidden_older = max(0, len(self.messages) - window)
+        widgets = [self._finished_widget(m) for m in self.messages[self._hidden_older:]]
+        if widgets:
+            await self.message_list.mount_all(widgets)
+        self._update_load_earlier()
+        self.message_list.scroll_end(animate=False, immediate=True)
+        self.post_message(self.Changed(self))
+
+    def _finished_widget(self, data: MessageData) -> FinishedMessage:
+        return FinishedMessage(data, code_theme=self.app.code_theme)
+
+    def _update_load_earlier(self) -> None:
+        button = self.query_one(".load-earlier", Button)
+        button.display = self._hidden_older > 0
+        button.label = f"▲ load earlier messages ({self._hidden_older} more)"
+
+    @on(Button.Pressed, ".load-earlier")
+    async def load_earlier(self) -> None:
+        window = self.app.context.lazy_window
+        start = max(0, self._hidden_older - window)
+        older = [self._finished_widget(m) for m in self.messages[start:self._hidden_older]]
+        self._hidden_older = start
+        first = self.query(FinishedMessage).first() if self.query(FinishedMessage) else None
+        if older:
+            await self.message_list.mount_all(older, before=first) if first else await self.message_list.mount_all(older)
+        self._update_load_earlier()
+
+    # -- sending -------------------------------------------------------------
+    @on(Composer.Submitted)
+    def _submitted(self, event: Composer.Submitted) -> None:
+        event.stop()
+        if self.is_streaming:
+            self.app.notify("A reply is still streaming: esc stops it.", severity="warning")
+            return
+        text = event.text
+        images = list(self.attachments)
+        self.attachments.clear()
+        self._refresh_chips()
+        self.composer.clear()
+        self._save_draft_now("")
+        self.turn_worker = self._run_turn(text, images)
+
+    def retry_reply(self, reply_id: int) -> None:
+        if self.is_streaming:
+            self.app.notify("A reply is still streaming: esc stops it.", severity="warning")
+            return
+        self.turn_worker = self._run_turn(None, [], retry_reply_id=reply_id)
+
+    def stop_streaming(self) -> bool:
+        if self.is_streaming and self.turn_worker is not None:
+            self.turn_worker.cancel()
+            return True
+        return False
+
+    @work(exclusive=True, group="turn")
+    async def _run_turn(self, text: str | None, images: list, retry_reply_id: int | None = None) -> None:
+        runner = self.app.runner
+        if retry_reply_id is not None:
+            stream = runner.retry(self.conversation.id, retry_reply_id, model=self.model)
+        else:
+            stream = runner.send(self.conversation.id, text, images, model=self.model)
+        streaming: StreamingMessage | None = None
+        try:
+            async for event in stream:
+                if isinstance(event, TurnSaved):
+                    streaming = await self._begin_reply(event, retry_reply_id)
+                elif streaming is None:
+                    continue
+                elif isinstance(event, TextDelta):
+                    streaming.add_text(event.text)
+                elif isinstance(event, ReasoningDelta):
+                    streaming.add_reasoning(event.text)
+                elif isinstance(event, Retrying):
+                    self._countdown(streaming, event)
+                elif isinstance(event, TurnStarted):
+                    streaming.set_status("")
+                elif isinstance(event, (Completed, Failed)):
+                    if isinstance(event, Failed):
+                        self.app.notify(str(event.error), title="Reply failed", severity="error")
+                    await self._end_reply(event.__class__.__name__)
+        except asyncio.CancelledError:
+            await self._end_reply("stopped")
+            raise
+        except Exception as exc:  # never let a bug take the app down with a traceback
+            self.app.notify(f"Unexpected error: {exc}", severity="error")
+            await self._end_reply("failed")
+
+    async def _begin_reply(self, event: TurnSaved, retry_reply_id: int | None) -> StreamingMessage:
+        if retry_reply_id is not None:
+            for widget in self.query(FinishedMessage):
+                if widget.data.id == retry_reply_id:
+                    await widget.remove()
+            self.messages = [m for m in self.messages if m.id != retry_reply_id]
+        if event.user is not None:
+            user = self.app.message_data(event.user)
+            self.messages.append(user)
+            await self.message_list.mount(self._finished_widget(user))
+        self.reply_id = event.reply.id
+        self.streaming = StreamingMessage(self.model, interval=self.app.context.render_interval)
+        await self.message_list.mount(self.streaming)
+        self.message_list.anchor()
+        return self.streaming
+
+    def _countdown(self, streaming: StreamingMessage, event: Retrying) -> None:
+        remaining = [event.delay]
+
+        def tick() -> None:
+            if streaming.status_note and remaining[0] > 0:
+                streaming.set_status(f"{event.reason} — retrying in {remaining[0]:.0f} s (attempt {event.attempt})")
+                remaining[0] -= 1
+
+        tick()
+        if event.delay >= 1:
+            self.set_interval(1, tick, repeat=int(event.delay))
+
+    async def _end_reply(self, how: str) -> None:
+        streaming, self.streaming = self.streaming, None
+        if streaming is None:
+            return
+        await streaming.finish()
+        row = await asyncio.to_thread(self.app.store.get_message, self.reply_id)
+        data = self.app.message_data(row) if row is not None else MessageData(None, "assistant", streaming.text, status=how)
+        if data.ttft_ms is None:
+            data.ttft_ms = streaming.ttft_ms
+        if data.tokens_per_s is None:
+            data.tokens_per_s = streaming.tokens_per_s
+        self.messages.append(data)
+        conversation = await asyncio.to_thread(self.app.store.get_conversation, self.conversation.id)
+        if conversation is not None:
+            self.conversation = replace(conversation, draft=self.conversation.draft)
+        finished = self._finished_widget(data)
+        await self.message_list.mount(finished, after=streaming)
+        await streaming.remove()
+        self.app.show_in_sidebar(self, data)
+        self.post_message(self.Changed(self))
+
+    # -- message actions --------------------------------------------------------
+    @on(FinishedMessage.Selected)
+    def _selected(self, event: FinishedMessage.Selected) -> None:
+        self.app.show_in_sidebar(self, event.widget.data)
+
+    @on(FinishedMessage.Action)
+    async def _message_action(self, event: FinishedMessage.Action) -> None:
+        data = event.widget.data
+        if event.action == "copy":
+            self.app.copy_to_clipboard(data.text)
+            self.app.notify("Message copied to the clipboard.")
+        elif event.action == "copy_code":
+            blocks = CODE_BLOCK.findall(data.text)
+            if not blocks:
+                self.app.notify("No code block in this message.", severity="warning")
+                return
+            index = self._code_cycle.get(id(event.widget), 0) % len(blocks)
+            self._code_cycle[id(event.widget)] = index + 1
+            self.app.copy_to_clipboard(blocks[index])
+            self.app.notify(f"Code block {index + 1}/{len(blocks)} copied.")
+        elif event.action == "retry":
+            target = data if data.role == "assistant" else self._reply_after(data)
+            if target is None or target.id is None:
+                self.app.notify("Nothing to retry here.", severity="warning")
+                return
+            self.retry_reply(target.id)
+        elif event.action == "edit":
+            await self._edit(data)
+        elif event.action == "delete":
+            if data.id is not None:
+                await asyncio.to_thread(self.app.store.delete_message, data.id)
+            self.messages = [m for m in self.messages if m is not data]
+            await event.widget.remove()
+            self.post_message(self.Changed(self))
+
+    def _reply_after(self, data: MessageData) -> MessageData | None:
+        for i, m in enumerate(self.messages):
+            if m is data and i + 1 < len(self.messages) and self.messages[i + 1].role == "assistant":
+                return self.messages[i + 1]
+        return None
+
+    async def _edit(self, data: MessageData) -> None:
+        """Edit and resend the last user message: it and its reply go back to the composer."""
+        users = [m for m in self.messages if m.role == "user"]
+        if data.role != "user" or not users or users[-1] is not data:
+            self.app.notify("Only the last message you sent can be edited.", severity="warning")
+            return
+        if self.is_streaming:
+            self.stop_streaming()
+        index = self.messages.index(data)
+        doomed = self.messages[index:]
+        ids = [m.id for m in doomed if m.id is not None]
+        for message_id in ids:
+            await asyncio.to_thread(self.app.store.delete_message, message_id)
+        for widget in list(self.query(FinishedMessage)):
+            if widget.data in doomed:
+                await widget.remove()
+        self.messages = self.messages[:index]
+        self.composer.load_text(data.text)
+        self.composer.focus()
+
+    # -- composer helpers ---------------------------------------------------------
+    @on(Composer.RecallRequested)
+    def _recall(self) -> None:
+        users = [m for m in self.messages if m.role == "user"]
+        if users:
+            self.composer.load_text(users[-1].text)
+
+    @on(Composer.Changed)
+    def _draft_changed(self) -> None:
+        if self._draft_timer is not None:
+            self._draft_timer.stop()
+        self._draft_timer = self.set_timer(0.5, lambda: self._save_draft_now(self.composer.text))
+        if self._estimate_timer is not None:
+            self._estimate_timer.stop()
+        self._estimate_timer = self.set_timer(0.4, self._estimate_tokens)
+
+    def _save_draft_now(self, text: str) -> None:
+        self.conversation = replace(self.conversation, draft=text)
+        self.app.run_store(self.app.store.save_draft, self.conversation.id, text)
+
+    @work(exclusive=True, group="estimate")
+    async def _estimate_tokens(self) -> None:
+        text = self.composer.text
+        status = self.query_one(".composer-status", Static)
+        if not text.strip():
+            status.update(self._status_hint())
+            return
+        try:
+            count = await self.app.client.tokenize(text, self.model)
+        except Exception:  # an estimate is a nicety: never bother the user with its failure
+            return
+        status.update(plain(f"≈ {count:,} tokens before sending · {self.model}", "dim"))
+
+    def _status_hint(self) -> str:
+        return f"{self.model}"
+
+    def _refresh_chips(self) -> None:
+        chips = self.query_one(".attachment-chips", Horizontal)
+        chips.remove_children()
+        for index, image in enumerate(self.attachments):
+            chips.mount(Static(plain(f"[{index + 1}] {image.chip_text()}", ""), classes="chip"))
+        chips.display = bool(self.attachments)
+
+    def add_attachment(self, image) -> None:
+        self.attachments.append(image)
+        self._refresh_chips()
+
+    def clear_attachments(self) -> None:
+        self.attachments.clear()
+        self._refresh_chips()
