@@ -256,7 +256,7 @@ CASES = [
     ),
     Case(
         "big-png-over-pixel-guard",  # same guard, no draft for PNG: refused
-        file("tall.png", lambda: encode(line_art(4000, 3000), "PNG")),
+        file("tall.png", lambda: bomb_png(4000, 3000)),
         limits=ImageLimits(max_pixels=1_000_000, max_long_side=1000), error="tall.png is 4000×3000 (12 MP), above the 1 MP",
     ),
     Case(

@@ -10,7 +10,12 @@ Public API (imported lazily, so `import grokterm.media` does not load Pillow):
 
 PNG or JPEG: PNG when the image has real transparency or at most 256 distinct
 colours (32 grey levels for greyscale): line art, diagrams, palette images.
-JPEG otherwise (photos, most screenshots). Details in encode.py.
+JPEG otherwise (photos, most screenshots); a JPEG source stays JPEG. Details in encode.py.
+
+Huge dimensions: Pillow's decompression-bomb guard is kept. Above 2 × MAX_IMAGE_PIXELS
+(≈179 MP, e.g. 20000×20000) Pillow refuses at the header and we say so in one line.
+Between MAX_IMAGE_PIXELS (≈89.5 MP) and that, we refuse too, unless the image is a JPEG
+that libjpeg's draft mode can decode at 1/2-1/8 scale under the limit (big phone photos).
 """
 
 from __future__ import annotations

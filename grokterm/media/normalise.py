@@ -30,7 +30,7 @@ def to_rgb_or_rgba(image: Image.Image, notes: list[str]) -> Image.Image:
     if mode == "F":
         return _float_to_l(image)
     if mode in ("P", "PA"):
-        wants_alpha = mode == "PA" or image.has_transparency_data
+        wants_alpha = mode == "PA" or "transparency" in image.info or image.palette.mode == "RGBA"
         return image.convert("RGBA" if wants_alpha else "RGB")
     if mode in ("LA", "La", "RGBa"):
         return image.convert("RGBA")
