@@ -30,6 +30,7 @@ import tomlkit.items
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 from grokterm import paths
+from grokterm.xai.urls import normalize_base_url
 
 ApiStyle = Literal["auto", "responses", "chat"]
 
@@ -71,7 +72,7 @@ class Profile(BaseModel):
         value = value.strip()
         if not re.match(r"^https?://[^\s/]+", value):
             raise ValueError("must be an http:// or https:// URL")
-        return value.rstrip("/")
+        return normalize_base_url(value)  # same rule as --base-url: ends in /v1
 
 
 class ImageLimits(BaseModel):
@@ -80,8 +81,17 @@ class ImageLimits(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     max_long_side: int = Field(2048, ge=64, le=8192)
-    max_encoded_mb: float = Field(10.0, gt=0, le=20)
+    max_encoded_mb: float = Field(10.0, ge=0.1, le=20)  # caps the image and its base64 data URL
     jpeg_quality: int = Field(85, ge=10, le=100)
+
+    def to_media(self):
+        """The media pipeline's `grokterm.media.limits.ImageLimits` for these values."""
+        from grokterm.media.limits import MiB
+        from grokterm.media.limits import ImageLimits as MediaLimits
+
+        cap = int(self.max_encoded_mb * MiB)
+        return MediaLimits(max_long_side=self.max_long_side, max_encoded_bytes=cap,
+                           max_data_url_bytes=cap, jpeg_quality=self.jpeg_quality)
 
 
 def _builtin_profiles() -> dict[str, Profile]:

@@ -60,7 +60,7 @@ def test_valid_file_is_read_and_applied_to_an_app_context(config_path: Path) -> 
         default_preset = "coder"
 
         [profiles.local]
-        base_url = "http://127.0.0.1:8080/v1/"
+        base_url = "http://127.0.0.1:8080/"
         api_style = "chat"
 
         [keymap]
@@ -69,7 +69,7 @@ def test_valid_file_is_read_and_applied_to_an_app_context(config_path: Path) -> 
     settings, warnings = load_settings()
     assert warnings == []
     context = settings.apply_to(AppContext(api_key=None))
-    assert context.base_url == "http://127.0.0.1:8080/v1"  # trailing slash removed
+    assert context.base_url == "http://127.0.0.1:8080/v1"  # normalised like --base-url
     assert context.api_style == "chat"  # the profile's style wins over the top-level one
     assert context.default_model == "grok-3"
     assert context.system_prompt == BUILTIN_PRESETS["coder"]
@@ -330,3 +330,14 @@ def test_with_changes_validates_and_merges_nested_values() -> None:
     with pytest.raises(ValidationError):
         base.with_changes({"images": {"jpeg_quality": 0}})
     assert base.keymap == {"app.new": "ctrl+t"}  # the original is untouched
+
+
+def test_image_limits_map_onto_the_media_pipeline() -> None:
+    limits = Settings.model_validate({"images": {"max_long_side": 1024, "max_encoded_mb": 5, "jpeg_quality": 70}})
+    media = limits.images.to_media()
+    assert (media.max_long_side, media.jpeg_quality) == (1024, 70)
+    assert media.max_encoded_bytes == media.max_data_url_bytes == 5 * 1024 * 1024
+    defaults = Settings().images.to_media()
+    from grokterm.media.limits import ImageLimits
+
+    assert defaults == ImageLimits()  # our defaults are the pipeline's defaults
