@@ -131,7 +131,9 @@ def start_emulator(
         raise ValueError("speed and first_token_delay must be >= 0")
     state = state or EmulatorState(api_key, speed=speed, first_token_delay=first_token_delay)
     streams = StreamRegistry()
-    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    # proto=IPPROTO_TCP matters: asyncio only sets TCP_NODELAY on sockets that say so, and without it
+    # every reply (headers, then body) waits ~40 ms for a delayed ACK.
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
