@@ -44,6 +44,10 @@ class GrokApp(App):
         Binding("ctrl+b", "toggle_sidebar", "Sidebar", id="app.sidebar"),
         Binding("escape", "stop", "Stop", id="app.stop"),
         Binding("f2", "rename", "Rename", show=False, id="app.rename"),
+        Binding("ctrl+o", "attach", "Attach", id="app.attach"),
+        Binding("ctrl+r", "responses", "Responses", id="app.responses"),
+        Binding("ctrl+f", "conversations", "Chats", id="app.conversations"),
+        Binding("f9", "settings", "Settings", show=False, id="app.settings"),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
     ]
 
@@ -271,6 +275,44 @@ class GrokApp(App):
 
         self.push_screen(PromptDialog("Rename conversation", pane.conversation.title or ""), renamed)
 
+    def action_attach(self) -> None:
+        """Open the attachment picker (files, clipboard, latest screenshot)."""
+        pane = self.active_pane()
+        if pane is None:
+            return
+        from grokterm.ui.screens.attach_screen import AttachScreen
+
+        self.push_screen(AttachScreen(), lambda images: [pane.add_attachment(i) for i in images or []])
+
+    def action_responses(self) -> None:
+        """Browse the stored responses this app created."""
+        from grokterm.ui.screens.responses_screen import ResponsesScreen
+
+        self.push_screen(ResponsesScreen())
+
+    def action_conversations(self) -> None:
+        """Find, reopen and archive conversations."""
+        from grokterm.ui.screens.conversations_screen import ConversationsScreen
+
+        self.push_screen(ConversationsScreen())
+
+    def action_settings(self) -> None:
+        from grokterm.ui.screens.settings_screen import SettingsScreen
+
+        self.push_screen(SettingsScreen())
+
+    async def open_conversation_by_id(self, conversation_id: int) -> ConversationPane | None:
+        """Open (or switch to) a stored conversation in a tab."""
+        if self.chat is None:
+            return None
+        conv = await asyncio.to_thread(self.store.get_conversation, conversation_id)
+        if conv is None:
+            self.notify("That conversation no longer exists.", severity="warning")
+            return None
+        pane = await self.chat.open_conversation(conv)
+        self.remember_tabs()
+        return pane
+
     def get_system_commands(self, screen: Screen):
         yield from super().get_system_commands(screen)
         yield SystemCommand("New conversation", "Open a new conversation tab (ctrl+n)", self.action_new_conversation)
@@ -283,6 +325,13 @@ class GrokApp(App):
                             self.action_toggle_sidebar)
         yield SystemCommand("Stop reply", "Stop the streaming reply, keeping the partial text (esc)", self.action_stop)
         yield SystemCommand("Rename conversation", "Give this conversation a title (f2)", self.action_rename)
+        yield SystemCommand("Attach image", "Attach a file, clipboard image or latest screenshot (ctrl+o)",
+                            self.action_attach)
+        yield SystemCommand("Stored responses", "Browse, fetch, continue or delete stored responses (ctrl+r)",
+                            self.action_responses)
+        yield SystemCommand("Conversations", "Search, reopen and archive conversations (ctrl+f)",
+                            self.action_conversations)
+        yield SystemCommand("Settings", "Edit config.toml options (f9)", self.action_settings)
 
     # -- shutdown -----------------------------------------------------------------
     async def on_unmount(self) -> None:
