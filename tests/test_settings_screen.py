@@ -165,3 +165,15 @@ async def test_screenshot_folder_and_image_side_are_saved(config_path: Path, tmp
     assert settings.screenshot_folder == tmp_path / "shots"
     assert settings.images.max_long_side == 1024
     assert settings.system_prompt == "Be terse.\nNo emojis."
+
+
+async def test_buttons_stay_visible_on_a_small_terminal(config_path: Path) -> None:
+    app = Host()
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.open_settings()
+        await pilot.pause()
+        screen_region = app.screen.region
+        for button in ("#settings-save", "#settings-cancel"):
+            region = app.screen.query_one(button).region
+            assert region.height > 0 and screen_region.contains_region(region), button
+        assert app.screen.query_one("#settings-form").max_scroll_y > 0  # the form scrolls instead

@@ -21,7 +21,7 @@ from textual.widgets import Button, Input, Label, Select, Static, TextArea
 from grokterm.settings import Settings, load_settings, save_settings
 
 API_STYLES = [
-    ("auto (Responses API; Chat Completions if absent)", "auto"),
+    ("auto (Responses API, else Chat)", "auto"),
     ("responses (/v1/responses)", "responses"),
     ("chat (/v1/chat/completions)", "chat"),
 ]
@@ -141,11 +141,13 @@ class SettingsScreen(ModalScreen[Settings | None]):
             new = self.settings.with_changes(self.collect_changes())
         except ValidationError as exc:
             error.update("\n".join(_error_line(err) for err in exc.errors()))
+            error.add_class("-shown")
             return
         try:
             saved = save_settings(new, self.path)
         except OSError as exc:
             error.update(f"Could not write the settings file: {exc}")
+            error.add_class("-shown")
             return
         for note in saved.warnings:
             self.app.notify(note, severity="warning", timeout=10)
