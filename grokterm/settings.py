@@ -197,7 +197,12 @@ class Settings(BaseModel):
         return self.system_prompt
 
     def apply_to(self, context: Any) -> Any:
-        """Copy values onto an AppContext-like object, by attribute name; returns it."""
+        """Copy values onto an AppContext-like object, by attribute name; returns it.
+
+        The first group is always set. The optional group (code_theme, screenshot_folder,
+        image_limits, presets) is set only where the context already has that attribute,
+        so a context grows into them without this method changing.
+        """
         values = {
             "default_model": self.effective_model,
             "api_style": self.effective_api_style,
@@ -212,6 +217,15 @@ class Settings(BaseModel):
         }
         for name, value in values.items():
             setattr(context, name, value)
+        optional = {
+            "code_theme": lambda: self.code_theme,
+            "screenshot_folder": lambda: self.screenshot_folder,
+            "image_limits": self.images.to_media,
+            "presets": lambda: dict(self.presets),
+        }
+        for name, value in optional.items():
+            if hasattr(context, name):
+                setattr(context, name, value())
         return context
 
     def with_changes(self, changes: Mapping[str, Any]) -> Settings:

@@ -341,3 +341,18 @@ def test_image_limits_map_onto_the_media_pipeline() -> None:
     from grokterm.media.limits import ImageLimits
 
     assert defaults == ImageLimits()  # our defaults are the pipeline's defaults
+
+
+def test_apply_to_fills_optional_attributes_only_when_the_context_has_them() -> None:
+    class Roomy:
+        code_theme = None
+        screenshot_folder = None
+        image_limits = None
+
+    settings = Settings(code_theme="vim", screenshot_folder="/tmp/shots", images={"max_long_side": 512})
+    roomy = settings.apply_to(Roomy())
+    assert roomy.code_theme == "vim" and roomy.screenshot_folder == Path("/tmp/shots")
+    assert roomy.image_limits.max_long_side == 512
+    assert not hasattr(roomy, "presets")
+    plain = settings.apply_to(AppContext(api_key=None))
+    assert not hasattr(plain, "code_theme") and not hasattr(plain, "image_limits")
