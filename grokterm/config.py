@@ -118,9 +118,10 @@ def resolve_api_key(explicit: str | None = None) -> ApiKey:
     )
 
 
-def resolve_base_url(explicit: str | None = None) -> str:
-    """`--base-url`, then `$XAI_BASE_URL`, then https://api.x.ai/v1 (normalised to end in /v1)."""
-    for candidate in (explicit, os.environ.get("XAI_BASE_URL")):
+def resolve_base_url(explicit: str | None = None, configured: str | None = None) -> str:
+    """`--base-url`, then `$XAI_BASE_URL`, then `configured` (the settings' profile), then
+    https://api.x.ai/v1; normalised to end in /v1."""
+    for candidate in (explicit, os.environ.get("XAI_BASE_URL"), configured):
         if candidate and candidate.strip():
             return normalize_base_url(candidate)
     return DEFAULT_BASE_URL

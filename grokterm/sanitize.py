@@ -32,3 +32,43 @@ def sanitize_terminal(text: str) -> str:
         return text
     text = text.replace("\r\n", "\n")
     return _CONTROLS.sub("", _SEQUENCES.sub("", text))
+
+
+# An escape sequence still open at the end of the text: held back until it ends.
+_OPEN_TAIL = re.compile(
+    r"""
+      (?:\x1b\[|\x9b) [\x30-\x3f]* [\x20-\x2f]* \Z                     # CSI without its final byte
+    | (?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f]) (?:(?!\x07|\x1b\\|\x9c).)* \Z  # string without terminator
+    | \x1b [\x20-\x2f]* \Z                                               # bare ESC (+ intermediates)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+MAX_PENDING = 4096
+
+
+class StreamSanitizer:
+    """`sanitize_terminal` for text arriving in pieces (streamed deltas).
+
+    A sequence split across deltas (`"\\x1b]0;ti"` + `"tle\\x07"`) would otherwise
+    leave its payload behind as visible text; the open tail is held back (up to
+    MAX_PENDING characters) until the next piece completes it. Call `flush()` at the end.
+    """
+
+    def __init__(self) -> None:
+        self._pending = ""
+
+    def feed(self, chunk: str) -> str:
+        text = self._pending + chunk if self._pending else chunk
+        self._pending = ""
+        if not _CONTROLS.search(text):
+            return text
+        tail = _OPEN_TAIL.search(text)
+        if tail and len(text) - tail.start() <= MAX_PENDING:
+            self._pending, text = text[tail.start() :], text[: tail.start()]
+        elif text.endswith("\r"):  # may be the first half of \r\n
+            self._pending, text = "\r", text[:-1]
+        return sanitize_terminal(text)
+
+    def flush(self) -> str:
+        text, self._pending = self._pending, ""
+        return sanitize_terminal(text)

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 _KEY_PATTERN = re.compile(r"\bxai-[A-Za-z0-9_\-]{12,}")
-_BEARER_PATTERN = re.compile(r"(?i)(bearer\s+)[^\s\"',}]+")
+_BEARER_PATTERN = re.compile(r"(?i)(bearer\s+)(?!<)[^\s\"',}]+")  # keeps placeholders like <API key>
 _MAX_MESSAGE = 300
 
 

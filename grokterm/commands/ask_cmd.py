@@ -1,0 +1,338 @@
+"""`grokterm ask`: ask one question, stream the answer to stdout (for scripts and quick use).
+
+The question comes from the arguments, or from stdin when it is piped and no
+argument is given. The answer is untrusted text: it always goes through
+`sanitize_terminal` (escape sequences and control bytes removed), on a TTY
+and in a pipe alike. `--json` prints one JSON object instead (control
+characters escaped). Diagnostics, retries, `--usage` and `--reasoning` go to
+stderr, so stdout holds only the answer.
+
+Exit codes (shared by every command that calls the API; the API error
+classes carry theirs as `exit_code`):
+
+    0    success
+    1    unexpected API error
+    2    usage error (bad arguments, no question)
+    3    no API key (none given, none in $XAI_API_KEY, keyring empty or unavailable)
+    4    API key rejected (HTTP 400 "incorrect API key", 401)
+    5    permission denied (HTTP 403, key or team blocked)
+    6    out of credits or over the spending limit
+    7    rate limited (after retries)
+    8    not found (model, stored response)
+    9    request rejected (other 4xx)
+    10   server error (5xx, 408/409) after retries
+    11   timed out
+    12   cannot connect (refused, DNS, TLS)
+    13   reply interrupted or stalled (the partial answer was printed)
+    14   unreadable reply
+    15   an --image could not be read or prepared
+    130  interrupted (Ctrl-C)
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import sys
+from typing import TYPE_CHECKING, Any, TextIO
+
+from grokterm import config
+
+if TYPE_CHECKING:
+    from grokterm.settings import Settings
+    from grokterm.xai.client import XAIClient
+    from grokterm.xai.events import Completed, ImagePart
+
+EXIT_USAGE = 2
+EXIT_NO_KEY = 3
+EXIT_IMAGE = 15
+EXIT_INTERRUPTED = 130
+
+_C1_AND_DEL = re.compile(r"[\x7f-\x9f]")
+
+
+def add_connection_options(parser: argparse.ArgumentParser) -> None:
+    """Options every API command shares; --base-url/--api-key are also accepted after the command.
+
+    SUPPRESS keeps the top-level values (`grokterm --api-key K ask ...`) when not repeated here.
+    """
+    parser.add_argument("--base-url", default=argparse.SUPPRESS,
+                        help="API base URL (default $XAI_BASE_URL or https://api.x.ai/v1)")
+    parser.add_argument("--api-key", default=argparse.SUPPRESS,
+                        help="API key (default $XAI_API_KEY, then the OS keyring)")
+    parser.add_argument("--api-style", choices=("auto", "responses", "chat"),
+                        help="wire API: responses, chat completions, or auto (responses, chat if missing)")
+    parser.add_argument("--timeout", type=float, metavar="SECONDS",
+                        help="give up when the server sends nothing for this long (default 300)")
+    parser.add_argument("--retries", type=int, metavar="N",
+                        help="retries of a request that failed before any reply (default 2)")
+
+
+def eprint(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def fail(message: str, code: int) -> int:
+    """Print `grokterm: <message>` on stderr and return the exit code."""
+    from grokterm.sanitize import sanitize_terminal
+
+    eprint(f"grokterm: {sanitize_terminal(message)}")
+    return code
+
+
+def load_settings() -> Settings:
+    """config.toml (never raises); its warnings go to stderr."""
+    from grokterm.settings import load_settings_quietly
+
+    settings = load_settings_quietly()
+    for warning in settings.warnings:
+        eprint(f"grokterm: warning: {warning}")
+    return settings
+
+
+def client_from_args(
+    args: argparse.Namespace, settings: Settings, key: config.ApiKey | None = None
+) -> XAIClient:
+    """An XAIClient from --api-key/--base-url and the shared options; config.toml fills the gaps.
+
+    Raises config.ConfigError (exit code EXIT_NO_KEY) when no key can be found.
+    """
+    from grokterm.xai.client import XAIClient
+
+    profile = settings.profiles.get(settings.active_profile)
+    key = key or config.resolve_api_key(getattr(args, "api_key", None))
+    return XAIClient(
+        key.value,
+        base_url=config.resolve_base_url(getattr(args, "base_url", None), profile and profile.base_url),
+        api_style=getattr(args, "api_style", None) or (profile and profile.api_style) or settings.api_style,
+        read_timeout=getattr(args, "timeout", None) or settings.read_timeout_s,
+        max_retries=settings.max_retries if getattr(args, "retries", None) is None else args.retries,
+    )
+
+
+def default_model(settings: Settings) -> str:
+    profile = settings.profiles.get(settings.active_profile)
+    return (profile and profile.default_model) or settings.default_model
+
+
+def json_dumps_safe(value: Any) -> str:
+    """JSON whose text has no raw control bytes at all (C0 are escaped by json; C1/DEL too here)."""
+    text = json.dumps(value, ensure_ascii=False, indent=None)
+    return _C1_AND_DEL.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
+
+
+def run_api_command(coroutine_factory: Any) -> int:
+    """Run an async command body with the shared handling of keys, API errors and Ctrl-C."""
+    from grokterm.xai.errors import XAIError
+
+    try:
+        return asyncio.run(coroutine_factory())
+    except config.ConfigError as error:
+        return fail(str(error), EXIT_NO_KEY)
+    except XAIError as error:
+        return fail(str(error), error.exit_code)
+    except KeyboardInterrupt:
+        return fail("interrupted", EXIT_INTERRUPTED)
+
+
+# ---------------------------------------------------------------------------- ask
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.description = "Ask one question and stream the answer to stdout."
+    parser.add_argument("question", nargs="*", help="the question (default: read stdin when piped)")
+    parser.add_argument("-m", "--model",
+                        help=f"model id or alias (default: config.toml's, else {config.DEFAULT_MODEL})")
+    parser.add_argument("-s", "--system", help="system prompt")
+    parser.add_argument("-i", "--image", action="append", default=[], metavar="PATH",
+                        help="attach an image (repeatable)")
+    parser.add_argument("--detail", choices=("auto", "low", "high"), default="auto",
+                        help="image detail level (default auto)")
+    parser.add_argument("--reasoning-effort", choices=("low", "medium", "high"),
+                        help="reasoning effort for models that take one")
+    parser.add_argument("--no-stream", action="store_true", help="wait for the whole answer")
+    parser.add_argument("--json", action="store_true",
+                        help="print one JSON object: text, reasoning, response_id, model, usage, cost")
+    parser.add_argument("-u", "--usage", action="store_true", help="print token usage and cost on stderr")
+    parser.add_argument("-r", "--reasoning", action="store_true", help="print reasoning on stderr")
+    add_connection_options(parser)
+
+
+def _read_question(args: argparse.Namespace) -> str | None:
+    if args.question:
+        return " ".join(args.question)
+    if not sys.stdin.isatty():
+        return sys.stdin.read()
+    return None
+
+
+def _prepare_images(paths: list[str], detail: str) -> list[ImagePart]:
+    from grokterm.media import ImageError, prepare_image
+    from grokterm.xai.events import ImagePart
+
+    parts = []
+    for path in paths:
+        try:
+            prepared = prepare_image(path, detail=detail)  # type: ignore[arg-type]
+        except ImageError as error:
+            raise _ImageFailure(str(error)) from None
+        if sys.stderr.isatty():
+            eprint(f"attached: {prepared.chip_text()}")
+        parts.append(ImagePart(prepared.data_url, detail))  # type: ignore[arg-type]
+    return parts
+
+
+class _ImageFailure(Exception):
+    pass
+
+
+def _usage_json(usage: Any, ticks: int | None) -> dict[str, Any]:
+    return {
+        "usage": None if usage is None else {
+            "input_tokens": usage.input_tokens, "cached_tokens": usage.cached_tokens,
+            "output_tokens": usage.output_tokens, "reasoning_tokens": usage.reasoning_tokens,
+            "image_tokens": usage.image_tokens, "total_tokens": usage.total_tokens,
+        },
+        "cost_ticks": ticks,
+        "cost": None if ticks is None else ticks / 10**10,
+    }
+
+
+class _Printer:
+    """Writes sanitised answer text to stdout and reasoning to stderr as it arrives."""
+
+    def __init__(self, out: TextIO, show_text: bool, show_reasoning: bool) -> None:
+        from grokterm.sanitize import StreamSanitizer
+
+        self.out = out
+        self.show_text = show_text
+        self.show_reasoning = show_reasoning
+        self.text_filter = StreamSanitizer()
+        self.reasoning_filter = StreamSanitizer()
+        self.last_char = ""
+        self.reasoning_open = False
+
+    def text(self, chunk: str) -> None:
+        if self.show_text and chunk:
+            self.end_reasoning()
+            self._write(self.text_filter.feed(chunk))
+
+    def _write(self, clean: str) -> None:
+        if clean:
+            self.out.write(clean)
+            self.out.flush()
+            self.last_char = clean[-1]
+
+    def reasoning(self, chunk: str) -> None:
+        if self.show_reasoning and chunk:
+            sys.stderr.write(self.reasoning_filter.feed(chunk))
+            sys.stderr.flush()
+            self.reasoning_open = True
+
+    def end_reasoning(self) -> None:
+        if self.reasoning_open:
+            sys.stderr.write(self.reasoning_filter.flush() + "\n")
+            self.reasoning_open = False
+
+    def finish(self) -> None:
+        self.end_reasoning()
+        self._write(self.text_filter.flush())
+        if self.last_char not in ("", "\n"):
+            self.out.write("\n")
+        self.out.flush()
+
+
+async def _ask(args: argparse.Namespace, history: tuple[Any, ...], settings: Settings) -> int:
+    from grokterm.xai.errors import XAIError
+    from grokterm.xai.events import (
+        Completed, Failed, ReasoningDelta, Retrying, TextDelta, TurnRequest,
+    )
+    from grokterm.xai.usage import cost_ticks, format_usage
+
+    request = TurnRequest(model=args.model, history=history, reasoning_effort=args.reasoning_effort)
+    printer = _Printer(sys.stdout, show_text=not args.json, show_reasoning=args.reasoning)
+    completed: Completed | None = None
+    failure: Failed | None = None
+    async with client_from_args(args, settings) as client:
+        if args.no_stream:
+            try:
+                completed = await client.complete_turn(request)
+            except XAIError as error:
+                failure = Failed(error)
+            else:
+                printer.reasoning(completed.reasoning)
+                printer.text(completed.text)
+        else:
+            async for event in client.stream_turn(request):
+                if isinstance(event, TextDelta):
+                    printer.text(event.text)
+                elif isinstance(event, ReasoningDelta):
+                    printer.reasoning(event.text)
+                elif isinstance(event, Retrying):
+                    eprint(f"grokterm: {event.reason} (retry {event.attempt} in {event.delay:.2g} s)")
+                elif isinstance(event, Completed):
+                    completed = event
+                elif isinstance(event, Failed):
+                    failure = event
+        printer.finish()
+        usage = completed.usage if completed else None
+        ticks = None
+        if usage is not None and (args.usage or args.json):
+            ticks = usage.cost_ticks
+            if ticks is None:  # the server sent no cost: compute it from the model's prices
+                try:
+                    ticks = cost_ticks(usage, await client.get_language_model(completed.model or args.model))
+                except XAIError:
+                    ticks = None
+    if args.json:
+        if completed is not None:
+            body: dict[str, Any] = {
+                "text": completed.text, "reasoning": completed.reasoning,
+                "response_id": completed.response_id, "model": completed.model,
+                "stored": completed.stored, "finish_reason": completed.finish_reason,
+                **_usage_json(usage, ticks),
+            }
+        else:
+            assert failure is not None
+            body = {
+                "text": failure.partial_text, "reasoning": failure.partial_reasoning,
+                "response_id": failure.response_id, "model": args.model,
+                "error": {"type": type(failure.error).__name__, "message": str(failure.error)},
+            }
+        sys.stdout.write(json_dumps_safe(body) + "\n")
+        sys.stdout.flush()
+    if args.usage and usage is not None:
+        eprint(f"usage: {format_usage(usage, ticks)}")
+    if failure is not None:
+        error = failure.error
+        return fail(str(error), getattr(error, "exit_code", 1))
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    question = _read_question(args)
+    if question is None or not question.strip():
+        return fail("no question: pass it as an argument or pipe it on stdin", EXIT_USAGE)
+    try:
+        images = _prepare_images(args.image, args.detail) if args.image else []
+    except _ImageFailure as error:
+        return fail(str(error), EXIT_IMAGE)
+    from grokterm.xai.events import Message
+
+    history = ((Message("system", args.system),) if args.system else ()) + (
+        Message("user", question.strip(), tuple(images)),
+    )
+    try:
+        sys.stdout.reconfigure(errors="replace")  # type: ignore[union-attr]
+    except AttributeError:
+        pass
+    settings = load_settings()
+    args.model = args.model or default_model(settings)
+    try:
+        return run_api_command(lambda: _ask(args, history, settings))
+    except BrokenPipeError:  # e.g. `grokterm ask ... | head -1`: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
