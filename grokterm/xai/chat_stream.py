@@ -19,6 +19,10 @@ from grokterm.xai.usage import Usage, usage_from_wire
 from grokterm.xai.wire import ChatCompletion, ChatCompletionChunk
 
 
+_PLAIN_CHOICE_KEYS = frozenset({"index", "delta", "finish_reason", "logprobs"})
+_PLAIN_DELTA_KEYS = frozenset({"content", "reasoning_content", "role"})
+
+
 class ChatStreamState:
     """Feed decoded chunks with `feed()`, then `done()` on `[DONE]`."""
 
@@ -40,9 +44,39 @@ class ChatStreamState:
     def reasoning(self) -> str:
         return "".join(self._reasoning)
 
+    def _fast_deltas(self, data: dict[str, Any]) -> list[TurnEvent] | None:
+        """Per-token fast path for the common chunk (one choice, only string deltas); None otherwise.
+
+        Skips model validation for the thousands of plain delta chunks; anything else
+        (first chunk, usage, finish, tool calls, odd types) goes through ChatCompletionChunk.
+        """
+        choices = data.get("choices")
+        if not self._started or "usage" in data or type(choices) is not list or len(choices) != 1:
+            return None
+        choice = choices[0]
+        delta = choice.get("delta") if type(choice) is dict else None
+        if type(delta) is not dict or choice.keys() - _PLAIN_CHOICE_KEYS or delta.keys() - _PLAIN_DELTA_KEYS:
+            return None
+        if choice.get("index", 0) != 0 or choice.get("finish_reason") is not None:
+            return None
+        reasoning, content = delta.get("reasoning_content"), delta.get("content")
+        if not isinstance(reasoning, (str, type(None))) or not isinstance(content, (str, type(None))):
+            return None
+        events: list[TurnEvent] = []
+        if reasoning:
+            self._reasoning.append(reasoning)
+            events.append(ReasoningDelta(reasoning))
+        if content:
+            self._text.append(content)
+            events.append(TextDelta(content))
+        return events
+
     def feed(self, data: dict[str, Any]) -> list[TurnEvent]:
         if data.get("error"):
             return [self._fail(error_from_stream_payload(data))]
+        fast = self._fast_deltas(data)
+        if fast is not None:
+            return fast
         chunk = ChatCompletionChunk.model_validate(data)
         events: list[TurnEvent] = []
         if not self._started:

@@ -35,18 +35,20 @@ class ResponsesStreamState:
         self.model: str | None = None
         self.finished = False
         self._started = False
-        self._text: dict[tuple[int, int], str] = {}
-        self._reasoning: dict[tuple[int, int], str] = {}
+        # parts per (output_index, content/summary index); lists, as += on long strings is quadratic
+        self._text: dict[tuple[int, int], list[str]] = {}
+        self._reasoning: dict[tuple[int, int], list[str]] = {}
 
     # ------------------------------------------------------------ accumulated text
 
     @property
     def text(self) -> str:
-        return "".join(self._text[key] for key in sorted(self._text))
+        return "".join("".join(self._text[key]) for key in sorted(self._text))
 
     @property
     def reasoning(self) -> str:
-        return "\n\n".join(self._reasoning[key] for key in sorted(self._reasoning) if self._reasoning[key])
+        parts = ("".join(self._reasoning[key]) for key in sorted(self._reasoning))
+        return "\n\n".join(part for part in parts if part)
 
     # ------------------------------------------------------------ feeding
 
@@ -68,7 +70,7 @@ class ResponsesStreamState:
             done = TextDoneEvent.model_validate(data)
             store = self._reasoning if kind in _REASONING_DONE else self._text
             index = done.summary_index if kind in _REASONING_DONE else done.content_index
-            store[(done.output_index or 0, index or 0)] = done.text
+            store[(done.output_index or 0, index or 0)] = [done.text]
             return []
         if kind == "error" or (kind is None and "error" in data):
             return [self._fail(error_from_stream_payload(data))]
@@ -87,11 +89,11 @@ class ResponsesStreamState:
         if reasoning:
             key = (event.output_index or 0, event.summary_index or 0)
             separator = "\n\n" if key not in self._reasoning and self._reasoning else ""
-            self._reasoning[key] = self._reasoning.get(key, "") + event.delta
+            self._reasoning.setdefault(key, []).append(event.delta)
             events.append(ReasoningDelta(separator + event.delta))
         else:
             key = (event.output_index or 0, event.content_index or 0)
-            self._text[key] = self._text.get(key, "") + event.delta
+            self._text.setdefault(key, []).append(event.delta)
             events.append(TextDelta(event.delta))
         return events
 
