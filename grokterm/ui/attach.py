@@ -1,0 +1,321 @@
+"""UI glue for image attachments: Pillow work in threads, errors as notifications, the vision rule.
+
+Why one module of functions: the conversation pane (paste, typed paths), the
+attach screen and the app's global keys all attach images the same way —
+prepare off the UI thread (a 4K PNG takes about a second), show a "preparing"
+chip meanwhile, turn an ImageError into a notification that leaves the draft
+and the other attachments alone — and every send applies the same vision rule:
+a text-only model never receives images.
+
+Threads: every Pillow call goes through `asyncio.to_thread` inside a Textual
+worker owned by the pane or screen, so closing a tab or screen cancels the
+wait, and results are applied on the UI thread without `call_from_thread`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import weakref
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
+
+from grokterm.media import ImageError, ImageLimits, human_size
+
+if TYPE_CHECKING:
+    from PIL.Image import Image as PILImage
+
+    from grokterm.media import PreparedImage
+
+SCREENSHOT_DIR_ENV = "GROKTERM_SCREENSHOT_DIR"
+THUMBNAIL_BOX = 96  # pixels: enough for a chip (a few cells) and cheap to draw every frame
+PREVIEW_BOX = 320  # pixels: the attach screen's preview pane
+_NEUTRAL_BACKGROUND = (128, 128, 128)  # transparent areas of a thumbnail
+
+# Thumbnails made while preparing, so a chip can draw at once (keys die with their images).
+_thumbnails: "weakref.WeakKeyDictionary[PreparedImage, PILImage]" = weakref.WeakKeyDictionary()
+
+# A token ending in an image extension: the cheap test before looking at the disk on send.
+_MENTIONS_IMAGE_FILE = re.compile(r"\.(png|jpe?g|gif|webp|bmp|tiff?|heic|heif|avif)\b", re.IGNORECASE)
+
+
+# -- configuration ------------------------------------------------------------------------
+def image_limits(app: Any) -> ImageLimits:
+    """The limits from config.toml (via the app context) or the media defaults."""
+    limits = getattr(getattr(app, "context", None), "image_limits", None)
+    return limits if isinstance(limits, ImageLimits) else ImageLimits()
+
+
+def screenshot_folder(app: Any, folder: Path | str | None = None) -> Path | None:
+    """Where "latest screenshot" looks: the argument, $GROKTERM_SCREENSHOT_DIR, config.toml's
+    screenshot_folder, else None (grokterm.media's per-platform defaults)."""
+    if folder:
+        return Path(folder).expanduser()
+    env = os.environ.get(SCREENSHOT_DIR_ENV, "").strip()
+    if env:
+        return Path(env).expanduser()
+    configured = getattr(getattr(app, "context", None), "screenshot_folder", None)
+    return Path(configured).expanduser() if configured else None
+
+
+# -- Pillow work (these run in worker threads) -----------------------------------------------
+def make_thumbnail(source: Any, box: int = THUMBNAIL_BOX) -> PILImage:
+    """An upright RGB thumbnail (transparency flattened on grey) no bigger than box × box."""
+    from PIL import Image
+
+    from grokterm.media import thumbnail
+
+    picture = thumbnail(source, box)
+    if picture.mode in ("RGBA", "LA") or "transparency" in picture.info:
+        rgba = picture.convert("RGBA")
+        flat = Image.new("RGB", rgba.size, _NEUTRAL_BACKGROUND)
+        flat.paste(rgba, mask=rgba.getchannel("A"))
+        return flat
+    return picture.convert("RGB")
+
+
+def prepare_for_ui(source: Path | str | bytes, limits: ImageLimits, name: str | None = None) -> PreparedImage:
+    """prepare_image plus the chip's thumbnail, both in the calling (worker) thread."""
+    from grokterm.media import prepare_image
+
+    image = prepare_image(source, limits=limits, name=name)
+    remember_thumbnail(image)
+    return image
+
+
+def clipboard_for_ui(limits: ImageLimits) -> PreparedImage:
+    """The clipboard's image, prepared, with its thumbnail (runs helper tools: call in a thread)."""
+    from grokterm.media import grab_clipboard_image
+
+    image = grab_clipboard_image(limits=limits)
+    remember_thumbnail(image)
+    return image
+
+
+def remember_thumbnail(image: PreparedImage) -> None:
+    try:
+        _thumbnails[image] = make_thumbnail(image)
+    except ImageError:  # the encoded image always decodes; never fail an attachment over its preview
+        pass
+
+
+def cached_thumbnail(image: PreparedImage) -> PILImage | None:
+    return _thumbnails.get(image)
+
+
+@dataclass(frozen=True)
+class FilePreview:
+    """What the attach screen shows for a highlighted file."""
+
+    picture: PILImage
+    description: str  # "3840×2160 PNG · 2.1 MB"
+
+
+def preview_file(path: Path) -> FilePreview:
+    """A preview-sized thumbnail and one line about the file (raises ImageError)."""
+    from PIL import Image
+
+    picture = make_thumbnail(path, PREVIEW_BOX)
+    try:
+        size = path.stat().st_size
+        with Image.open(path) as opened:  # header only: the dimensions as stored
+            width, height, kind = opened.width, opened.height, opened.format or "image"
+    except OSError as error:
+        raise ImageError(f"{path.name} can no longer be read: {error.strerror or error}") from error
+    return FilePreview(picture, f"{width}×{height} {kind} · {human_size(size)}")
+
+
+# -- attaching (UI thread; workers do the waiting) --------------------------------------------
+def report_image_error(app: Any, error: Exception) -> None:
+    """One notification per unusable image; nothing else changes."""
+    app.notify(str(error), title="Image not attached", severity="error", timeout=8)
+
+
+def _chips(node: Any):
+    from grokterm.ui.widgets.attachment_chips import AttachmentChips
+
+    found = node.query(AttachmentChips)
+    return found.first() if found else None
+
+
+async def prepare_many(
+    node: Any, jobs: Sequence[tuple[str, Callable[[], PreparedImage]]]
+) -> list[PreparedImage]:
+    """Run (label, job) pairs in threads at once; pending chips meanwhile; errors notified.
+
+    Results keep the order of `jobs`; failed jobs are left out.
+    """
+    chips = _chips(node)
+    tokens = [chips.add_pending(label) if chips is not None else None for label, _ in jobs]
+    results = await asyncio.gather(*(asyncio.to_thread(job) for _, job in jobs), return_exceptions=True)
+    prepared: list[PreparedImage] = []
+    for token, result in zip(tokens, results):
+        if chips is not None and token is not None:
+            chips.remove_pending(token)
+        if isinstance(result, ImageError):
+            report_image_error(node.app, result)
+        elif isinstance(result, OSError):  # defensive: media turns these into ImageError already
+            report_image_error(node.app, ImageError(f"Could not read the image: {result}"))
+        elif isinstance(result, BaseException):
+            raise result
+        else:
+            prepared.append(result)
+    return prepared
+
+
+def path_jobs(app: Any, paths: Iterable[Path]) -> list[tuple[str, Callable[[], PreparedImage]]]:
+    limits = image_limits(app)
+    return [(Path(p).name, lambda p=p: prepare_for_ui(p, limits)) for p in paths]
+
+
+def add_to_pane(pane: Any, images: Iterable[PreparedImage]) -> int:
+    """Add images the pane does not hold yet (same encoded bytes = same image); returns how many."""
+    held = {image.sha256 for image in pane.attachments}
+    added = 0
+    for image in images:
+        if image.sha256 in held:
+            pane.app.notify(f"{image.original_name} is already attached.", severity="warning")
+            continue
+        held.add(image.sha256)
+        pane.add_attachment(image)
+        added += 1
+    return added
+
+
+def attach_paths(pane: Any, paths: Sequence[Path]) -> None:
+    """Prepare files in threads and add them to the pane's attachments."""
+
+    async def run() -> None:
+        add_to_pane(pane, await prepare_many(pane, path_jobs(pane.app, paths)))
+
+    pane.run_worker(run(), group="attach", exit_on_error=False)
+
+
+def attach_pasted(pane: Any, text: str) -> None:
+    """A paste that may hold image paths: paths become attachments, the rest goes into the draft.
+
+    The disk is only looked at in a thread (network mounts can be slow).
+    """
+    from grokterm.media import parse_pasted_paths
+
+    async def run() -> None:
+        paths, rest = await asyncio.to_thread(parse_pasted_paths, text)
+        pane.composer.insert_plain(rest if paths else text)
+        if paths:
+            add_to_pane(pane, await prepare_many(pane, path_jobs(pane.app, paths)))
+
+    pane.run_worker(run(), group="attach", exit_on_error=False)
+
+
+def attach_latest_screenshot(pane: Any, folder: Path | str | None = None) -> None:
+    """Attach the newest image of the screenshot folder (see `screenshot_folder`)."""
+    from grokterm.media import latest_screenshot
+
+    async def run() -> None:
+        try:
+            path = await asyncio.to_thread(latest_screenshot, screenshot_folder(pane.app, folder))
+        except ImageError as error:
+            report_image_error(pane.app, error)
+            return
+        add_to_pane(pane, await prepare_many(pane, path_jobs(pane.app, [path])))
+
+    pane.run_worker(run(), group="attach", exit_on_error=False)
+
+
+def attach_clipboard_image(pane: Any) -> None:
+    """Attach the clipboard's image; says what to install when no clipboard tool exists."""
+    limits = image_limits(pane.app)
+
+    async def run() -> None:
+        add_to_pane(pane, await prepare_many(pane, [("clipboard", lambda: clipboard_for_ui(limits))]))
+
+    pane.run_worker(run(), group="attach", exit_on_error=False)
+
+
+# -- the vision rule -------------------------------------------------------------------------
+def accepts_images(app: Any, model_id: str) -> bool:
+    """False only for a model the catalogue lists as text-only; unknown models are allowed
+    (including /v1/models fallbacks, whose modalities are empty: nobody knows)."""
+    info = app.model_info(model_id)
+    if info is None or not getattr(info, "input_modalities", None):
+        return True
+    return bool(info.supports_images)
+
+
+def first_vision_model(app: Any) -> str | None:
+    for model in getattr(app, "models", None) or []:
+        if getattr(model, "supports_images", False):
+            return model.id
+    return None
+
+
+@dataclass
+class _SubmitState:
+    checked_text: str | None = None  # typed paths already looked for in this exact text
+
+
+_submit_states: "weakref.WeakKeyDictionary[Any, _SubmitState]" = weakref.WeakKeyDictionary()
+
+
+def intercept_submit(pane: Any, text: str) -> bool:
+    """Called first thing when the pane is about to send. True means "not now": either image paths
+    typed into the message are being attached (the user sees the chips and presses enter again),
+    or the model is text-only and a dialog asks what to do (it sends again itself)."""
+    state = _submit_states.setdefault(pane, _SubmitState())
+    if state.checked_text != text and _MENTIONS_IMAGE_FILE.search(text):
+        pane.run_worker(_attach_typed_paths(pane, text, state), group="attach", exit_on_error=False)
+        return True
+    state.checked_text = None
+    if pane.attachments and not accepts_images(pane.app, pane.model):
+        _ask_vision_choice(pane, text)
+        return True
+    return False
+
+
+def resubmit(pane: Any, text: str) -> None:
+    """Send `text` again through the pane's normal path (the composer's Submitted message)."""
+    from grokterm.ui.widgets.composer import Composer
+
+    _submit_states.setdefault(pane, _SubmitState()).checked_text = text
+    pane.composer.post_message(Composer.Submitted(pane.composer, text))
+
+
+async def _attach_typed_paths(pane: Any, text: str, state: _SubmitState) -> None:
+    from grokterm.media import parse_pasted_paths
+
+    paths, rest = await asyncio.to_thread(parse_pasted_paths, text)
+    if not paths:
+        resubmit(pane, text)
+        return
+    images = await prepare_many(pane, path_jobs(pane.app, paths))
+    if len(images) < len(paths):  # something failed (already notified): leave the text as typed
+        add_to_pane(pane, images)
+        state.checked_text = text  # enter again sends it as plain text
+        return
+    composer = pane.composer
+    if composer.text == text:  # unchanged while we worked: take the paths out (undoable)
+        composer.replace(rest, composer.document.start, composer.document.end)
+    added = add_to_pane(pane, images)
+    noun = "image" if added == 1 else "images"
+    pane.app.notify(f"Attached {added} {noun} named in your message. Press enter to send.")
+
+
+def _ask_vision_choice(pane: Any, text: str) -> None:
+    from grokterm.ui.screens.vision_dialog import VisionChoice, VisionDialog
+
+    app = pane.app
+    vision_model = first_vision_model(app)
+
+    def chosen(choice: VisionChoice | None) -> None:
+        if choice == "switch" and vision_model is not None:
+            app.set_conversation_model(pane, vision_model)
+            resubmit(pane, text)
+        elif choice == "remove":
+            pane.clear_attachments()
+            resubmit(pane, text)
+        else:
+            pane.composer.focus()
+
+    app.push_screen(VisionDialog(pane.model, len(pane.attachments), vision_model), chosen)
