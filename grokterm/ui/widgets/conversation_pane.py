@@ -13,15 +13,17 @@ from dataclasses import replace
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Button, Static
 from textual.worker import Worker, WorkerState
 
 from grokterm.chat.runner import TurnSaved
+from grokterm.ui import attach
 from grokterm.ui.message_data import MessageData
 from grokterm.ui.render import plain
+from grokterm.ui.widgets.attachment_chips import AttachmentChips
 from grokterm.ui.widgets.composer import Composer
 from grokterm.ui.widgets.finished_message import FinishedMessage
 from grokterm.ui.widgets.streaming_message import StreamingMessage
@@ -64,7 +66,7 @@ class ConversationPane(Vertical):
         with VerticalScroll(classes="message-list"):
             yield Button("▲ load earlier messages", classes="load-earlier")
         with Vertical(classes="composer-area"):
-            yield Horizontal(classes="attachment-chips")
+            yield AttachmentChips(classes="attachment-chips")
             yield Composer(self.conversation.draft or "", classes="composer")
             yield Static("", classes="composer-status")
 
@@ -128,6 +130,8 @@ class ConversationPane(Vertical):
         event.stop()
         if self.is_streaming:
             self.app.notify("A reply is still streaming: esc stops it.", severity="warning")
+            return
+        if attach.intercept_submit(self, event.text):  # typed image paths, or images for a text-only model
             return
         text = event.text
         images = list(self.attachments)
@@ -328,12 +332,14 @@ class ConversationPane(Vertical):
     def _status_hint(self) -> str:
         return f"{self.model}"
 
+    @on(Composer.PastedText)
+    def _pasted(self, event: Composer.PastedText) -> None:
+        """Pasted/dropped image paths become attachments (prepared in threads); the rest is typed in."""
+        event.stop()
+        attach.attach_pasted(self, event.text)
+
     def _refresh_chips(self) -> None:
-        chips = self.query_one(".attachment-chips", Horizontal)
-        chips.remove_children()
-        for index, image in enumerate(self.attachments):
-            chips.mount(Static(plain(f"[{index + 1}] {image.chip_text()}", ""), classes="chip"))
-        chips.display = bool(self.attachments)
+        self.query_one(AttachmentChips).show(self.attachments)
 
     def add_attachment(self, image) -> None:
         self.attachments.append(image)
