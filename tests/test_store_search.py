@@ -96,3 +96,22 @@ def test_split_snippet_marks_matches_and_drops_stray_markers():
     assert split_snippet("a \x01b\x02 c") == (("a ", False), ("b", True), (" c", False))
     assert split_snippet("\x01cut") == (("cut", True),)
     assert split_snippet("x\x02y") == (("xy", False),)
+
+
+def test_very_common_queries_rank_only_the_newest_matches(store, monkeypatch):
+    from grokterm.store import search as search_module
+
+    ancient = store.create_conversation("ancient")
+    store.add_message(ancient.id, "user", "common in the old days, and rare")
+    c = store.create_conversation("many")
+    ids = [store.add_message(c.id, "user", f"common word number {i}").id for i in range(6)]
+    newest = store.create_conversation("new")
+    last = store.add_message(newest.id, "user", "common again").id
+    assert len(store.search("common")) == 8
+    assert {x.title for x in store.list_conversations(query="common")} == {"ancient", "many", "new"}
+    monkeypatch.setattr(search_module, "RANK_WINDOW", 3)
+    assert {h.message_id for h in store.search("common")} == {ids[4], ids[5], last}
+    assert len(store.search("common", conversation_id=c.id)) == 6  # one conversation: no window
+    assert len(store.search("rare")) == 1  # few matches: no window
+    assert [x.title for x in store.list_conversations(query="common")] == ["new", "many"]
+    assert [x.title for x in store.list_conversations(query="ancient")] == ["ancient"]  # by title

@@ -49,11 +49,11 @@ def conversation_from_row(row: sqlite3.Row) -> Conversation:
 
 
 def attachment_from_row(row: sqlite3.Row) -> Attachment:
-    return Attachment(**{key: row[key] for key in row.keys()})
+    return Attachment(*row)  # ATTACHMENT_COLUMNS are in the dataclass's field order
 
 
 def message_from_row(row: sqlite3.Row, attachments: Iterable[Attachment] = ()) -> MessageRow:
-    return MessageRow(**{key: row[key] for key in row.keys()}, attachments=tuple(attachments))
+    return MessageRow(*row, attachments=tuple(attachments))  # MESSAGE_COLUMNS are in field order
 
 
 class StoreBase:

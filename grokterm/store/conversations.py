@@ -9,6 +9,7 @@ from typing import Any
 from grokterm.store.base import CONVERSATION_COLUMNS, StoreBase, conversation_from_row
 from grokterm.store.errors import NotFoundError
 from grokterm.store.fts_query import fts_query
+from grokterm.store.search import match_floor
 from grokterm.store.rows import Conversation, UsageTotals
 
 _UPDATABLE = frozenset({"title", "model", "system_prompt", "archived", "draft", "last_response_id", "updated_at"})
@@ -91,29 +92,36 @@ class ConversationsMixin(StoreBase):
         self, limit: int = 50, archived: bool | None = False, query: str | None = None, offset: int = 0
     ) -> list[Conversation]:
         """Newest activity first. `archived=None` lists both; `query` matches the title
-        (substring) or any message text (full-text)."""
-        where: list[str] = []
-        params: list[Any] = []
-        if archived is not None:
-            where.append("archived = ?")
-            params.append(int(archived))
-        if query and query.strip():
-            match = fts_query(query, prefix_last=True)
-            alternatives = ["title LIKE ? ESCAPE '\\'"]
-            params.append(_like_pattern(query.strip()))
-            if match:
-                alternatives.append(
-                    "id IN (SELECT m.conversation_id FROM messages_fts"
-                    " JOIN messages m ON m.id = messages_fts.rowid WHERE messages_fts MATCH ?)"
-                )
-                params.append(match)
-            where.append("(" + " OR ".join(alternatives) + ")")
-        sql = f"SELECT {CONVERSATION_COLUMNS} FROM conversations"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY updated_at DESC, id DESC LIMIT ? OFFSET ?"
-        params += [int(limit), int(offset)]
-        return self._db.read(lambda conn: [conversation_from_row(r) for r in conn.execute(sql, params)])
+        (substring) or message text (full-text; for a query matching more than
+        search.RANK_WINDOW messages, only the newest RANK_WINDOW matches count)."""
+        text = (query or "").strip()
+        match = fts_query(text, prefix_last=True) if text else None
+
+        def work(conn: sqlite3.Connection) -> list[Conversation]:
+            where: list[str] = []
+            params: list[Any] = []
+            if archived is not None:
+                where.append("archived = ?")
+                params.append(int(archived))
+            if text:
+                alternatives = ["title LIKE ? ESCAPE '\\'"]
+                params.append(_like_pattern(text))
+                if match:
+                    alternatives.append(
+                        "id IN (SELECT m.conversation_id FROM messages_fts"
+                        " JOIN messages m ON m.id = messages_fts.rowid"
+                        " WHERE messages_fts MATCH ? AND messages_fts.rowid >= ?)"
+                    )
+                    params += [match, match_floor(conn, match) or 0]
+                where.append("(" + " OR ".join(alternatives) + ")")
+            sql = f"SELECT {CONVERSATION_COLUMNS} FROM conversations"
+            if where:
+                sql += " WHERE " + " AND ".join(where)
+            sql += " ORDER BY updated_at DESC, id DESC LIMIT ? OFFSET ?"
+            params += [int(limit), int(offset)]
+            return [conversation_from_row(r) for r in conn.execute(sql, params)]
+
+        return self._db.read(work)
 
     def update_conversation(self, conversation_id: int, **fields: Any) -> Conversation:
         """Change any of: title, model, system_prompt, archived, draft, last_response_id, updated_at."""

@@ -275,7 +275,15 @@ class MessagesMixin(StoreBase):
                 rows = conn.execute(sql, params).fetchall()[::-1]
             else:
                 rows = conn.execute(sql + " ORDER BY id", params).fetchall()
-            attachments = self._attachments_by_message(conn, [r["id"] for r in rows])
+            attachments: dict[int, list[Attachment]] = {}
+            if rows:  # one query for the whole page, whatever its length
+                for a in conn.execute(
+                    f"SELECT {', '.join('a.' + c for c in ATTACHMENT_COLUMNS.split(', '))} FROM attachments a"
+                    " JOIN messages m ON m.id = a.message_id"
+                    " WHERE m.conversation_id = ? AND a.message_id BETWEEN ? AND ? ORDER BY a.id",
+                    (conversation_id, rows[0]["id"], rows[-1]["id"]),
+                ):
+                    attachments.setdefault(a["message_id"], []).append(attachment_from_row(a))
             return [message_from_row(r, attachments.get(r["id"], ())) for r in rows]
 
         return self._db.read(work)
