@@ -29,23 +29,27 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from grokterm.store import Conversation, ResponseIndexEntry, Store
 from grokterm.store.conversations import derive_title
 from grokterm.store.exchange import FORMAT, FORMAT_VERSION
 from grokterm.store.messages import USAGE_FIELDS
-from grokterm.xai.client import XAIClient
 from grokterm.xai.errors import NotFoundError, XAIError
 from grokterm.xai.usage import Usage, cost_ticks
-from grokterm.xai.wire import ResponseObject
+
+if TYPE_CHECKING:  # kept lazy: `grokterm responses list` never loads httpx or pydantic
+    from grokterm.xai.client import XAIClient
+    from grokterm.xai.wire import ResponseObject
 
 CHAIN_DEPTH = 8  # GETs spent walking previous_response_id before relying on the local index
 CHECK_CONCURRENCY = 4  # parallel GETs when refreshing many statuses
 BRANCH_MARK = "↪ "
+_MARKDOWN_MARKS = re.compile(r"[*_`#>]+")
 
 
 class ResponseGone(Exception):
@@ -448,7 +452,7 @@ def _branch_title(original: Conversation | None, entry: ResponseIndexEntry | Non
         base = entry.prompt_preview
     else:
         base = response.output_text or response.id
-    return BRANCH_MARK + derive_title(base, limit=58)
+    return BRANCH_MARK + derive_title(_MARKDOWN_MARKS.sub("", base), limit=58)
 
 
 # ---------------------------------------------------------------------------- JSON views
