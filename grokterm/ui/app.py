@@ -37,7 +37,7 @@ class GrokApp(App):
 
     BINDINGS = [
         Binding("ctrl+n", "new_conversation", "New", id="app.new"),
-        Binding("ctrl+w", "close_conversation", "Close", id="app.close"),
+        Binding("alt+w", "close_conversation", "Close", id="app.close"),
         Binding("ctrl+pagedown,alt+right", "next_tab", "Next tab", show=False, id="app.next_tab"),
         Binding("ctrl+pageup,alt+left", "previous_tab", "Prev tab", show=False, id="app.prev_tab"),
         Binding("ctrl+l", "pick_model", "Model", id="app.model"),
@@ -316,7 +316,7 @@ class GrokApp(App):
     def get_system_commands(self, screen: Screen):
         yield from super().get_system_commands(screen)
         yield SystemCommand("New conversation", "Open a new conversation tab (ctrl+n)", self.action_new_conversation)
-        yield SystemCommand("Close conversation", "Close the current tab (ctrl+w)", self.action_close_conversation)
+        yield SystemCommand("Close conversation", "Close the current tab (alt+w)", self.action_close_conversation)
         yield SystemCommand("Next tab", "Switch to the next conversation", self.action_next_tab)
         yield SystemCommand("Previous tab", "Switch to the previous conversation", self.action_previous_tab)
         yield SystemCommand("Choose model", "Pick the model for this conversation (ctrl+l)", self.action_pick_model)
@@ -335,12 +335,6 @@ class GrokApp(App):
 
     # -- shutdown -----------------------------------------------------------------
     async def on_unmount(self) -> None:
-        if self.chat is not None and self.store is not None:
-            for pane in self.chat.panes():
-                try:
-                    self.store.save_draft(pane.conversation.id, pane.composer.text)
-                except Exception:
-                    pass
         if self.client is not None:
             await self.client.aclose()
         if self.store is not None:

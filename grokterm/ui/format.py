@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 from grokterm.xai.usage import TICKS_PER_USD
 
@@ -48,4 +49,4 @@ def expiry(created_epoch: float | None, now: float | None = None) -> str:
     date = dt.datetime.fromtimestamp(expires).strftime("%Y-%m-%d")
     if days < 0:
         return f"expired {date}"
-    return f"expires {date} (in {int(days)} days)"
+    return f"expires {date} (in {math.ceil(days)} days)"

@@ -60,6 +60,7 @@ class ConversationPane(Vertical):
         self._estimate_timer: Timer | None = None
         self._code_cycle: dict[int, int] = {}
         self._hidden_older = 0
+        self._latest_draft: str | None = None  # composer text as last seen (composer may be gone at unmount)
 
     # -- layout ------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -90,6 +91,16 @@ class ConversationPane(Vertical):
         self.query_one(".load-earlier").display = False
         self.message_list.anchor()
         self.load_history()
+
+    def on_unmount(self) -> None:
+        """Closing a tab or quitting: the draft must be on disk now, not after a debounce."""
+        store = getattr(self.app, "store", None)
+        text = self._latest_draft
+        if text is not None and store is not None and text != (self.conversation.draft or ""):
+            try:
+                store.save_draft(self.conversation.id, text)  # one tiny write, at teardown only
+            except Exception:
+                pass
 
     # -- history -------------------------------------------------------------
     @work(exclusive=True, group="history")
@@ -305,6 +316,7 @@ class ConversationPane(Vertical):
 
     @on(Composer.Changed)
     def _draft_changed(self) -> None:
+        self._latest_draft = self.composer.text
         if self._draft_timer is not None:
             self._draft_timer.stop()
         self._draft_timer = self.set_timer(0.5, lambda: self._save_draft_now(self.composer.text))

@@ -1,0 +1,52 @@
+"""Helpers for Pilot tests of the real GrokApp against the emulator (no sleeps: wait on workers)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from grokterm.ui.app import GrokApp
+from grokterm.ui.context import AppContext
+from grokterm.ui.widgets.conversation_pane import ConversationPane
+
+
+def make_app(emulator, tmp_path: Path, **overrides) -> GrokApp:
+    context = AppContext(
+        api_key=overrides.pop("api_key", emulator.api_key), base_url=emulator.base_url,
+        db_path=tmp_path / "grokterm.db", max_retries=overrides.pop("max_retries", 0), **overrides,
+    )
+    return GrokApp(context)
+
+
+async def wait_started(app: GrokApp, pilot) -> ConversationPane:
+    """Wait for start-up (store, client, tabs) and the active pane's history load."""
+    await pilot.pause()
+    for worker in list(app.workers):
+        if worker.group == "startup":
+            await worker.wait()
+    await pilot.pause()
+    pane = app.active_pane()
+    assert pane is not None, "no conversation pane after start-up"
+    await wait_workers(pane, pilot, "history")
+    return pane
+
+
+async def wait_workers(node, pilot, group: str) -> None:
+    for worker in list(node.app.workers):
+        if worker.group == group and worker.node is node:
+            await worker.wait()
+    await pilot.pause()
+
+
+async def send(pane: ConversationPane, pilot, text: str) -> None:
+    """Type a prompt (loaded in one go), press enter and wait until the reply has ended."""
+    pane.composer.focus()
+    pane.composer.load_text(text)
+    await pilot.press("enter")
+    await pilot.pause()
+    assert pane.turn_worker is not None, "enter did not start a turn"
+    await pane.turn_worker.wait()
+    await pilot.pause()
+
+
+def notifications(app: GrokApp) -> list[str]:
+    return [n.message for n in app._notifications]
