@@ -374,3 +374,12 @@ async def test_leaving_the_stream_early_closes_it(emulator) -> None:
         await stream.aclose()
         pool = client._http._transport._pool
         assert all(conn.is_idle() or conn.is_closed() for conn in pool.connections)
+
+
+async def test_model_list_falls_back_to_v1_models(emulator) -> None:
+    emulator.state.push_fault(Fault(kind="status", status=404, path="/language-models"))
+    async with client_for(emulator) as client:
+        models = {m.id: m for m in await client.list_language_models()}
+    assert "grok-4-0709" in models and models["grok-4-0709"].prompt_text_token_price is None
+    assert models["grok-4-0709"].input_modalities == []  # unknown, not "text only"
+    assert [r.path for r in emulator.state.requests] == ["/v1/language-models", "/v1/models"]

@@ -314,3 +314,20 @@ def test_retry_policy_honours_server_delays() -> None:
 ])
 def test_normalize_base_url(given, expected) -> None:
     assert normalize_base_url(given) == expected
+
+
+def test_chat_fast_path_defers_unusual_chunks_to_validation() -> None:
+    from pydantic import ValidationError
+
+    state = ChatStreamState()
+    state.feed(chunk({"role": "assistant"}))
+    tool_call = {"tool_calls": [{"id": "call_1", "function": {"name": "f", "arguments": "{}"}, "index": 0,
+                                 "type": "function"}]}
+    assert state.feed(chunk(tool_call)) == []  # accepted, nothing to show
+    assert state.feed(chunk({"content": "a"}, finish="length")) == [TextDelta("a")]
+    assert state.finish_reason == "length"
+    second_choice = chunk({"content": "ignored"})
+    second_choice["choices"][0]["index"] = 1
+    assert state.feed(second_choice) == []
+    with pytest.raises(ValidationError):
+        state.feed(chunk({"content": 5}))

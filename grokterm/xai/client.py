@@ -27,12 +27,32 @@ import dataclasses
 import json
 import socket
 import ssl
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, Literal
 from urllib.parse import quote, urlsplit
 
-import httpx
-from httpx_sse import EventSource
+
+def _import_httpx_without_its_cli() -> None:
+    """httpx's `__init__` imports its command-line tool (click, rich, pygments) whenever those are
+    installed, as they are here through Textual: ~70 ms of every `grokterm ask`. Blocking
+    `httpx._main` for the duration of the import makes httpx use its built-in fallback; the block
+    is lifted right after, so an explicit `import httpx._main` still works."""
+    if "httpx" in sys.modules or "httpx._main" in sys.modules:
+        return
+    sys.modules["httpx._main"] = None  # type: ignore[assignment]
+    try:
+        import httpx  # noqa: F401, PLC0415
+    except ImportError:  # a future httpx that needs it: import normally below
+        pass
+    finally:
+        del sys.modules["httpx._main"]
+
+
+_import_httpx_without_its_cli()
+
+import httpx  # noqa: E402
+from httpx_sse import EventSource  # noqa: E402
 from pydantic import ValidationError
 
 from grokterm import __version__
@@ -45,7 +65,7 @@ from grokterm.xai.events import (
     Completed, Failed, Retrying, TextDelta, ReasoningDelta, TurnEvent, TurnRequest, TurnStarted,
     UsageUpdate,
 )
-from grokterm.xai.payloads import chat_headers, chat_payload, is_stateless, responses_payload
+from grokterm.xai.payloads import chat_headers, chat_payload, responses_payload
 from grokterm.xai.responses_stream import ResponsesStreamState, completed_from_response
 from grokterm.xai.retry import RetryPolicy, retry_after_seconds
 from grokterm.xai.urls import DEFAULT_BASE_URL, normalize_base_url
@@ -177,16 +197,6 @@ class XAIClient:
                 yield Retrying(retries, delay, str(error))
                 await self._sleep(delay)
 
-    async def _open(
-        self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None
-    ) -> httpx.Response:
-        response = None
-        async for item in self._attempts(method, path, body, headers):
-            if isinstance(item, httpx.Response):
-                response = item
-        assert response is not None
-        return response
-
     async def _read_json(self, response: httpx.Response) -> Any:
         try:
             raw = await response.aread()
@@ -204,7 +214,9 @@ class XAIClient:
             ) from None
 
     async def _request_json(self, method: str, path: str, body: Any = None) -> Any:
-        return await self._read_json(await self._open(method, path, body))
+        """One JSON API call with retries (no `Retrying` events: nothing to show them)."""
+        attempts = [item async for item in self._attempts(method, path, body) if isinstance(item, httpx.Response)]
+        return await self._read_json(attempts[-1])
 
     @staticmethod
     def _parse(model: type[Any], data: Any) -> Any:
@@ -269,9 +281,6 @@ class XAIClient:
 
     # ------------------------------------------------------------ turns
 
-    def _styles(self) -> Literal["responses", "chat"]:
-        return self._resolved_style or "responses"
-
     def _route_missing(self, error: XAIError, request: TurnRequest) -> bool:
         """404/405 for the route itself (not for the model or a stored response)."""
         if self.api_style != "auto" or self._resolved_style is not None:
@@ -291,50 +300,66 @@ class XAIClient:
             and request.previous_response_id in error.message
         )
 
-    def _turn_call(self, style: str, request: TurnRequest, stream: bool) -> tuple[str, dict, dict]:
-        if style == "chat":
-            return "/chat/completions", chat_payload(request, stream=stream), chat_headers(request)
-        return "/responses", responses_payload(request, stream=stream), {}
+    async def _open_turn(self, request: TurnRequest, stream: bool) -> AsyncIterator[Retrying | _OpenTurn]:
+        """Yields `Retrying` events, then the open reply; raises XAIError.
 
-    async def stream_turn(self, request: TurnRequest) -> AsyncIterator[TurnEvent]:
-        """Stream one turn; always ends with exactly one `Completed` or `Failed`."""
+        With `api_style="auto"` a missing `/v1/responses` route switches this client to
+        chat completions for good; a chained turn whose stored response is gone is
+        re-sent once with the full history.
+        """
         while True:
-            style = self._styles()
-            path, body, headers = self._turn_call(style, request, stream=True)
-            headers = {**headers, **_SSE_HEADERS}
-            response = None
+            style = self._resolved_style or "responses"
+            if style == "chat":
+                path, body, headers = "/chat/completions", chat_payload(request, stream=stream), chat_headers(request)
+            else:
+                path, body, headers = "/responses", responses_payload(request, stream=stream), {}
+            if stream:
+                headers.update(_SSE_HEADERS)
             try:
                 async for item in self._attempts("POST", path, body, headers):
-                    if isinstance(item, httpx.Response):
-                        response = item
-                    else:
+                    if isinstance(item, Retrying):
                         yield item
+                        continue
+                    self._resolved_style = style
+                    yield _OpenTurn(style, bool(body.get("store")), item)
+                    return
             except XAIError as error:
                 if style == "responses" and self._route_missing(error, request):
                     self._resolved_style = "chat"
-                    continue
-                if style == "responses" and self._previous_gone(error, request):
+                elif style == "responses" and self._previous_gone(error, request):
                     request = dataclasses.replace(request, previous_response_id=None)
-                    continue
-                yield Failed(error)
-                return
-            if self._resolved_style is None:
-                self._resolved_style = style
-            assert response is not None
-            try:
-                async for event in self._read_stream(response, style, bool(body.get("store", False))):
-                    yield event
-            finally:
-                await response.aclose()
-            return
+                else:
+                    raise
 
-    async def _read_stream(
-        self, response: httpx.Response, style: str, requested_store: bool
-    ) -> AsyncIterator[TurnEvent]:
-        content_type = response.headers.get("content-type", "")
-        if "text/event-stream" not in content_type:  # a server that ignored stream=true
+    async def stream_turn(self, request: TurnRequest) -> AsyncIterator[TurnEvent]:
+        """Stream one turn; always ends with exactly one `Completed` or `Failed`."""
+        opened: _OpenTurn | None = None
+        try:
+            async for item in self._open_turn(request, stream=True):
+                if isinstance(item, Retrying):
+                    yield item
+                else:
+                    opened = item
+        except XAIError as error:
+            yield Failed(error)
+            return
+        assert opened is not None
+        try:
+            async for event in self._read_stream(opened):
+                yield event
+        finally:
+            await opened.response.aclose()
+
+    async def complete_turn(self, request: TurnRequest) -> Completed:
+        """One turn without streaming; raises XAIError on failure."""
+        opened = [item async for item in self._open_turn(request, stream=False) if isinstance(item, _OpenTurn)][-1]
+        return self._completed_from_body(opened, await self._read_json(opened.response))
+
+    async def _read_stream(self, opened: _OpenTurn) -> AsyncIterator[TurnEvent]:
+        response = opened.response
+        if "text/event-stream" not in response.headers.get("content-type", ""):  # stream=true ignored
             try:
-                completed = self._completed_from_body(style, await self._read_json(response), requested_store)
+                completed = self._completed_from_body(opened, await self._read_json(response))
             except XAIError as error:
                 yield Failed(error)
                 return
@@ -342,7 +367,7 @@ class XAIClient:
                 yield event
             return
         state: ChatStreamState | ResponsesStreamState = (
-            ChatStreamState() if style == "chat" else ResponsesStreamState(requested_store)
+            ChatStreamState() if opened.style == "chat" else ResponsesStreamState(opened.requested_store)
         )
         try:
             async for sse in EventSource(response).aiter_sse():
@@ -380,33 +405,23 @@ class XAIClient:
                 MalformedResponseError, "unreadable reply: a stream event had an unexpected shape"
             ))
 
-    def _completed_from_body(self, style: str, data: Any, requested_store: bool) -> Completed:
-        if style == "chat":
+    def _completed_from_body(self, opened: _OpenTurn, data: Any) -> Completed:
+        if opened.style == "chat":
             return completed_from_chat(self._parse(ChatCompletion, data))
         response = self._parse(ResponseObject, data)
         if response.status == "failed":
             detail = response.error.message if response.error and response.error.message else "no details"
             raise self._error(StreamInterruptedError, f"the server reported a failed reply: {detail}")
-        return completed_from_response(response, requested_store)
+        return completed_from_response(response, opened.requested_store)
 
-    async def complete_turn(self, request: TurnRequest) -> Completed:
-        """One turn without streaming; raises XAIError on failure."""
-        while True:
-            style = self._styles()
-            path, body, headers = self._turn_call(style, request, stream=False)
-            try:
-                response = await self._open("POST", path, body, headers)
-            except XAIError as error:
-                if style == "responses" and self._route_missing(error, request):
-                    self._resolved_style = "chat"
-                    continue
-                if style == "responses" and self._previous_gone(error, request):
-                    request = dataclasses.replace(request, previous_response_id=None)
-                    continue
-                raise
-            if self._resolved_style is None:
-                self._resolved_style = style
-            return self._completed_from_body(style, await self._read_json(response), bool(body.get("store")))
+
+@dataclasses.dataclass(frozen=True)
+class _OpenTurn:
+    """A turn request the server accepted: which wire API, whether we asked to store, the open reply."""
+
+    style: Literal["responses", "chat"]
+    requested_store: bool
+    response: httpx.Response
 
 
 def _connect_reason(exc: BaseException) -> str:
@@ -436,4 +451,4 @@ def _events_of(completed: Completed) -> list[TurnEvent]:
     return events
 
 
-__all__ = ["ApiStyle", "XAIClient", "is_stateless"]
+__all__ = ["ApiStyle", "XAIClient"]
