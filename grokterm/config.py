@@ -1,4 +1,4 @@
-"""Where grokterm's settings come from: API key and base URL (config.toml comes later).
+"""Where grokterm's settings come from: API key, base URL, and config.toml (grokterm.settings).
 
 The API key lives only in `--api-key`, `$XAI_API_KEY` or the OS keyring
 (service "grokterm", username "api-key"), looked up in that order, and is
@@ -13,10 +13,15 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from grokterm.xai.errors import redact, redact_key
 from grokterm.xai.urls import DEFAULT_BASE_URL, normalize_base_url
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from grokterm.settings import Settings
 
 KEYRING_SERVICE = "grokterm"
 KEYRING_USERNAME = "api-key"
@@ -125,3 +130,10 @@ def resolve_base_url(explicit: str | None = None, configured: str | None = None)
         if candidate and candidate.strip():
             return normalize_base_url(candidate)
     return DEFAULT_BASE_URL
+
+
+def load_settings_quietly(path: Path | None = None) -> Settings:
+    """config.toml as validated `Settings` (grokterm.settings); never raises, problems are in `.warnings`."""
+    from grokterm.settings import load_settings_quietly as load  # noqa: PLC0415 - pydantic/tomlkit are slow to import
+
+    return load(path)

@@ -139,3 +139,17 @@ def test_image_is_attached(emulator, tmp_path) -> None:
     sent = emulator.state.requests[-1].json
     assert sent["store"] is False
     assert sent["input"][-1]["content"][1]["image_url"].startswith("data:image/")
+
+
+def test_config_toml_supplies_model_and_api_style(emulator, isolated_user_files) -> None:
+    config_file = isolated_user_files / "config" / "config.toml"
+    config_file.parent.mkdir(parents=True, exist_ok=True)
+    config_file.write_text('default_model = "grok-3-mini"\napi_style = "chat"\n')
+    result = ask(emulator, "!echo configured")
+    assert result.returncode == 0 and result.stdout == b"configured\n", result.stderr
+    sent = emulator.state.requests[-1]
+    assert sent.path == "/v1/chat/completions" and sent.json["model"] == "grok-3-mini"
+    explicit = ask(emulator, "-m", "grok-3", "--api-style", "responses", "!echo flags win")
+    assert explicit.returncode == 0
+    assert emulator.state.requests[-1].path == "/v1/responses"
+    assert emulator.state.requests[-1].json["model"] == "grok-3"

@@ -85,9 +85,7 @@ def fail(message: str, code: int) -> int:
 
 def load_settings() -> Settings:
     """config.toml (never raises); its warnings go to stderr."""
-    from grokterm.settings import load_settings_quietly
-
-    settings = load_settings_quietly()
+    settings = config.load_settings_quietly()
     for warning in settings.warnings:
         eprint(f"grokterm: warning: {warning}")
     return settings
