@@ -321,3 +321,11 @@ def test_wait_for_requests(emulator, emulator_http):
     assert not emulator.state.wait_for_requests(1, timeout=0.01)
     emulator_http.get("/models")
     assert emulator.state.wait_for_requests(1, timeout=1)
+
+
+def test_push_fault_does_not_change_the_callers_object(emulator, emulator_http):
+    fault = Fault("status", status=500, times=1)
+    emulator.state.push_fault(fault)
+    emulator.state.push_fault(fault)
+    assert [emulator_http.get("/models").status_code for _ in range(3)] == [500, 500, 200]
+    assert fault.times == 1

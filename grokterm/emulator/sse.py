@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from grokterm.emulator.faults import Fault
 
 BATCH_BYTES = 32 * 1024
-MALFORMED_FRAME = b'data: {"truncated": "this line is not valid JSON\n\n'
+MALFORMED_FRAME = b'data: {"emulator": "malformed event (injected fault), not valid JSON\n\n'
 SSE_HEADERS = [
     (b"content-type", b"text/event-stream"),
     (b"cache-control", b"no-cache"),

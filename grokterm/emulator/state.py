@@ -7,6 +7,7 @@ condition lets tests wait for requests instead of sleeping.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import threading
 import time
@@ -108,8 +109,9 @@ class EmulatorState:
     # ------------------------------------------------------------ faults
 
     def push_fault(self, fault: Fault) -> None:
+        """Queue a fault; a copy is kept, so the caller's object is never changed."""
         with self._lock:
-            self._faults.append(fault)
+            self._faults.append(dataclasses.replace(fault))
 
     @property
     def faults(self) -> list[Fault]:
