@@ -38,7 +38,7 @@ def test_history_search_strips_terminal_escapes(store, capsys):
     assert main(["history", "search", "temples", "spring"]) == 0
     out = capsys.readouterr().out
     assert "Plan a trip to Kyoto" in out and "temples in spring" in out
-    assert "\x1b" not in out  # model text cannot drive the terminal
+    assert "\x1b" not in out and "[2J" not in out  # model text cannot drive the terminal
     assert main(["history", "search", "--json", "kyoto"]) == 0
     hits = json.loads(capsys.readouterr().out)
     assert [(h["conversation_id"], h["role"], h["matches"]) for h in hits] == [(kyoto, "user", ["Kyoto"])]

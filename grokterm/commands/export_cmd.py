@@ -10,7 +10,8 @@ import argparse
 import os
 import sys
 
-from grokterm.store.display import fail, printable_document
+from grokterm.sanitize import sanitize_terminal
+from grokterm.store.display import fail
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -51,6 +52,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"wrote {args.output}", file=sys.stderr)
     else:
         if sys.stdout.isatty():  # model text must not drive the terminal; files stay faithful
-            text = printable_document(text)
+            text = sanitize_terminal(text)
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
     return 0

@@ -12,10 +12,15 @@ import sqlite3
 import time
 import uuid
 from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 from grokterm.store.database import Database
+from grokterm.store.errors import NotFoundError
 from grokterm.store.images import ImageFiles
 from grokterm.store.rows import Attachment, Conversation, MessageRow
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 # Identifies this process in rows it is streaming into, so another process's
 # recover_interrupted() can tell a live stream from a dead one.
@@ -38,6 +43,12 @@ ATTACHMENT_COLUMNS = (
     "id, message_id, name, mime, width, height, original_width, original_height, original_bytes, "
     "sent_bytes, detail, sha256, file_name"
 )
+
+
+def like_pattern(text: str) -> str:
+    """A LIKE pattern (with ESCAPE '\\') matching `text` anywhere, wildcards in it taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
 
 
 def conversation_from_row(row: sqlite3.Row) -> Conversation:
@@ -80,6 +91,17 @@ class StoreBase:
             for row in rows:
                 found.setdefault(row["message_id"], []).append(attachment_from_row(row))
         return found
+
+    def _read_optional(self, getter: Callable[[sqlite3.Connection, T], R], key: T) -> R | None:
+        """`getter(conn, key)` in a read transaction, None instead of NotFoundError."""
+
+        def work(conn: sqlite3.Connection) -> R | None:
+            try:
+                return getter(conn, key)
+            except NotFoundError:
+                return None
+
+        return self._db.read(work)
 
     def _remove_unreferenced_files(self, conn: sqlite3.Connection, file_names: Iterable[str]) -> None:
         """Delete image files no attachment row refers to any more.

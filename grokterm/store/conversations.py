@@ -6,18 +6,13 @@ import sqlite3
 import uuid
 from typing import Any
 
-from grokterm.store.base import CONVERSATION_COLUMNS, StoreBase, conversation_from_row
+from grokterm.store.base import CONVERSATION_COLUMNS, StoreBase, conversation_from_row, like_pattern
 from grokterm.store.errors import NotFoundError
 from grokterm.store.fts_query import fts_query
 from grokterm.store.search import match_floor
 from grokterm.store.rows import Conversation, UsageTotals
 
 _UPDATABLE = frozenset({"title", "model", "system_prompt", "archived", "draft", "last_response_id", "updated_at"})
-
-
-def _like_pattern(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 def derive_title(text: str, limit: int = 60) -> str:
@@ -59,13 +54,7 @@ class ConversationsMixin(StoreBase):
         return conversation_from_row(row)
 
     def get_conversation(self, conversation_id: int) -> Conversation | None:
-        def work(conn: sqlite3.Connection) -> Conversation | None:
-            try:
-                return self._get_conversation(conn, conversation_id)
-            except NotFoundError:
-                return None
-
-        return self._db.read(work)
+        return self._read_optional(self._get_conversation, conversation_id)
 
     def find_conversation(self, ref: str) -> Conversation | None:
         """By numeric id, or by uid (or a unique uid prefix of at least 6 characters)."""
@@ -105,7 +94,7 @@ class ConversationsMixin(StoreBase):
                 params.append(int(archived))
             if text:
                 alternatives = ["title LIKE ? ESCAPE '\\'"]
-                params.append(_like_pattern(text))
+                params.append(like_pattern(text))
                 if match:
                     alternatives.append(
                         "id IN (SELECT m.conversation_id FROM messages_fts"

@@ -1,35 +1,29 @@
 """Plain-text helpers for showing stored conversations on a terminal (history/export/import commands).
 
-Message text can come from the model, which is untrusted: anything printed on a
-terminal has its control characters (escape sequences included) removed.
+Message text can come from the model, which is untrusted: everything printed goes
+through grokterm.sanitize, which drops escape sequences and control characters.
 """
 
 from __future__ import annotations
 
 import re
 import sys
-import unicodedata
 from datetime import datetime
 
-
-def one_line(text: str, limit: int | None = None) -> str:
-    """`text` on one line, without control characters, optionally shortened."""
-    cleaned = "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in text)
-    cleaned = " ".join(cleaned.split())
-    if limit is not None and len(cleaned) > limit:
-        cleaned = cleaned[: limit - 1].rstrip() + "…"
-    return cleaned
+from grokterm.sanitize import sanitize_terminal
 
 
 def inline(text: str) -> str:
-    """Like one_line, but keeps one leading/trailing space (for pieces of a longer line)."""
-    cleaned = "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in text)
-    return re.sub(r"\s+", " ", cleaned)
+    """Safe text with every run of whitespace (newlines too) folded to one space, ends kept."""
+    return re.sub(r"\s+", " ", sanitize_terminal(text))
 
 
-def printable_document(text: str) -> str:
-    """A multi-line document safe for a terminal: control characters other than newline and tab removed."""
-    return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc")
+def one_line(text: str, limit: int | None = None) -> str:
+    """Safe text on one line, trimmed, optionally shortened to `limit` characters."""
+    cleaned = inline(text).strip()
+    if limit is not None and len(cleaned) > limit:
+        cleaned = cleaned[: limit - 1].rstrip() + "…"
+    return cleaned
 
 
 def when(timestamp: float) -> str:

@@ -27,9 +27,9 @@ from typing import Any
 
 from grokterm.store.base import StoreBase
 from grokterm.store.errors import ImportFormatError, NotFoundError
-from grokterm.store.images import extension_for
+from grokterm.store.images import extension_for, is_valid_file_name
 from grokterm.store.messages import USAGE_FIELDS
-from grokterm.store.rows import TICKS_PER_USD, Attachment, Conversation, MessageRow
+from grokterm.store.rows import TICKS_PER_USD, Attachment, Conversation, MessageRow, NewImage
 from grokterm.store.schema import MESSAGE_STATUSES
 
 FORMAT = "grokterm-conversation"
@@ -257,24 +257,21 @@ class ExchangeMixin(StoreBase):
     def _import_attachment(
         self, conn: sqlite3.Connection, message_id: int, attachment: dict[str, Any], data: bytes | None
     ) -> None:
-        mime = _field(attachment, "mime", _STR, required=True)
+        image = NewImage(
+            data=data or b"", mime=_field(attachment, "mime", _STR, required=True),
+            name=_field(attachment, "name", _STR, ""), width=_field(attachment, "width", _INT),
+            height=_field(attachment, "height", _INT), original_width=_field(attachment, "original_width", _INT),
+            original_height=_field(attachment, "original_height", _INT),
+            original_bytes=_field(attachment, "original_bytes", _INT), detail=_field(attachment, "detail", _STR, "auto"),
+        )
         if data is not None:
-            sha256, file_name = self._images.put(data, mime)
-            sent_bytes = len(data)
-        else:  # a reference only: link the file if this store already has it
-            sha256 = (_field(attachment, "sha256", _STR, required=True)).lower()
-            file_name = f"{sha256}.{extension_for(mime)}"
-            try:
-                self._images.path(file_name)
-            except ValueError:
-                raise ImportFormatError("an attachment's sha256 is not a SHA-256 hex digest") from None
-            sent_bytes = _field(attachment, "sent_bytes", _INT, 0)
-        conn.execute(
-            "INSERT INTO attachments (message_id, name, mime, width, height, original_width, original_height,"
-            " original_bytes, sent_bytes, detail, sha256, file_name, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (message_id, _field(attachment, "name", _STR, ""), mime, _field(attachment, "width", _INT),
-             _field(attachment, "height", _INT), _field(attachment, "original_width", _INT),
-             _field(attachment, "original_height", _INT), _field(attachment, "original_bytes", _INT),
-             sent_bytes, _field(attachment, "detail", _STR, "auto"), sha256, file_name, self._now()),
+            self._insert_attachment(conn, message_id, image)  # type: ignore[attr-defined]
+            return
+        # A reference only: the row links the file if this store already has it.
+        sha256 = _field(attachment, "sha256", _STR, required=True).lower()
+        file_name = f"{sha256}.{extension_for(image.mime)}"
+        if not is_valid_file_name(file_name):
+            raise ImportFormatError("an attachment's sha256 is not a SHA-256 hex digest")
+        self._insert_attachment_row(  # type: ignore[attr-defined]
+            conn, message_id, image, sha256, file_name, _field(attachment, "sent_bytes", _INT, 0)
         )

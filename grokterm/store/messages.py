@@ -250,13 +250,7 @@ class MessagesMixin(StoreBase):
         return message_from_row(row, self._attachments_by_message(conn, [message_id]).get(message_id, ()))
 
     def get_message(self, message_id: int) -> MessageRow | None:
-        def work(conn: sqlite3.Connection) -> MessageRow | None:
-            try:
-                return self._get_message(conn, message_id)
-            except NotFoundError:
-                return None
-
-        return self._db.read(work)
+        return self._read_optional(self._get_message, message_id)
 
     def list_messages(
         self, conversation_id: int, *, limit: int | None = None, before_id: int | None = None
@@ -308,12 +302,19 @@ class MessagesMixin(StoreBase):
         # Written inside the write transaction, so a concurrent delete cannot remove
         # the (de-duplicated) file between this check and our row's commit.
         sha256, file_name = self._images.put(image.data, image.mime)
+        return self._insert_attachment_row(conn, message_id, image, sha256, file_name, len(image.data))
+
+    def _insert_attachment_row(
+        self, conn: sqlite3.Connection, message_id: int, image: NewImage, sha256: str, file_name: str,
+        sent_bytes: int,
+    ) -> int:
+        """The row for an image file already in the folder (`image.data` is not used)."""
         cursor = conn.execute(
             "INSERT INTO attachments (message_id, name, mime, width, height, original_width, original_height,"
             " original_bytes, sent_bytes, detail, sha256, file_name, created_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (message_id, image.name, image.mime, image.width, image.height, image.original_width,
-             image.original_height, image.original_bytes, len(image.data), image.detail, sha256, file_name,
+             image.original_height, image.original_bytes, sent_bytes, image.detail, sha256, file_name,
              self._now()),
         )
         return int(cursor.lastrowid)  # type: ignore[arg-type]
@@ -325,13 +326,7 @@ class MessagesMixin(StoreBase):
         return attachment_from_row(row)
 
     def get_attachment(self, attachment_id: int) -> Attachment | None:
-        def work(conn: sqlite3.Connection) -> Attachment | None:
-            try:
-                return self._get_attachment(conn, attachment_id)
-            except NotFoundError:
-                return None
-
-        return self._db.read(work)
+        return self._read_optional(self._get_attachment, attachment_id)
 
     def attachment_path(self, attachment: Attachment) -> Path:
         return self._images.path(attachment.file_name)

@@ -12,7 +12,7 @@ import sqlite3
 from collections.abc import Mapping
 from typing import Any
 
-from grokterm.store.base import StoreBase
+from grokterm.store.base import StoreBase, like_pattern
 from grokterm.store.errors import NotFoundError
 from grokterm.store.messages import usage_values
 from grokterm.store.rows import MessageRow, ResponseIndexEntry, UsageLike
@@ -126,13 +126,7 @@ class ResponsesMixin(StoreBase):
         return _entry(row)
 
     def get_response_entry(self, response_id: str) -> ResponseIndexEntry | None:
-        def work(conn: sqlite3.Connection) -> ResponseIndexEntry | None:
-            try:
-                return self._get_response(conn, response_id)
-            except NotFoundError:
-                return None
-
-        return self._db.read(work)
+        return self._read_optional(self._get_response, response_id)
 
     def list_responses(
         self, *, status: str | None = None, conversation_id: int | None = None, model: str | None = None,
@@ -162,12 +156,11 @@ class ResponsesMixin(StoreBase):
             where.append("r.model = :model")
             params["model"] = model
         if query and query.strip():
-            escaped = query.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             where.append(
                 "(r.prompt_preview LIKE :q ESCAPE '\\' OR r.reply_preview LIKE :q ESCAPE '\\'"
                 " OR r.response_id LIKE :q ESCAPE '\\')"
             )
-            params["q"] = f"%{escaped}%"
+            params["q"] = like_pattern(query.strip())
         sql = _ENTRY_SELECT
         if where:
             sql += " WHERE " + " AND ".join(where)
