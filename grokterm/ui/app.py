@@ -66,6 +66,12 @@ class GrokApp(App):
 
     # -- start-up ---------------------------------------------------------------
     def on_mount(self) -> None:
+        from grokterm.ui.themes import install_themes
+
+        warnings = list(self.context.config_warnings)
+        warnings += install_themes(self, self.context.theme, self.context.code_theme)
+        for warning in warnings:
+            self.notify(warning, title="Configuration", severity="warning", timeout=10)
         if self.context.show_welcome:
             self.push_screen(WelcomeScreen(), self._welcome_done)
         else:
@@ -95,7 +101,9 @@ class GrokApp(App):
 
     def start_demo_emulator(self) -> None:
         from grokterm.emulator.server import start_emulator
+        from grokterm.ui.launch import quiet_server_logs
 
+        quiet_server_logs()
         self._emulator = start_emulator(port=0)
         self.context.base_url = self._emulator.base_url
         self.context.api_key = self._emulator.api_key
@@ -299,7 +307,12 @@ class GrokApp(App):
     def action_settings(self) -> None:
         from grokterm.ui.screens.settings_screen import SettingsScreen
 
-        self.push_screen(SettingsScreen())
+        def saved(settings) -> None:
+            if settings is not None:
+                settings.apply_to(self.context)
+                self.notify("Settings saved.")
+
+        self.push_screen(SettingsScreen(), saved)
 
     async def open_conversation_by_id(self, conversation_id: int) -> ConversationPane | None:
         """Open (or switch to) a stored conversation in a tab."""

@@ -30,3 +30,8 @@ class AppContext:
     theme: str | None = None
     keymap: dict[str, str] = field(default_factory=dict)  # binding id -> keys
     lazy_window: int = 60  # finished messages mounted at once; older ones load on scroll-up
+    code_theme: str | None = None  # a Pygments style pinned by config; None follows the theme
+    screenshot_folder: Path | None = None
+    image_limits: object | None = None  # grokterm.media ImageLimits from config
+    presets: dict[str, str] = field(default_factory=dict)  # system prompt presets by name
+    config_warnings: list[str] = field(default_factory=list)

@@ -7,23 +7,36 @@ import argparse
 from grokterm.ui.context import AppContext
 
 
+def quiet_server_logs() -> None:
+    """The demo emulator shares our terminal: its log lines must never draw over the TUI."""
+    import logging
+
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "grokterm.emulator"):
+        logger = logging.getLogger(name)
+        logger.handlers = [logging.NullHandler()]
+        logger.propagate = False
+
+
 def build_context(args: argparse.Namespace) -> AppContext:
     from grokterm import config
 
-    settings = config.load_settings_quietly() if hasattr(config, "load_settings_quietly") else None
+    from grokterm.settings import load_settings_quietly
+
+    settings = load_settings_quietly()
     context = AppContext(api_key=None)
-    if settings is not None:
-        settings.apply_to(context)
+    settings.apply_to(context)
+    context.config_warnings = list(settings.warnings)
     if getattr(args, "demo", False):
         from grokterm.emulator.server import start_emulator
 
+        quiet_server_logs()
         emulator = start_emulator(port=0)
         context.api_key = emulator.api_key
         context.base_url = emulator.base_url
         context.demo = True
         context.emulator = emulator  # kept alive for the app's lifetime
         return context
-    context.base_url = config.resolve_base_url(getattr(args, "base_url", None))
+    context.base_url = config.resolve_base_url(getattr(args, "base_url", None), configured=settings.base_url)
     try:
         context.api_key = config.resolve_api_key(getattr(args, "api_key", None)).value
     except config.MissingApiKeyError:
