@@ -77,20 +77,11 @@ class StoreBase:
     def _now(self) -> float:
         return float(self._clock())
 
-    def _attachments_by_message(
-        self, conn: sqlite3.Connection, message_ids: list[int]
-    ) -> dict[int, list[Attachment]]:
-        found: dict[int, list[Attachment]] = {}
-        for start in range(0, len(message_ids), 500):  # stay under SQLite's variable limit
-            chunk = message_ids[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            rows = conn.execute(
-                f"SELECT {ATTACHMENT_COLUMNS} FROM attachments WHERE message_id IN ({marks}) ORDER BY id",
-                chunk,
-            )
-            for row in rows:
-                found.setdefault(row["message_id"], []).append(attachment_from_row(row))
-        return found
+    def _attachments_of(self, conn: sqlite3.Connection, message_id: int) -> tuple[Attachment, ...]:
+        rows = conn.execute(
+            f"SELECT {ATTACHMENT_COLUMNS} FROM attachments WHERE message_id = ? ORDER BY id", (message_id,)
+        )
+        return tuple(attachment_from_row(row) for row in rows)
 
     def _read_optional(self, getter: Callable[[sqlite3.Connection, T], R], key: T) -> R | None:
         """`getter(conn, key)` in a read transaction, None instead of NotFoundError."""

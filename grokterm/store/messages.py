@@ -247,7 +247,7 @@ class MessagesMixin(StoreBase):
         row = conn.execute(f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE id = ?", (message_id,)).fetchone()
         if row is None:
             raise NotFoundError(f"no message {message_id}")
-        return message_from_row(row, self._attachments_by_message(conn, [message_id]).get(message_id, ()))
+        return message_from_row(row, self._attachments_of(conn, message_id))
 
     def get_message(self, message_id: int) -> MessageRow | None:
         return self._read_optional(self._get_message, message_id)
