@@ -20,7 +20,6 @@ import binascii
 import hashlib
 import json
 import sqlite3
-import time
 import uuid
 from datetime import datetime
 from typing import Any
@@ -150,7 +149,7 @@ class ExchangeMixin(StoreBase):
         document = {
             "format": FORMAT,
             "version": FORMAT_VERSION,
-            "exported_at": time.time(),
+            "exported_at": self._now(),
             "conversation": {
                 "uid": conversation.uid, "title": conversation.title, "model": conversation.model,
                 "system_prompt": conversation.system_prompt, "created_at": conversation.created_at,
