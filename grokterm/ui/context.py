@@ -6,6 +6,8 @@ emulator and a temp database, exactly like the real launcher does.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,3 +37,4 @@ class AppContext:
     image_limits: object | None = None  # grokterm.media ImageLimits from config
     presets: dict[str, str] = field(default_factory=dict)  # system prompt presets by name
     config_warnings: list[str] = field(default_factory=list)
+    clock: Callable[[], float] = time.time  # injectable so expiry dates are reproducible in snapshots

@@ -31,12 +31,12 @@ def model_label(model, current: str | None) -> Text:
     text.append("● " if model.id == current else "  ", style="green")
     text.append_text(plain(model.id, "bold"))
     if "image" in inputs:
-        text.append("  [vision]", style="green")
+        text.append(" [vision]", style="green")
     aliases = getattr(model, "aliases", None) or []
     if aliases:
-        text.append("  aka ")
+        text.append(" aka ", style="dim")
         text.append_text(plain(", ".join(aliases), "dim"))
-    text.append("\n    in: ")
+    text.append("\n\u00a0\u00a0\u00a0 in: ", style="dim")
     text.append(", ".join(inputs))
     text.append("  out: ")
     text.append(", ".join(outputs))

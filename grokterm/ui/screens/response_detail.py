@@ -49,10 +49,10 @@ def time_left(entry: ResponseIndexEntry, now: float) -> str:
         return "—"
     seconds = entry.seconds_left(now)
     if seconds >= 86400:
-        return f"{int(seconds // 86400)}d"
+        return f"{int(seconds / 86400 + 0.5)}d"
     if seconds >= 3600:
-        return f"{int(seconds // 3600)}h"
-    return f"{max(1, int(seconds // 60))}m"
+        return f"{int(seconds / 3600 + 0.5)}h"
+    return f"{max(1, int(seconds / 60 + 0.5))}m"
 
 
 class ConfirmDialog(ModalScreen[bool]):
@@ -98,8 +98,8 @@ class ResponseActions:
 
     is_responses_browser = True  # lets an action pop every browser screen before opening a tab
 
-    def responses_changed(self) -> None:  # overridden by the screens
-        pass
+    def responses_changed(self, acted_on: Sequence[str] = ()) -> None:  # overridden by the screens
+        """Redraw after an action; `acted_on` lists ids deleted or forgotten (their marks go)."""
 
     # -- copy -------------------------------------------------------------------------
     def copy_id(self, response_id: str) -> None:
@@ -122,8 +122,13 @@ class ResponseActions:
         except XAIError as error:
             app.notify(f"{error}\nNothing was changed.", title="Could not reach the API", severity="error")
             return
-        where = "in a new conversation" if target.created else "in its own conversation (it is the last reply)"
-        app.call_later(_open_in_chat, app, target.conversation_id, f"Continuing {response_id} {where}.")
+        if branch:
+            note = f"Branched from {response_id} into a new conversation."
+        elif target.created:
+            note = f"Continuing {response_id} in a new conversation (it is not the last reply of its own)."
+        else:
+            note = f"Continuing {response_id} in its own conversation (it is the last reply there)."
+        app.call_later(_open_in_chat, app, target.conversation_id, note)
 
     # -- delete -------------------------------------------------------------------------
     def confirm_delete(self, ids: Sequence[str]) -> None:
@@ -151,7 +156,7 @@ class ResponseActions:
                        timeout=10)
         else:
             app.notify(report.summary("deleted") + ".", severity="warning" if report.gone else "information")
-        self.responses_changed()
+        self.responses_changed([*report.done, *(response_id for response_id, _ in report.gone)])
 
     # -- forget -------------------------------------------------------------------------
     def confirm_forget(self, ids: Sequence[str]) -> None:
@@ -172,7 +177,7 @@ class ResponseActions:
     async def forget_responses(self, ids: list[str]) -> None:
         removed = await asyncio.to_thread(rs.forget, self.app.store, ids)
         self.app.notify(f"Forgot {removed} response(s) locally.")
-        self.responses_changed()
+        self.responses_changed(ids)
 
 
 def _open_in_chat(app: Any, conversation_id: int, note: str) -> None:
@@ -189,6 +194,7 @@ class ResponseDetailScreen(ResponseActions, Screen):
     """The stored response as the API returns it now (or why it cannot)."""
 
     CSS_PATH = STYLES
+    AUTO_FOCUS = "#detail-body"
     BINDINGS = [
         Binding("escape", "back", "Back", id="response.back"),
         Binding("c", "continue", "Continue", id="response.continue"),
@@ -198,7 +204,7 @@ class ResponseDetailScreen(ResponseActions, Screen):
         Binding("y", "copy_id", "Copy id", id="response.copy_id"),
         Binding("j", "toggle_json", "Raw JSON", id="response.json"),
         Binding("p", "previous", "Previous", id="response.previous"),
-        Binding("r", "reload", "Reload", show=False, id="response.reload"),
+        Binding("r,ctrl+r", "reload", "Reload", show=False, id="response.reload"),
     ]
 
     def __init__(self, response_id: str, entry: ResponseIndexEntry | None = None, *,
@@ -363,8 +369,7 @@ class ResponseDetailScreen(ResponseActions, Screen):
         self._problem(message)
 
     # -- actions --------------------------------------------------------------------------
-    def responses_changed(self) -> None:
-        self.entry = None
+    def responses_changed(self, acted_on: Sequence[str] = ()) -> None:
         self.refresh_entry()
 
     @work(exclusive=True, group="response-entry")

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from rich.text import Text
@@ -110,8 +110,10 @@ class ResponsesScreen(ResponseActions, Screen):
     """Browse, filter, sort and act on the response index (ctrl+r)."""
 
     CSS_PATH = STYLES
+    AUTO_FOCUS = "#responses-table"
     BINDINGS = [
         Binding("escape", "close", "Close", id="responses.close"),
+        Binding("ctrl+r", "reload", "Reload", show=False, id="responses.reload"),
         Binding("space", "toggle_mark", "Mark", id="responses.mark"),
         Binding("d", "delete", "Delete", id="responses.delete"),
         Binding("f", "forget", "Forget", id="responses.forget"),
@@ -161,7 +163,6 @@ class ResponsesScreen(ResponseActions, Screen):
         for key, label, width in COLUMNS:
             table.add_column(label, key=key, width=width)
         self.query_one("#responses-help").display = False
-        table.focus()
         self.load_entries(first=True)
 
     @property
@@ -188,7 +189,8 @@ class ResponsesScreen(ResponseActions, Screen):
         if self.loaded:  # back from a detail screen or dialog: statuses may have changed
             self.load_entries()
 
-    def responses_changed(self) -> None:
+    def responses_changed(self, acted_on: Sequence[str] = ()) -> None:
+        self.marked.difference_update(acted_on)
         self.load_entries()
 
     def visible_entries(self) -> list[ResponseIndexEntry]:
@@ -287,6 +289,9 @@ class ResponsesScreen(ResponseActions, Screen):
 
     def action_focus_filter(self) -> None:
         self.query_one("#responses-filter", Input).focus()
+
+    def action_reload(self) -> None:
+        self.load_entries()
 
     def action_toggle_help(self) -> None:
         help_text = self.query_one("#responses-help")

@@ -7,16 +7,16 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Center, Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Static
+from textual.widgets import Button, Footer, Input, Markdown, Static
 
 WELCOME = """\
 # Welcome to grokterm
 
 A terminal chat client for xAI's Grok API.
 
-No API key is configured. Paste one below (it is kept in your OS keyring, never
-in a file), or start the demo: a built-in emulator of the xAI API that streams
-real-looking replies on this machine, no account needed.
+No API key is configured. Paste one below (it is kept in your OS keyring,
+never in a file), or start the demo: a built-in emulator of the xAI API that
+streams real-looking replies on this machine, no account needed.
 
 You can also set the `XAI_API_KEY` environment variable.
 """
@@ -30,7 +30,7 @@ class WelcomeScreen(Screen[tuple[str, str | None]]):
     def compose(self) -> ComposeResult:
         with Center():
             with Vertical(id="welcome-box"):
-                yield Static(WELCOME, id="welcome-text", markup=False)
+                yield Markdown(WELCOME, id="welcome-text")
                 yield Input(placeholder="xai-…", password=True, id="welcome-key")
                 yield Static("", id="welcome-error")
                 with Horizontal(id="welcome-buttons"):

@@ -84,7 +84,7 @@ class Sidebar(VerticalScroll):
             text = plain(data.response_id, "bold")
             text.append("\n")
             if data.stored:
-                text.append(fmt.expiry(data.created_at), style="dim")
+                text.append(fmt.expiry(data.created_at, now=self.app.context.clock()), style="dim")
             else:
                 text.append("not stored on the server (image turn)", style="dim")
             response.update(text)
