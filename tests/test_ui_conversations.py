@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from grokterm.store import Store
 from grokterm.ui.screens.conversations_screen import ConversationsScreen
-from ui_helpers import make_app, wait_started
+from ui_helpers import make_app, wait_started, wait_until
 
 
 def seed(db_path) -> dict[str, int]:
@@ -59,11 +59,8 @@ async def test_search_open_and_archive(emulator, tmp_path):
         screen = app.screen
         first = screen.entries[0]
         await pilot.press("ctrl+a")
-        await pilot.pause()
-        for worker in list(app.workers):
-            if worker.group == "conversations":
-                await worker.wait()
-        assert first.conversation_id not in [e.conversation_id for e in screen.entries]
+        await wait_until(pilot, lambda: first.conversation_id not in [e.conversation_id for e in screen.entries],
+                         what="the archived conversation to leave the list")
         assert app.chat.pane_for(first.conversation_id) is None  # archiving closes its tab
 
     store = Store(tmp_path / "grokterm.db")

@@ -50,3 +50,12 @@ async def send(pane: ConversationPane, pilot, text: str) -> None:
 
 def notifications(app: GrokApp) -> list[str]:
     return [n.message for n in app._notifications]
+
+
+async def wait_until(pilot, predicate, *, attempts: int = 500, what: str = "condition") -> None:
+    """Let the app process messages until `predicate()` holds (bounded; fails loudly)."""
+    for _ in range(attempts):
+        if predicate():
+            return
+        await pilot.pause(0.01)
+    raise AssertionError(f"timed out waiting for {what}")
