@@ -58,7 +58,7 @@ async def test_search_open_and_archive(emulator, tmp_path):
         await pilot.pause()
         screen = app.screen
         first = screen.entries[0]
-        await pilot.press("ctrl+a")
+        await pilot.press("alt+a")
         await wait_until(pilot, lambda: first.conversation_id not in [e.conversation_id for e in screen.entries],
                          what="the archived conversation to leave the list")
         assert app.chat.pane_for(first.conversation_id) is None  # archiving closes its tab

@@ -1,7 +1,7 @@
 """Find and reopen conversations: recent ones by default, full-text search as you type.
 
 Enter opens the highlighted conversation in a tab (or switches to it);
-ctrl+a archives or unarchives it; ctrl+t shows archived ones too.
+alt+a archives or unarchives it; alt+t shows archived ones too.
 Store calls run in thread workers, so typing a query never waits on SQLite.
 """
 
@@ -47,8 +47,8 @@ def entry_label(entry: Entry) -> Text:
 class ConversationsScreen(ModalScreen[None]):
     BINDINGS = [
         Binding("escape", "close", "Close", id="conversations.close"),
-        Binding("ctrl+a", "toggle_archive", "Archive/unarchive", id="conversations.archive"),
-        Binding("ctrl+t", "toggle_show_archived", "Show archived", id="conversations.show_archived"),
+        Binding("alt+a", "toggle_archive", "Archive/unarchive", id="conversations.archive"),
+        Binding("alt+t", "toggle_show_archived", "Show archived", id="conversations.show_archived"),
     ]
 
     def __init__(self) -> None:
@@ -61,7 +61,7 @@ class ConversationsScreen(ModalScreen[None]):
             yield Static("Conversations", classes="picker-title")
             yield Input(placeholder="search every message (words, \"phrases\", prefix*)", id="conversations-query")
             yield OptionList(id="conversations-list")
-            yield Static("enter open · ctrl+a archive/unarchive · ctrl+t show archived · esc close",
+            yield Static("enter open · alt+a archive/unarchive · alt+t show archived · esc close",
                          classes="picker-help")
 
     def on_mount(self) -> None:
