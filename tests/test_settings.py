@@ -354,5 +354,10 @@ def test_apply_to_fills_optional_attributes_only_when_the_context_has_them() -> 
     assert roomy.code_theme == "vim" and roomy.screenshot_folder == Path("/tmp/shots")
     assert roomy.image_limits.max_long_side == 512
     assert not hasattr(roomy, "presets")
-    plain = settings.apply_to(AppContext(api_key=None))
+    class Bare:
+        pass
+
+    plain = settings.apply_to(Bare())
     assert not hasattr(plain, "code_theme") and not hasattr(plain, "image_limits")
+    context = settings.apply_to(AppContext(api_key=None))  # the app's context has them all
+    assert context.code_theme == "vim" and context.image_limits.max_long_side == 512
