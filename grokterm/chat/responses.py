@@ -82,9 +82,14 @@ def gone_message(response_id: str, status: str, *, indexed: bool = True) -> str:
 
 
 def effective_status(entry: ResponseIndexEntry, now: float) -> str:
-    """The status to show at `now`: a 'live' entry past its expiry is 'expired'."""
-    if entry.status == "live" and entry.expires_at <= now:
-        return "expired"
+    """The status at `now`: live until `expires_at`, expired after it.
+
+    The store already reports a live entry past its expiry as 'expired', by its own
+    clock; recomputing from `expires_at` lets a caller with another clock (a frozen
+    one in a snapshot) see the same answer on any day.
+    """
+    if entry.status in ("live", "expired"):
+        return "expired" if entry.expires_at <= now else "live"
     return entry.status
 
 

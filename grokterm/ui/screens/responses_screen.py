@@ -36,7 +36,8 @@ from grokterm.ui.screens.response_detail import STYLES, ResponseActions, Respons
 from grokterm.xai.errors import XAIError
 
 MAX_INDEX_ROWS = 1_000_000  # read them all: the index is the whole catalogue
-MAX_ROWS = 2_000  # rows put in the table at once; filter to see others
+MAX_ROWS = 2_000
+EXPIRING_SOON_SECONDS = 3 * 24 * 3600  # "days left" turns yellow  # rows put in the table at once; filter to see others
 SORTS = ("created", "expires", "cost", "model", "tokens")
 SORT_KEYS: dict[str, Callable[[ResponseIndexEntry], Any]] = {
     "created": lambda e: e.created_at,
@@ -91,6 +92,7 @@ def row_cells(entry: ResponseIndexEntry, now: float, marked: bool) -> list[Text]
     tokens = None
     if any(v is not None for v in (entry.input_tokens, entry.output_tokens, entry.reasoning_tokens)):
         tokens = (entry.input_tokens or 0) + (entry.output_tokens or 0) + (entry.reasoning_tokens or 0)
+    soon = "yellow" if status == "live" and entry.seconds_left(now) < EXPIRING_SOON_SECONDS else ""
     status_style = {"live": "green", "deleted": "red dim", "expired": "dim", "unknown": "yellow"}.get(status, "")
     return [
         Text("●" if marked else " ", style="bold magenta"),
@@ -99,9 +101,9 @@ def row_cells(entry: ResponseIndexEntry, now: float, marked: bool) -> list[Text]
         _cell(entry.conversation_title or "—", 20, grey or ("" if entry.conversation_title else "dim")),
         _cell(entry.prompt_preview or "—", 22, grey),
         _cell(entry.reply_preview or "—", 22, grey),
-        Text(fmt.tokens(tokens), style=grey, justify="right"),
-        Text(fmt.dollars(entry.cost_ticks), style=grey, justify="right"),
-        Text(time_left(entry, now), style=grey, justify="right"),
+        Text(f"{fmt.tokens(tokens):>7}", style=grey),
+        Text(f"{fmt.dollars(entry.cost_ticks):>9}", style=grey),
+        Text(f"{time_left(entry, now):>4}", style=grey or soon),
         Text(status, style=status_style),
     ]
 
@@ -132,8 +134,8 @@ class ResponsesScreen(ResponseActions, Screen):
 
     def __init__(self, *, now: float | Callable[[], float] | None = None) -> None:
         super().__init__()
-        if now is None:
-            self.now: Callable[[], float] = time.time
+        if now is None:  # the app's clock (AppContext.clock, frozen in snapshots), else wall time
+            self.now: Callable[[], float] = lambda: getattr(getattr(self.app, "context", None), "clock", time.time)()
         elif callable(now):
             self.now = now
         else:
