@@ -31,3 +31,8 @@ try:  # the emulator fixtures (tests/fixtures_emulator.py)
     from fixtures_emulator import *  # noqa: F401,F403
 except ImportError:  # pragma: no cover - only while the module is being written
     pass
+
+try:  # the store fixtures (tests/fixtures_store.py)
+    from fixtures_store import *  # noqa: F401,F403
+except ImportError:  # pragma: no cover
+    pass

@@ -4,6 +4,12 @@ Deltas arrive far faster than a terminal can redraw, so they are collected and
 handed to Textual's MarkdownStream about every `interval` seconds. When the
 reply ends the pane swaps this widget for a FinishedMessage, which renders the
 whole text once (no partial-block artefacts left behind).
+
+A live Markdown widget costs layout time in proportion to its blocks, so a long
+reply would slow down as it grows. Finished blocks are therefore "frozen": once
+the live part passes FREEZE_AT characters, everything up to the last blank line
+outside a code fence moves into a cheap Static (Rich Markdown) above, and the
+live widget restarts with just the tail. Per-flush cost stays flat.
 """
 
 from __future__ import annotations
@@ -15,7 +21,30 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Collapsible, Markdown, Static
 
-from grokterm.ui.render import plain, safe_text
+from grokterm.ui.render import markdown_renderable, plain, safe_text
+
+FREEZE_AT = 2500  # characters of live Markdown before finished blocks are frozen
+
+
+def safe_split_point(text: str) -> int:
+    """Index just after the last blank line that is outside a fenced code block (0 if none)."""
+    in_fence = False
+    fence = ""
+    best = 0
+    position = 0
+    lines = text.split("\n")
+    for index, line in enumerate(lines[:-1]):  # the last line may be incomplete
+        position += len(line) + 1
+        stripped = line.lstrip()
+        if len(line) - len(stripped) <= 3 and stripped.startswith(("```", "~~~")):
+            marker = stripped[:3]
+            if not in_fence:
+                in_fence, fence = True, marker
+            elif marker == fence:
+                in_fence = False
+        elif not in_fence and not line.strip() and index > 0:
+            best = position
+    return best
 
 
 class StreamingMessage(Vertical):
@@ -28,6 +57,7 @@ class StreamingMessage(Vertical):
         self.text = ""
         self.reasoning = ""
         self._pending_text: list[str] = []
+        self._live_text = ""  # what the live Markdown widget holds (the unfrozen tail)
         self._pending_reasoning = False
         self._stream = None
         self._started = time.monotonic()
@@ -43,6 +73,7 @@ class StreamingMessage(Vertical):
         yield Static(header, classes="message-header")
         with Collapsible(title="reasoning…", collapsed=True, classes="reasoning"):
             yield Static("", classes="reasoning-text")
+        yield Vertical(classes="frozen-blocks")
         yield Markdown("", classes="reply-body")
         yield Static("waiting for the first token…", classes="stream-stats")
 
@@ -94,13 +125,29 @@ class StreamingMessage(Vertical):
         if self._pending_text and self._stream is not None:
             chunk = safe_text("".join(self._pending_text))
             self._pending_text.clear()
-            await self._stream.write(chunk)
+            self._live_text += chunk
+            if len(self._live_text) > FREEZE_AT and (split := safe_split_point(self._live_text)):
+                await self._freeze(split)
+            else:
+                await self._stream.write(chunk)
         if self._first_token is not None and not self.status_note:
             rate = self.tokens_per_s
             stats = f"first token {self.ttft_ms} ms"
             if rate:
                 stats += f" · {rate:.0f} tok/s"
             self.query_one(".stream-stats", Static).update(stats)
+
+    async def _freeze(self, split: int) -> None:
+        """Move finished blocks out of the live widget into a static block above it."""
+        done, self._live_text = self._live_text[:split], self._live_text[split:]
+        await self._stream.stop()
+        body = self.query_one(".reply-body", Markdown)
+        code_theme = getattr(self.app, "code_theme", "monokai")
+        await self.query_one(".frozen-blocks", Vertical).mount(
+            Static(markdown_renderable(done, code_theme), classes="frozen-block")
+        )
+        await body.update(self._live_text)
+        self._stream = Markdown.get_stream(body)
 
     async def finish(self) -> None:
         """Stop the live stream; the pane replaces this widget afterwards."""
