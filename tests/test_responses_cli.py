@@ -125,7 +125,7 @@ async def test_network_faults_exit_with_their_code_and_keep_the_index(emulator, 
         sock.bind(("127.0.0.1", 0))
         dead = f"http://127.0.0.1:{sock.getsockname()[1]}/v1"
     for args in (("show", ids[0]), ("delete", ids[0]), ("continue", ids[0], "hi"), ("list", "--check")):
-        result = cli(emulator, *args, base_url=dead)
+        result = cli(emulator, *args, "--retries", "0", base_url=dead)
         assert result.returncode == 12, (args, result.stderr)
         assert "cannot connect" in result.stderr and emulator.api_key not in result.stderr
     assert store.list_responses() == before

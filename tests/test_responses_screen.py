@@ -53,9 +53,9 @@ def cell(screen: ResponsesScreen, response_id: str, column: str):
 
 
 class _Stripped:
-    def __init__(self, text) -> None:
-        self.text = text
-        self.style = text.style
+    def __init__(self, cell) -> None:
+        self.text = cell.text
+        self.style = cell.text.style
 
     def __str__(self) -> str:
         return str(self.text).strip()
@@ -232,11 +232,12 @@ async def test_open_by_id_fetches_views_and_indexes_a_foreign_response(emulator,
         await wait_screen_workers(screen, pilot)
         assert row_ids(screen) == [foreign["id"]] and str(cell(screen, foreign["id"], "model")) == "grok-3"
         await pilot.press("o")
-        app.screen.query_one(Input).value = "no-such-response"
+        app.screen.query_one(Input).value = "[b]no-such[/i"  # not valid markup: shown literally
         await pilot.press("enter")
         await pilot.pause()
         await wait_screen_workers(screen, pilot)
-        assert app.screen is screen and any("is not on the server" in n for n in notifications(app))
+        assert app.screen is screen
+        assert any("[b]no-such[/i is not on the server" in n for n in notifications(app))
 
 
 async def test_continue_and_branch_open_tabs_that_chain_on_the_response(emulator, tmp_path):

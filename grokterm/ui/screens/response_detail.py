@@ -39,6 +39,13 @@ STYLES = Path(__file__).parent.parent / "styles" / "responses.tcss"
 STATUS_STYLES = {"live": "green", "deleted": "red", "expired": "dim", "unknown": "yellow"}
 
 
+def tell(app: Any, message: str, **options: Any) -> None:
+    """A notification whose text (ids, server messages) is shown literally, never as markup."""
+    if "title" in options:
+        options["title"] = safe_text(options["title"])
+    app.notify(safe_text(message), markup=False, **options)
+
+
 def status_text(status: str) -> Text:
     return Text(status, style=STATUS_STYLES.get(status, ""))
 
@@ -104,23 +111,23 @@ class ResponseActions:
     # -- copy -------------------------------------------------------------------------
     def copy_id(self, response_id: str) -> None:
         self.app.copy_to_clipboard(response_id)
-        self.app.notify(f"Copied {response_id}")
+        tell(self.app, f"Copied {response_id}")
 
     # -- continue / branch ------------------------------------------------------------
     @work(group="responses-action", exclusive=True)
     async def continue_response(self, response_id: str, branch: bool = False) -> None:
         app = self.app
         verb = "Branching from" if branch else "Continuing"
-        app.notify(f"{verb} {response_id}…", timeout=3)
+        tell(app, f"{verb} {response_id}…", timeout=3)
         try:
             target = await rs.continue_from(app.store, app.client, response_id, branch=branch,
                                             models=getattr(app, "models", ()))
         except rs.ResponseGone as gone:
-            app.notify(str(gone), title="Not on the server", severity="error", timeout=10)
+            tell(app, str(gone), title="Not on the server", severity="error", timeout=10)
             self.responses_changed()
             return
         except XAIError as error:
-            app.notify(f"{error}\nNothing was changed.", title="Could not reach the API", severity="error")
+            tell(app, f"{error}\nNothing was changed.", title="Could not reach the API", severity="error")
             return
         if branch:
             note = f"Branched from {response_id} into a new conversation."
@@ -150,12 +157,12 @@ class ResponseActions:
         app = self.app
         report = await rs.delete_many(app.store, app.client, ids)
         if len(ids) == 1 and report.gone:
-            app.notify(rs.gone_message(*report.gone[0]), title="Not on the server", severity="warning", timeout=10)
+            tell(app, rs.gone_message(*report.gone[0]), title="Not on the server", severity="warning", timeout=10)
         elif report.error is not None:
-            app.notify(report.summary("deleted") + ".", title="Could not reach the API", severity="error",
+            tell(app, report.summary("deleted") + ".", title="Could not reach the API", severity="error",
                        timeout=10)
         else:
-            app.notify(report.summary("deleted") + ".", severity="warning" if report.gone else "information")
+            tell(app, report.summary("deleted") + ".", severity="warning" if report.gone else "information")
         self.responses_changed([*report.done, *(response_id for response_id, _ in report.gone)])
 
     # -- forget -------------------------------------------------------------------------
@@ -176,7 +183,7 @@ class ResponseActions:
     @work(group="responses-action", exclusive=True)
     async def forget_responses(self, ids: list[str]) -> None:
         removed = await asyncio.to_thread(rs.forget, self.app.store, ids)
-        self.app.notify(f"Forgot {removed} response(s) locally.")
+        tell(self.app, f"Forgot {removed} response(s) locally.")
         self.responses_changed(ids)
 
 
@@ -187,7 +194,7 @@ def _open_in_chat(app: Any, conversation_id: int, note: str) -> None:
     opener = getattr(app, "open_conversation_by_id", None)
     if opener is not None:
         app.run_worker(opener(conversation_id), group="responses-open")
-    app.notify(note)
+    tell(app, note)
 
 
 class ResponseDetailScreen(ResponseActions, Screen):
@@ -264,7 +271,7 @@ class ResponseDetailScreen(ResponseActions, Screen):
             await self._show_gone(gone)
             return
         except XAIError as error:
-            self.app.notify(f"{error}\nThe index is unchanged.", title="Could not reach the API", severity="error")
+            tell(self.app, f"{error}\nThe index is unchanged.", title="Could not reach the API", severity="error")
             self._problem(f"Could not fetch it: {error}\nThe index is unchanged; press r to try again.")
             return
         finally:
@@ -397,7 +404,7 @@ class ResponseDetailScreen(ResponseActions, Screen):
 
     def action_toggle_json(self) -> None:
         if self.response is None:
-            self.app.notify("Nothing fetched: no JSON to show.", severity="warning")
+            tell(self.app, "Nothing fetched: no JSON to show.", severity="warning")
             return
         widgets = list(self.query(".detail-json"))
         show = not widgets[0].display
@@ -409,7 +416,7 @@ class ResponseDetailScreen(ResponseActions, Screen):
     def action_previous(self) -> None:
         previous = self.response.previous_response_id if self.response is not None else None
         if not previous:
-            self.app.notify("No previous response in this chain.", severity="warning")
+            tell(self.app, "No previous response in this chain.", severity="warning")
             return
         self.app.push_screen(ResponseDetailScreen(previous, now=self.now))
 
