@@ -59,6 +59,7 @@ async def test_list_reads_the_index_without_the_network(emulator, turns):
     assert [row["response_id"] for row in rows] == ids[::-1]
     assert {(row["status"], row["conversation_title"], row["model"]) for row in rows} == {("live", "Tea party", MODEL)}
     assert all(row["cost_ticks"] and 29 * 86400 < row["seconds_left"] <= 30 * 86400 for row in rows)
+    assert cli(emulator).stdout == cli(emulator, "list").stdout != ""  # list is the default action
     text = cli(emulator, "list", "--sort", "created", "--asc")
     assert text.returncode == 0 and [line.split()[0] for line in text.stdout.splitlines()] == ids
     assert "\x1b" not in text.stdout and "\x07" not in text.stdout

@@ -72,7 +72,7 @@ def register(parser: argparse.ArgumentParser) -> None:
     cont.add_argument("id")
     cont.add_argument("prompt", nargs="*", help="the message (default: stdin when piped; none: just prepare)")
     cont.add_argument("--branch", action="store_true", help="always start a new conversation")
-    cont.add_argument("-m", "--model", dest="turn_model", help="model (default: the response's)")
+    cont.add_argument("-m", "--model", dest="turn_model", metavar="MODEL", help="model (default: the response's)")
     _json_flag(cont)
     add_connection_options(cont)
 
@@ -294,7 +294,7 @@ def run(args: argparse.Namespace) -> int:
     from grokterm.chat.responses import ResponseGone
     from grokterm.store import Store, StoreError
 
-    action = args.responses_action
+    action = args.responses_action or "list"  # argparse leaves None when no action is given
     prompt = _read_prompt(args) if action == "continue" else ""
     try:
         sys.stdout.reconfigure(errors="replace")  # type: ignore[union-attr]
