@@ -16,7 +16,7 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 from grokterm.ui.message_data import MessageData
-from grokterm.ui.render import markdown_renderable, plain
+from grokterm.ui.render import RenderCache, markdown_renderable, plain
 
 STATUS_NOTES = {
     "interrupted": "interrupted: the app stopped before the reply finished (r to retry)",
@@ -65,7 +65,11 @@ class FinishedMessage(Static, can_focus=True):
         self.set_class(True, f"-status-{self.data.status}")
         self.update(self._renderable())
 
-    def _renderable(self) -> Group:
+    def _renderable(self) -> RenderCache:
+        """Everything this message shows, rendered once per width (see RenderCache)."""
+        return RenderCache(self._parts())
+
+    def _parts(self) -> Group:
         d = self.data
         parts = []
         label = "you" if d.role == "user" else ("grok" if d.role == "assistant" else d.role)
@@ -82,7 +86,7 @@ class FinishedMessage(Static, can_focus=True):
         for chip in d.attachments:
             parts.append(plain(f"[image] {chip}", "cyan"))
         if d.text:
-            parts.append(markdown_renderable(d.text, self.code_theme))
+            parts.append(markdown_renderable(d.text, self.code_theme).renderable)
         note = STATUS_NOTES.get(d.status)
         if d.status == "failed" and d.error:
             note = f"failed: {d.error}"
