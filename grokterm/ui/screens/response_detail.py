@@ -240,8 +240,8 @@ class ResponseDetailScreen(ResponseActions, Screen):
             yield Static("Raw JSON", classes="detail-section detail-json")
             yield Static(id="detail-json", classes="detail-json")
         yield Static(
-            "c continue · b branch (new conversation, original untouched) · d delete on server · "
-            "f forget locally · y copy id · j raw JSON · p previous in chain · r reload · esc back",
+            "c continue (its own conversation if this is its last reply, else a branch) · b branch "
+            "(new conversation) · d delete on server · f forget locally · j JSON · p previous",
             id="detail-help",
         )
         yield Footer()

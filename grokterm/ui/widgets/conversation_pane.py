@@ -36,6 +36,7 @@ from grokterm.xai.events import (
     TurnStarted,
 )
 
+YIELD_EVERY = 0.008  # seconds of stream handling before the event loop gets a turn
 CODE_BLOCK = re.compile(r"```[^\n]*\n(.*?)```", re.S)
 
 
@@ -116,8 +117,8 @@ class ConversationPane(Vertical):
         self.message_list.scroll_end(animate=False, immediate=True)
         self.post_message(self.Changed(self))
 
-    def _finished_widget(self, data: MessageData) -> FinishedMessage:
-        return FinishedMessage(data, code_theme=self.app.code_theme)
+    def _finished_widget(self, data: MessageData, body_parts: list | None = None) -> FinishedMessage:
+        return FinishedMessage(data, code_theme=self.app.code_theme, body_parts=body_parts)
 
     def _update_load_earlier(self) -> None:
         button = self.query_one(".load-earlier", Button)
@@ -172,8 +173,15 @@ class ConversationPane(Vertical):
         else:
             stream = runner.send(self.conversation.id, text, images, model=self.model)
         streaming: StreamingMessage | None = None
+        loop = asyncio.get_running_loop()
+        last_yield = loop.time()
         try:
             async for event in stream:
+                if loop.time() - last_yield > YIELD_EVERY:
+                    # A fast stream's data is always ready, so awaiting it never suspends:
+                    # hand the loop back now and then so drawing and typing keep up.
+                    await asyncio.sleep(0)
+                    last_yield = loop.time()
                 if isinstance(event, TurnSaved):
                     streaming = await self._begin_reply(event, retry_reply_id)
                 elif streaming is None:
@@ -240,7 +248,7 @@ class ConversationPane(Vertical):
         conversation = await asyncio.to_thread(self.app.store.get_conversation, self.conversation.id)
         if conversation is not None:
             self.conversation = replace(conversation, draft=self.conversation.draft)
-        finished = self._finished_widget(data)
+        finished = self._finished_widget(data, streaming.body_parts(data.text))
         await self.message_list.mount(finished, after=streaming)
         await streaming.remove()
         self.app.show_in_sidebar(self, data)

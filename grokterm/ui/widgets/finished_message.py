@@ -53,8 +53,9 @@ class FinishedMessage(Static, can_focus=True):
             super().__init__()
             self.widget = widget
 
-    def __init__(self, data: MessageData, code_theme: str = "monokai") -> None:
+    def __init__(self, data: MessageData, code_theme: str = "monokai", body_parts: list | None = None) -> None:
         self.data = data
+        self.body_parts = body_parts  # pre-rendered blocks handed over by the streaming widget
         self.code_theme = code_theme
         super().__init__(classes=f"message -{data.role} -status-{data.status}")
 
@@ -85,7 +86,9 @@ class FinishedMessage(Static, can_focus=True):
             parts.append(plain(d.reasoning, "italic dim"))
         for chip in d.attachments:
             parts.append(plain(f"[image] {chip}", "cyan"))
-        if d.text:
+        if d.text and self.body_parts:
+            parts.extend(self.body_parts)
+        elif d.text:
             parts.append(markdown_renderable(d.text, self.code_theme).renderable)
         note = STATUS_NOTES.get(d.status)
         if d.status == "failed" and d.error:

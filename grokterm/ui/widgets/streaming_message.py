@@ -58,6 +58,8 @@ class StreamingMessage(Vertical):
         self.reasoning = ""
         self._pending_text: list[str] = []
         self._live_text = ""  # what the live Markdown widget holds (the unfrozen tail)
+        self._frozen_text = ""
+        self.frozen_parts: list = []  # RenderCache of each frozen block, reused by the finished message
         self._pending_reasoning = False
         self._stream = None
         self._started = time.monotonic()
@@ -143,11 +145,21 @@ class StreamingMessage(Vertical):
         await self._stream.stop()
         body = self.query_one(".reply-body", Markdown)
         code_theme = getattr(self.app, "code_theme", "monokai")
-        await self.query_one(".frozen-blocks", Vertical).mount(
-            Static(markdown_renderable(done, code_theme), classes="frozen-block")
-        )
+        block = markdown_renderable(done, code_theme)
+        self.frozen_parts.append(block)
+        self._frozen_text += done
+        await self.query_one(".frozen-blocks", Vertical).mount(Static(block, classes="frozen-block"))
         await body.update(self._live_text)
         self._stream = Markdown.get_stream(body)
+
+    def body_parts(self, final_text: str) -> list | None:
+        """The finished reply as already-rendered frozen blocks plus the tail, or None when the
+        final text differs from what streamed (then the whole text is rendered afresh)."""
+        tail = self._live_text + safe_text("".join(self._pending_text))
+        if not self.frozen_parts or self._frozen_text + tail != safe_text(final_text):
+            return None
+        code_theme = getattr(self.app, "code_theme", "monokai")
+        return [*self.frozen_parts, markdown_renderable(tail, code_theme)]
 
     async def finish(self) -> None:
         """Stop the live stream; the pane replaces this widget afterwards."""
