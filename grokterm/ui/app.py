@@ -23,6 +23,7 @@ from grokterm.ui.screens.chat_screen import ChatScreen
 from grokterm.ui.screens.model_picker import ModelPicker
 from grokterm.ui.screens.welcome import WelcomeScreen
 from grokterm.ui.widgets.conversation_pane import ConversationPane
+from grokterm.ui.widgets.finished_message import FinishedMessage
 from grokterm.xai.client import XAIClient
 
 STYLES = Path(__file__).parent / "styles"
@@ -187,9 +188,12 @@ class GrokApp(App):
         sidebar.show_model(pane.model, self.model_info(pane.model))
         usage, cost, replies = conversation_totals(pane.messages)
         sidebar.show_totals(usage, cost, replies)
-        replies_list = [m for m in pane.messages if m.role == "assistant"]
-        if replies_list and not isinstance(self.focused, type(None)) and getattr(self.focused, "data", None) is None:
-            self.show_in_sidebar(pane, replies_list[-1])
+        focused = self.focused
+        if isinstance(focused, FinishedMessage) and focused.data in pane.messages:
+            selected = focused.data
+        else:
+            selected = next((m for m in reversed(pane.messages) if m.role == "assistant"), None)
+        sidebar.show_message(selected, selected.cost_ticks if selected else None)
 
     def show_in_sidebar(self, pane: ConversationPane, data: MessageData) -> None:
         if self.chat is not None and pane is self.active_pane():
