@@ -8,7 +8,9 @@ work happens in workers; the pane only mounts widgets with the results.
 from __future__ import annotations
 
 import asyncio
+import math
 import re
+import time
 from dataclasses import replace
 
 from textual import on, work
@@ -222,16 +224,20 @@ class ConversationPane(Vertical):
         return self.streaming
 
     def _countdown(self, streaming: StreamingMessage, event: Retrying) -> None:
-        remaining = [event.delay]
+        """Show 'retrying in N s' until the next attempt starts (Retry-After honoured by the client)."""
+        deadline = time.monotonic() + event.delay
 
         def tick() -> None:
-            if streaming.status_note and remaining[0] > 0:
-                streaming.set_status(f"{event.reason} — retrying in {remaining[0]:.0f} s (attempt {event.attempt})")
-                remaining[0] -= 1
+            if streaming is not self.streaming or streaming.text or streaming.reasoning:
+                timer.stop()
+                return
+            left = max(0.0, deadline - time.monotonic())
+            streaming.set_status(f"{event.reason} — retrying in {math.ceil(left)} s (attempt {event.attempt})")
+            if left <= 0:
+                timer.stop()
 
+        timer = self.set_interval(0.25, tick)
         tick()
-        if event.delay >= 1:
-            self.set_interval(1, tick, repeat=int(event.delay))
 
     async def _end_reply(self, how: str) -> None:
         streaming, self.streaming = self.streaming, None
