@@ -331,3 +331,14 @@ def test_chat_fast_path_defers_unusual_chunks_to_validation() -> None:
     assert state.feed(second_choice) == []
     with pytest.raises(ValidationError):
         state.feed(chunk({"content": 5}))
+
+
+def test_responses_delta_with_odd_types_is_validated() -> None:
+    from pydantic import ValidationError
+
+    state = ResponsesStreamState(requested_store=True)
+    events = state.feed({"type": "response.output_text.delta", "delta": "a", "output_index": None,
+                         "content_index": None})
+    assert events == [TurnStarted(None, None), TextDelta("a")] and state.text == "a"
+    with pytest.raises(ValidationError):
+        state.feed({"type": "response.output_text.delta", "delta": 7, "output_index": 0, "content_index": 0})

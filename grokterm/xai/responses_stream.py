@@ -65,7 +65,14 @@ class ResponsesStreamState:
         """Events produced by one decoded stream payload."""
         kind = data.get("type")
         if kind == _TEXT_DELTA or kind in _REASONING_DELTAS:
-            return self._delta(TextDeltaEvent.model_validate(data), reasoning=kind != _TEXT_DELTA)
+            reasoning = kind != _TEXT_DELTA
+            index_name = "summary_index" if reasoning else "content_index"
+            delta, key = data.get("delta"), (data.get("output_index", 0), data.get(index_name, 0))
+            if type(delta) is not str or type(key[0]) is not int or type(key[1]) is not int:
+                # unusual shape (nulls, wrong types): the model validates it or raises
+                event = TextDeltaEvent.model_validate(data)
+                delta, key = event.delta, (event.output_index or 0, getattr(event, index_name) or 0)
+            return self._delta(delta, key, reasoning)
         if kind == "response.output_text.done" or kind in _REASONING_DONE:
             done = TextDoneEvent.model_validate(data)
             store = self._reasoning if kind in _REASONING_DONE else self._text
@@ -84,17 +91,16 @@ class ResponsesStreamState:
             return events
         return []
 
-    def _delta(self, event: TextDeltaEvent, reasoning: bool) -> list[TurnEvent]:
-        events = self._start(None)
+    def _delta(self, delta: str, key: tuple[int, int], reasoning: bool) -> list[TurnEvent]:
+        """Per-token hot path: plain values, no model validation for well-formed deltas."""
+        events = [] if self._started else self._start(None)
         if reasoning:
-            key = (event.output_index or 0, event.summary_index or 0)
             separator = "\n\n" if key not in self._reasoning and self._reasoning else ""
-            self._reasoning.setdefault(key, []).append(event.delta)
-            events.append(ReasoningDelta(separator + event.delta))
+            self._reasoning.setdefault(key, []).append(delta)
+            events.append(ReasoningDelta(separator + delta))
         else:
-            key = (event.output_index or 0, event.content_index or 0)
-            self._text.setdefault(key, []).append(event.delta)
-            events.append(TextDelta(event.delta))
+            self._text.setdefault(key, []).append(delta)
+            events.append(TextDelta(delta))
         return events
 
     def _complete(self, response: ResponseObject | None, kind: str) -> list[TurnEvent]:
