@@ -105,6 +105,18 @@ def cached_thumbnail(image: PreparedImage) -> PILImage | None:
     return _thumbnails.get(image)
 
 
+def stored_thumbnail(store: Any, attachment: Any, box: int = THUMBNAIL_BOX) -> PILImage | None:
+    """Thumbnail of an attachment kept by the store (call in a thread); None when its file is
+    missing or unreadable, so history still shows the chip text."""
+    data = store.attachment_bytes(attachment)
+    if data is None:
+        return None
+    try:
+        return make_thumbnail(data, box)
+    except ImageError:
+        return None
+
+
 @dataclass(frozen=True)
 class FilePreview:
     """What the attach screen shows for a highlighted file."""

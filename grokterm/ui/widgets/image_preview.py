@@ -14,6 +14,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from rich.console import RenderableType
+from rich.table import Table
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -55,6 +58,15 @@ def picture_renderable(picture: PILImage, *, rows: int, max_cols: int) -> Halfce
     """A Rich renderable (half-cells) for places that draw one renderable, like finished messages."""
     cols, rows = cell_size(picture, rows, max_cols)
     return HalfcellRenderable(picture, width=cols, height=rows)
+
+
+def image_line(picture: PILImage | None, text: Text, *, rows: int = 3, max_cols: int = 12) -> RenderableType:
+    """A thumbnail with `text` beside it (just `text` without a picture): one attachment in history."""
+    if picture is None:
+        return text
+    grid = Table.grid(padding=(0, 1))
+    grid.add_row(picture_renderable(picture, rows=rows, max_cols=max_cols), text)
+    return grid
 
 
 class ImagePreview(Vertical):
