@@ -32,7 +32,6 @@ classes carry theirs as `exit_code`):
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import re
@@ -124,6 +123,8 @@ def json_dumps_safe(value: Any) -> str:
 
 def run_api_command(coroutine_factory: Any) -> int:
     """Run an async command body with the shared handling of keys, API errors and Ctrl-C."""
+    import asyncio  # noqa: PLC0415 - not at module level: keeps `grokterm ask --help` fast
+
     from grokterm.xai.errors import XAIError
 
     try:
