@@ -101,6 +101,7 @@ class XAIClient:
         self.read_timeout = read_timeout
         self.retry = RetryPolicy(max_retries)
         self._sleep = sleep
+        api_key = api_key.strip()  # a trailing newline from a pasted or piped key breaks the header
         self._api_key = api_key
         self._resolved_style: Literal["responses", "chat"] | None = (
             None if api_style == "auto" else api_style
