@@ -140,9 +140,16 @@ def preview_file(path: Path) -> FilePreview:
 
 
 # -- attaching (UI thread; workers do the waiting) --------------------------------------------
+def say(app: Any, message: str, **kwargs: Any) -> None:
+    """A notification whose text is literal: file names may hold "[" or control characters."""
+    from grokterm.ui.render import safe_text
+
+    app.notify(safe_text(message), markup=False, **kwargs)
+
+
 def report_image_error(app: Any, error: Exception) -> None:
     """One notification per unusable image; nothing else changes."""
-    app.notify(str(error), title="Image not attached", severity="error", timeout=8)
+    say(app, str(error), title="Image not attached", severity="error", timeout=8)
 
 
 def _chips(node: Any):
@@ -188,7 +195,7 @@ def add_to_pane(pane: Any, images: Iterable[PreparedImage]) -> int:
     added = 0
     for image in images:
         if image.sha256 in held:
-            pane.app.notify(f"{image.original_name} is already attached.", severity="warning")
+            say(pane.app, f"{image.original_name} is already attached.", severity="warning")
             continue
         held.add(image.sha256)
         pane.add_attachment(image)
@@ -311,7 +318,7 @@ async def _attach_typed_paths(pane: Any, text: str, state: _SubmitState) -> None
         composer.replace(rest, composer.document.start, composer.document.end)
     added = add_to_pane(pane, images)
     noun = "image" if added == 1 else "images"
-    pane.app.notify(f"Attached {added} {noun} named in your message. Press enter to send.")
+    say(pane.app, f"Attached {added} {noun} named in your message. Press enter to send.")
 
 
 def _ask_vision_choice(pane: Any, text: str) -> None:

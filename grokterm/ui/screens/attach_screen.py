@@ -13,6 +13,7 @@ import asyncio
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
+from rich.text import Text, TextType
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -22,7 +23,7 @@ from textual.widgets import Button, DirectoryTree, Input, Static, Tree
 
 from grokterm.media import IMAGE_EXTENSIONS, ImageError
 from grokterm.ui import attach
-from grokterm.ui.render import plain
+from grokterm.ui.render import plain, safe_text
 from grokterm.ui.widgets.attachment_chips import AttachmentChips
 from grokterm.ui.widgets.image_preview import ImagePreview
 
@@ -35,7 +36,10 @@ HELP = ("enter add · backspace parent folder · ctrl+v clipboard image · ctrl+
 
 
 class ImageTree(DirectoryTree):
-    """A DirectoryTree showing folders and image files only (no hidden entries)."""
+    """A DirectoryTree showing folders and image files only (no hidden entries), names as literal text."""
+
+    def process_label(self, label: TextType) -> Text:
+        return super().process_label(Text(safe_text(label)) if isinstance(label, str) else label)
 
     def filter_paths(self, paths: Iterable[Path]) -> Iterable[Path]:
         return [
@@ -162,7 +166,7 @@ class AttachScreen(ModalScreen["list[PreparedImage]"]):
         held = {image.sha256 for image in self.picked}
         for image in images:
             if image.sha256 in held:
-                self.notify(f"{image.original_name} is already picked.", severity="warning")
+                attach.say(self.app, f"{image.original_name} is already picked.", severity="warning")
                 continue
             held.add(image.sha256)
             self.picked.append(image)
