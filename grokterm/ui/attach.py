@@ -273,6 +273,7 @@ def first_vision_model(app: Any) -> str | None:
 @dataclass
 class _SubmitState:
     checked_text: str | None = None  # typed paths already looked for in this exact text
+    busy: bool = False  # typed paths are being attached: further enters wait for it
 
 
 _submit_states: "weakref.WeakKeyDictionary[Any, _SubmitState]" = weakref.WeakKeyDictionary()
@@ -283,7 +284,10 @@ def intercept_submit(pane: Any, text: str) -> bool:
     typed into the message are being attached (the user sees the chips and presses enter again),
     or the model is text-only and a dialog asks what to do (it sends again itself)."""
     state = _submit_states.setdefault(pane, _SubmitState())
+    if state.busy:
+        return True
     if state.checked_text != text and _MENTIONS_IMAGE_FILE.search(text):
+        state.busy = True
         pane.run_worker(_attach_typed_paths(pane, text, state), group="attach", exit_on_error=False)
         return True
     state.checked_text = None
@@ -302,6 +306,13 @@ def resubmit(pane: Any, text: str) -> None:
 
 
 async def _attach_typed_paths(pane: Any, text: str, state: _SubmitState) -> None:
+    try:
+        await _attach_typed_paths_now(pane, text, state)
+    finally:
+        state.busy = False
+
+
+async def _attach_typed_paths_now(pane: Any, text: str, state: _SubmitState) -> None:
     from grokterm.media import parse_pasted_paths
 
     paths, rest = await asyncio.to_thread(parse_pasted_paths, text)
