@@ -13,29 +13,23 @@ draws a UI never waits on SQLite.
 from __future__ import annotations
 
 import asyncio
-import time
 from concurrent.futures import ThreadPoolExecutor
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 
 from grokterm.store import Store
-from grokterm.store.checkpoint import StreamCheckpointer
 from grokterm.store.rows import MessageRow, NewImage
 from grokterm.xai.client import XAIClient
-from grokterm.xai.errors import StreamInterruptedError, XAIError
+from grokterm.xai.errors import XAIError
 from grokterm.xai.events import (
     Completed,
     Failed,
     ImagePart,
     Message,
-    ReasoningDelta,
-    TextDelta,
     TurnEvent,
     TurnRequest,
-    TurnStarted,
-    UsageUpdate,
 )
-from grokterm.xai.usage import cost_ticks
+from grokterm.chat.recorder import TurnRecorder
 
 HISTORY_STATUSES = ("complete", "stopped", "interrupted")  # replies whose text the model should see
 
@@ -57,6 +51,10 @@ class TurnRunner:
         self.models = list(models)  # LanguageModel list, for cost when the API sends none
         # One writer thread keeps checkpoints in order and off the event loop.
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="grokterm-checkpoint")
+
+    def close(self) -> None:
+        """Finish pending checkpoint writes and stop the writer thread."""
+        self._writer.shutdown(wait=True)
 
     def _checkpoint_in_background(self, message_id: int, text: str, reasoning: str | None) -> bool:
         self._writer.submit(self.store.checkpoint, message_id, text, reasoning)
@@ -129,75 +127,33 @@ class TurnRunner:
 
     async def _stream(self, conversation_id: int, reply: MessageRow, model: str) -> AsyncIterator[TurnEvent]:
         request = await self.build_request(conversation_id, reply.id, model)
-        checkpointer = StreamCheckpointer(self.store, reply.id, write=self._checkpoint_in_background)
-        started = time.monotonic()
-        first_token: float | None = None
-        tokens = 0
-        finished = False
+        recorder = TurnRecorder(self.store, reply.id, model=model, write=self._checkpoint_in_background,
+                                model_info=self._model)
 
-        async def finish(status: str, **fields) -> None:
-            nonlocal finished
-            finished = True
-            checkpointer.flush()
-            checkpointer.stopped = True
-            await asyncio.get_running_loop().run_in_executor(self._writer, lambda: None)  # drain
-            rate = None
-            if first_token is not None and tokens > 1:
-                elapsed = time.monotonic() - first_token
-                rate = tokens / elapsed if elapsed > 0 else None
-            await asyncio.to_thread(
-                self.store.finish_message, reply.id, status,
-                ttft_ms=None if first_token is None else int((first_token - started) * 1000),
-                tokens_per_s=rate, **fields,
-            )
+        async def finish(event: Completed | Failed | None) -> None:
+            recorder.stop_checkpoints()
+            await asyncio.get_running_loop().run_in_executor(self._writer, lambda: None)  # drain checkpoints
+            await asyncio.to_thread(recorder.finish, event)
 
         try:
             async for event in self.client.stream_turn(request):
-                if isinstance(event, (TextDelta, ReasoningDelta)):
-                    if first_token is None:
-                        first_token = time.monotonic()
-                    tokens += 1
-                    text = event.text if isinstance(event, TextDelta) else ""
-                    reasoning = event.text if isinstance(event, ReasoningDelta) else ""
-                    checkpointer.feed(text, reasoning)
-                elif isinstance(event, Completed):
-                    usage = event.usage
-                    if usage is not None and usage.cost_ticks is None:
-                        ticks = cost_ticks(usage, self._model(event.model or model))
-                        if ticks is not None:
-                            from dataclasses import replace
-
-                            usage = replace(usage, cost_ticks=ticks)
-                            event = Completed(event.response_id, event.model, event.text, event.reasoning,
-                                              usage, event.stored, event.finish_reason)
-                    await finish(
-                        "complete", text=event.text, reasoning=event.reasoning, usage=usage,
-                        model=event.model, response_id=event.response_id, stored=event.stored,
-                    )
-                elif isinstance(event, Failed):
-                    status = "interrupted" if isinstance(event.error, StreamInterruptedError) else "failed"
-                    if not (event.partial_text or checkpointer.text) and status == "interrupted":
-                        status = "failed"
-                    await finish(
-                        status, text=event.partial_text or checkpointer.text,
-                        reasoning=event.partial_reasoning or checkpointer.reasoning,
-                        error=str(event.error), response_id=event.response_id, index_response=False,
-                    )
+                event = recorder.on_event(event)
+                if isinstance(event, (Completed, Failed)):
+                    await finish(event)
                 yield event
         except asyncio.CancelledError:
-            if not finished:
-                await asyncio.shield(finish("stopped", text=checkpointer.text, reasoning=checkpointer.reasoning,
-                                            index_response=False))
+            if not recorder.finished:
+                await asyncio.shield(finish(None))
             raise
         except XAIError as exc:  # defensive: stream_turn yields Failed, but never lose the row
-            if not finished:
-                await finish("failed", text=checkpointer.text, error=str(exc), index_response=False)
-            yield Failed(exc, checkpointer.text, checkpointer.reasoning)
+            failed = Failed(exc, recorder.checkpointer.text, recorder.checkpointer.reasoning)
+            if not recorder.finished:
+                await finish(failed)
+            yield failed
         finally:
-            if not finished:
+            if not recorder.finished:
                 # The consumer stopped iterating early (e.g. generator closed): keep what arrived.
-                await asyncio.shield(finish("stopped", text=checkpointer.text, reasoning=checkpointer.reasoning,
-                                            index_response=False))
+                await asyncio.shield(finish(None))
 
     def _model(self, model_id: str):
         for model in self.models:

@@ -157,6 +157,8 @@ def register(parser: argparse.ArgumentParser) -> None:
                         help="print one JSON object: text, reasoning, response_id, model, usage, cost")
     parser.add_argument("-u", "--usage", action="store_true", help="print token usage and cost on stderr")
     parser.add_argument("-r", "--reasoning", action="store_true", help="print reasoning on stderr")
+    parser.add_argument("--no-save", action="store_true",
+                        help="do not record this question and answer in grokterm's history")
     add_connection_options(parser)
 
 
@@ -168,7 +170,8 @@ def _read_question(args: argparse.Namespace) -> str | None:
     return None
 
 
-def _prepare_images(paths: list[str], detail: str) -> list[ImagePart]:
+def _prepare_images(paths: list[str], detail: str) -> list[tuple[ImagePart, Any]]:
+    """(what the API gets, the PreparedImage the store keeps) for each --image."""
     from grokterm.media import ImageError, prepare_image
     from grokterm.xai.events import ImagePart
 
@@ -180,7 +183,7 @@ def _prepare_images(paths: list[str], detail: str) -> list[ImagePart]:
             raise _ImageFailure(str(error)) from None
         if sys.stderr.isatty():
             eprint(f"attached: {prepared.chip_text()}")
-        parts.append(ImagePart(prepared.data_url, detail))  # type: ignore[arg-type]
+        parts.append((ImagePart(prepared.data_url, detail), prepared))  # type: ignore[arg-type]
     return parts
 
 
@@ -244,7 +247,47 @@ class _Printer:
         self.out.flush()
 
 
-async def _ask(args: argparse.Namespace, history: tuple[Any, ...], settings: Settings) -> int:
+def _start_recording(args: argparse.Namespace, question: str, prepared: list[Any]) -> Any:
+    """Save the question (and a pending reply) before asking; None with --no-save or when the
+    history cannot be written (asking still works, with a warning)."""
+    if args.no_save:
+        return None
+    try:
+        from grokterm.chat.recorder import TurnRecorder
+        from grokterm.chat.runner import to_new_image
+        from grokterm.store import Store
+
+        store = Store()
+        record = store.start_turn(question, model=args.model, system_prompt=args.system,
+                                  images=[to_new_image(p) for p in prepared])
+        return TurnRecorder(store, record.assistant_message_id, model=args.model)
+    except Exception as error:  # a full disk or a locked database must not stop the question
+        eprint(f"grokterm: not saving this turn to the history ({error})")
+        return None
+
+
+def _finish_recording(recorder: Any, event: Any) -> None:
+    if recorder is None or recorder.finished:
+        return
+    try:
+        recorder.stop_checkpoints()
+        recorder.finish(event)
+    except Exception as error:
+        eprint(f"grokterm: could not save the reply to the history ({error})")
+    finally:
+        recorder.store.close()
+
+
+async def _ask(args: argparse.Namespace, history: tuple[Any, ...], settings: Settings,
+               recorder: Any = None) -> int:
+    try:
+        return await _ask_recorded(args, history, settings, recorder)
+    finally:
+        _finish_recording(recorder, None)  # only if not finished: Ctrl-C or a crash = 'stopped'
+
+
+async def _ask_recorded(args: argparse.Namespace, history: tuple[Any, ...], settings: Settings,
+                        recorder: Any) -> int:
     from grokterm.xai.errors import XAIError
     from grokterm.xai.events import (
         Completed, Failed, ReasoningDelta, Retrying, TextDelta, TurnRequest,
@@ -262,10 +305,14 @@ async def _ask(args: argparse.Namespace, history: tuple[Any, ...], settings: Set
             except XAIError as error:
                 failure = Failed(error)
             else:
+                if recorder is not None:
+                    completed = recorder.on_event(completed)
                 printer.reasoning(completed.reasoning)
                 printer.text(completed.text)
         else:
             async for event in client.stream_turn(request):
+                if recorder is not None:
+                    event = recorder.on_event(event)
                 if isinstance(event, TextDelta):
                     printer.text(event.text)
                 elif isinstance(event, ReasoningDelta):
@@ -277,6 +324,8 @@ async def _ask(args: argparse.Namespace, history: tuple[Any, ...], settings: Set
                 elif isinstance(event, Failed):
                     failure = event
         printer.finish()
+        if recorder is not None:
+            _finish_recording(recorder, completed or failure)
         usage = completed.usage if completed else None
         ticks = None
         if usage is not None and (args.usage or args.json):
@@ -322,7 +371,7 @@ def run(args: argparse.Namespace) -> int:
     from grokterm.xai.events import Message
 
     history = ((Message("system", args.system),) if args.system else ()) + (
-        Message("user", question.strip(), tuple(images)),
+        Message("user", question.strip(), tuple(part for part, _ in images)),
     )
     try:
         sys.stdout.reconfigure(errors="replace")  # type: ignore[union-attr]
@@ -330,8 +379,9 @@ def run(args: argparse.Namespace) -> int:
         pass
     settings = load_settings()
     args.model = args.model or default_model(settings)
+    recorder = _start_recording(args, question.strip(), [prepared for _, prepared in images])
     try:
-        return run_api_command(lambda: _ask(args, history, settings))
+        return run_api_command(lambda: _ask(args, history, settings, recorder))
     except BrokenPipeError:  # e.g. `grokterm ask ... | head -1`: stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0

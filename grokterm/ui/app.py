@@ -352,6 +352,8 @@ class GrokApp(App):
 
     # -- shutdown -----------------------------------------------------------------
     async def on_unmount(self) -> None:
+        if self.runner is not None:
+            self.runner.close()
         if self.client is not None:
             await self.client.aclose()
         if self.store is not None:
