@@ -57,7 +57,10 @@ class TurnRunner:
         self._writer.shutdown(wait=True)
 
     def _checkpoint_in_background(self, message_id: int, text: str, reasoning: str | None) -> bool:
-        self._writer.submit(self.store.checkpoint, message_id, text, reasoning)
+        try:
+            self._writer.submit(self.store.checkpoint, message_id, text, reasoning)
+        except RuntimeError:  # closing down: write it here rather than lose it
+            return self.store.checkpoint(message_id, text, reasoning)
         return True
 
     # -- public -----------------------------------------------------------------
@@ -132,7 +135,10 @@ class TurnRunner:
 
         async def finish(event: Completed | Failed | None) -> None:
             recorder.stop_checkpoints()
-            await asyncio.get_running_loop().run_in_executor(self._writer, lambda: None)  # drain checkpoints
+            try:
+                await asyncio.get_running_loop().run_in_executor(self._writer, lambda: None)  # drain checkpoints
+            except RuntimeError:
+                pass  # the writer was shut down (app closing); it drained on shutdown
             await asyncio.to_thread(recorder.finish, event)
 
         try:

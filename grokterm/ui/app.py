@@ -46,6 +46,8 @@ class GrokApp(App):
         Binding("escape", "stop", "Stop", id="app.stop"),
         Binding("f2", "rename", "Rename", show=False, id="app.rename"),
         Binding("ctrl+o", "attach", "Attach", id="app.attach"),
+        Binding("ctrl+s", "attach_screenshot", "Screenshot", show=False, id="app.attach_screenshot"),
+        Binding("ctrl+g", "attach_clipboard", "Paste image", show=False, id="app.attach_clipboard"),
         Binding("ctrl+r", "responses", "Responses", id="app.responses"),
         Binding("ctrl+f", "conversations", "Chats", id="app.conversations"),
         Binding("f9", "settings", "Settings", show=False, id="app.settings"),
@@ -292,9 +294,26 @@ class GrokApp(App):
         pane = self.active_pane()
         if pane is None:
             return
+        from grokterm.ui import attach
         from grokterm.ui.screens.attach_screen import AttachScreen
 
-        self.push_screen(AttachScreen(), lambda images: [pane.add_attachment(i) for i in images or []])
+        self.push_screen(AttachScreen(), lambda images: attach.add_to_pane(pane, images or []))
+
+    def action_attach_screenshot(self) -> None:
+        """Attach the newest image in the screenshot folder."""
+        pane = self.active_pane()
+        if pane is not None:
+            from grokterm.ui import attach
+
+            attach.attach_latest_screenshot(pane)
+
+    def action_attach_clipboard(self) -> None:
+        """Attach the image on the clipboard."""
+        pane = self.active_pane()
+        if pane is not None:
+            from grokterm.ui import attach
+
+            attach.attach_clipboard_image(pane)
 
     def action_responses(self) -> None:
         """Browse the stored responses this app created."""
@@ -344,6 +363,10 @@ class GrokApp(App):
         yield SystemCommand("Rename conversation", "Give this conversation a title (f2)", self.action_rename)
         yield SystemCommand("Attach image", "Attach a file, clipboard image or latest screenshot (ctrl+o)",
                             self.action_attach)
+        yield SystemCommand("Attach latest screenshot", "Newest image in the screenshot folder (ctrl+s)",
+                            self.action_attach_screenshot)
+        yield SystemCommand("Paste image from clipboard", "Attach the clipboard's image (ctrl+g)",
+                            self.action_attach_clipboard)
         yield SystemCommand("Stored responses", "Browse, fetch, continue or delete stored responses (ctrl+r)",
                             self.action_responses)
         yield SystemCommand("Conversations", "Search, reopen and archive conversations (ctrl+f)",

@@ -50,3 +50,12 @@ def expiry(created_epoch: float | None, now: float | None = None) -> str:
     if days < 0:
         return f"expired {date}"
     return f"expires {date} (in {math.ceil(days)} days)"
+
+
+def model_prices(model) -> str:
+    """'in $2.00 · cached $0.50 · out $10.00 /M' from a LanguageModel's per-token prices."""
+    return (
+        f"in {per_million(getattr(model, 'prompt_text_token_price', None))}"
+        f" · cached {per_million(getattr(model, 'cached_prompt_text_token_price', None))}"
+        f" · out {per_million(getattr(model, 'completion_text_token_price', None))} /M"
+    )

@@ -25,6 +25,8 @@ class MessageData:
     ttft_ms: int | None = None
     tokens_per_s: float | None = None
     attachments: list[str] = field(default_factory=list)  # chip texts
+    thumbnails: list = field(default_factory=list)  # PIL thumbnails in the same order (loaded lazily)
+    attachment_rows: tuple = ()  # the store's Attachment rows, to load thumbnails from
     created_at: float | None = None
     stored: bool = True
 
@@ -52,6 +54,7 @@ def message_data_from_row(row) -> MessageData:
         model=row.model, error=row.error, response_id=row.response_id, usage=usage,
         cost_ticks=row.cost_ticks, ttft_ms=row.ttft_ms, tokens_per_s=row.tokens_per_s,
         attachments=[chip_text_for(a) for a in row.attachments], created_at=row.created_at,
+        attachment_rows=tuple(row.attachments),
     )
 
 

@@ -43,12 +43,7 @@ def model_label(model, current: str | None) -> Text:
     context = getattr(model, "max_prompt_length", None)
     if context:
         text.append(f"  context {context:,}")
-    text.append("  $/M in ")
-    text.append(fmt.per_million(getattr(model, "prompt_text_token_price", None)))
-    text.append(" cached ")
-    text.append(fmt.per_million(getattr(model, "cached_prompt_text_token_price", None)))
-    text.append(" out ")
-    text.append(fmt.per_million(getattr(model, "completion_text_token_price", None)))
+    text.append("  " + fmt.model_prices(model))
     return text
 
 

@@ -63,7 +63,8 @@ class ConversationPane(Vertical):
         self._estimate_timer: Timer | None = None
         self._code_cycle: dict[int, int] = {}
         self._hidden_older = 0
-        self._latest_draft: str | None = None  # composer text as last seen (composer may be gone at unmount)
+        self._latest_draft: str | None = None
+        self._sending_images: list = []  # composer text as last seen (composer may be gone at unmount)
 
     # -- layout ------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -112,12 +113,22 @@ class ConversationPane(Vertical):
         self.messages = [self.app.message_data(r) for r in rows]
         window = self.app.context.lazy_window
         self._hidden_older = max(0, len(self.messages) - window)
+        await self._load_thumbnails(self.messages[self._hidden_older:])
         widgets = [self._finished_widget(m) for m in self.messages[self._hidden_older:]]
         if widgets:
             await self.message_list.mount_all(widgets)
         self._update_load_earlier()
         self.message_list.scroll_end(animate=False, immediate=True)
         self.post_message(self.Changed(self))
+
+    async def _load_thumbnails(self, messages: list[MessageData]) -> None:
+        """Thumbnails of stored images for the messages about to be mounted (Pillow in a thread)."""
+        from grokterm.ui.attach import stored_thumbnail
+
+        for data in messages:
+            if data.attachment_rows and not data.thumbnails:
+                data.thumbnails = [await asyncio.to_thread(stored_thumbnail, self.app.store, a)
+                                   for a in data.attachment_rows]
 
     def _finished_widget(self, data: MessageData, body_parts: list | None = None) -> FinishedMessage:
         return FinishedMessage(data, code_theme=self.app.code_theme, body_parts=body_parts)
@@ -131,6 +142,7 @@ class ConversationPane(Vertical):
     async def load_earlier(self) -> None:
         window = self.app.context.lazy_window
         start = max(0, self._hidden_older - window)
+        await self._load_thumbnails(self.messages[start:self._hidden_older])
         older = [self._finished_widget(m) for m in self.messages[start:self._hidden_older]]
         self._hidden_older = start
         first = self.query(FinishedMessage).first() if self.query(FinishedMessage) else None
@@ -175,6 +187,7 @@ class ConversationPane(Vertical):
         else:
             stream = runner.send(self.conversation.id, text, images, model=self.model)
         streaming: StreamingMessage | None = None
+        self._sending_images = images
         loop = asyncio.get_running_loop()
         last_yield = loop.time()
         try:
@@ -215,6 +228,10 @@ class ConversationPane(Vertical):
             self.messages = [m for m in self.messages if m.id != retry_reply_id]
         if event.user is not None:
             user = self.app.message_data(event.user)
+            if self._sending_images:
+                from grokterm.ui.attach import cached_thumbnail
+
+                user.thumbnails = [cached_thumbnail(image) for image in self._sending_images]
             self.messages.append(user)
             await self.message_list.mount(self._finished_widget(user))
         self.reply_id = event.reply.id

@@ -8,6 +8,8 @@ the heavier live Markdown widget.
 
 from __future__ import annotations
 
+from itertools import zip_longest
+
 from rich.console import Group
 from rich.text import Text
 from textual.binding import Binding
@@ -17,6 +19,7 @@ from textual.widgets import Static
 
 from grokterm.ui.message_data import MessageData
 from grokterm.ui.render import RenderCache, markdown_renderable, plain
+from grokterm.ui.widgets.image_preview import image_line
 
 STATUS_NOTES = {
     "interrupted": "interrupted: the app stopped before the reply finished (r to retry)",
@@ -84,8 +87,9 @@ class FinishedMessage(Static, can_focus=True):
         parts.append(header)
         if d.reasoning and self.show_reasoning:
             parts.append(plain(d.reasoning, "italic dim"))
-        for chip in d.attachments:
-            parts.append(plain(f"[image] {chip}", "cyan"))
+        for chip, picture in zip_longest(d.attachments, d.thumbnails):
+            if chip is not None:
+                parts.append(image_line(picture, plain(f"[image] {chip}", "cyan")))
         if d.text and self.body_parts:
             parts.extend(self.body_parts)
         elif d.text:

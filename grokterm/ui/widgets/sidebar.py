@@ -55,13 +55,7 @@ class Sidebar(VerticalScroll):
             inputs = getattr(model, "input_modalities", None) or []
             if "image" in inputs:
                 text.append("  [vision]", style="green")
-            text.append("\nin ")
-            text.append(fmt.per_million(getattr(model, "prompt_text_token_price", None)))
-            text.append(" · cached ")
-            text.append(fmt.per_million(getattr(model, "cached_prompt_text_token_price", None)))
-            text.append(" · out ")
-            text.append(fmt.per_million(getattr(model, "completion_text_token_price", None)))
-            text.append(" /M", style="dim")
+            text.append("\n" + fmt.model_prices(model))
         self.query_one("#sidebar-model", Static).update(text)
 
     def show_message(self, data: MessageData | None, cost_ticks: int | None = None) -> None:
