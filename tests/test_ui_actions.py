@@ -104,3 +104,28 @@ async def test_welcome_without_a_keyring_keeps_the_key_for_the_session(emulator,
         assert emulator.api_key not in shown
         await send(pane, pilot, "hello")
         assert pane.messages[-1].status == "complete"  # the pasted key works for this session
+
+
+async def test_a_system_prompt_preset_applies_to_this_conversation_only(emulator, tmp_path):
+    app = make_app(emulator, tmp_path, presets={"pirate": "Talk like a pirate."})
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await wait_started(app, pilot)
+        await send(pane, pilot, "first question")
+        await pilot.press("f4")
+        await pilot.pause()
+        await pilot.press("enter")  # the first option: the "pirate" preset
+        await pilot.pause()
+        assert pane.conversation.system_prompt == "Talk like a pirate."
+        await send(pane, pilot, "second question")
+        body = [r for r in emulator.state.requests if r.path.endswith("/responses")][-1].json
+        assert body.get("previous_response_id") is None  # new system prompt: full history, not chained
+        assert body["input"][0]["role"] == "system" and body["input"][0]["content"] == "Talk like a pirate."
+        await send(pane, pilot, "third question")
+        body = [r for r in emulator.state.requests if r.path.endswith("/responses")][-1].json
+        assert body["previous_response_id"] == pane.messages[-3].response_id  # chaining resumes
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert app.active_pane().conversation.system_prompt != "Talk like a pirate."
+    store = Store(tmp_path / "grokterm.db")
+    assert store.get_conversation(pane.conversation.id).system_prompt == "Talk like a pirate."
+    store.close()

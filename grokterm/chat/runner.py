@@ -100,7 +100,9 @@ class TurnRunner:
         conversation = await asyncio.to_thread(self.store.get_conversation, conversation_id)
         rows = await asyncio.to_thread(self.store.list_messages, conversation_id)
         history: list[Message] = []
-        system = (conversation.system_prompt if conversation else None) or self.default_system_prompt
+        system = self.default_system_prompt
+        if conversation is not None and conversation.system_prompt is not None:
+            system = conversation.system_prompt  # "" means the user chose no system prompt
         if system:
             history.append(Message("system", system))
         for row in rows:
@@ -110,7 +112,9 @@ class TurnRunner:
                 continue
             images = tuple(await asyncio.to_thread(self._image_parts, row))
             history.append(Message(row.role, row.text, images))
-        previous = _chain_head(rows, reply_id)
+        # The conversation's chain head is cleared whenever the server's context would be wrong
+        # (system prompt changed, image turn sent unstored, head deleted): then send everything.
+        previous = _chain_head(rows, reply_id) if conversation and conversation.last_response_id else None
         if previous is not None:
             entry = await asyncio.to_thread(self.store.get_response_entry, previous)
             if entry is None or not entry.stored or entry.status != "live":

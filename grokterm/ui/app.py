@@ -51,6 +51,7 @@ class GrokApp(App):
         Binding("ctrl+r", "responses", "Responses", id="app.responses"),
         Binding("ctrl+f", "conversations", "Chats", id="app.conversations"),
         Binding("f9", "settings", "Settings", show=False, id="app.settings"),
+        Binding("f4", "system_prompt", "System prompt", show=False, id="app.system_prompt"),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
     ]
 
@@ -275,6 +276,36 @@ class GrokApp(App):
         self.refresh_sidebar(pane)
         self.notify(f"Model: {model_id}")
 
+    def action_system_prompt(self) -> None:
+        """Pick this conversation's system prompt from the presets, or write one."""
+        pane = self.active_pane()
+        if pane is None:
+            return
+        from grokterm.ui.screens.prompt_dialog import PromptDialog
+        from grokterm.ui.screens.system_prompt_picker import CUSTOM, SystemPromptPicker
+
+        current = pane.conversation.system_prompt or ""
+
+        def chosen(text: str | None) -> None:
+            if text == CUSTOM:
+                self.push_screen(PromptDialog("System prompt", current), lambda t: t is not None and apply(t))
+            elif text is not None:
+                apply(text)
+
+        def apply(text: str) -> None:
+            self.set_system_prompt(pane, text)
+
+        presets = self.context.presets or {}
+        self.push_screen(SystemPromptPicker(presets, current), chosen)
+
+    def set_system_prompt(self, pane: ConversationPane, text: str) -> None:
+        """A new system prompt reaches the model on the next turn, which therefore sends the full
+        history instead of chaining on the stored response (whose context has the old one)."""
+        pane.conversation = replace(pane.conversation, system_prompt=text, last_response_id=None)
+        self.run_store(self.store.update_conversation, pane.conversation.id, system_prompt=text,
+                       last_response_id=None)
+        self.notify("System prompt set." if text else "System prompt removed.")
+
     def action_rename(self) -> None:
         pane = self.active_pane()
         if pane is None:
@@ -360,6 +391,8 @@ class GrokApp(App):
         yield SystemCommand("Toggle sidebar", "Show or hide usage, reasoning and response id (ctrl+b)",
                             self.action_toggle_sidebar)
         yield SystemCommand("Stop reply", "Stop the streaming reply, keeping the partial text (esc)", self.action_stop)
+        yield SystemCommand("System prompt", "Choose a preset or write this conversation's system prompt (f4)",
+                            self.action_system_prompt)
         yield SystemCommand("Rename conversation", "Give this conversation a title (f2)", self.action_rename)
         yield SystemCommand("Attach image", "Attach a file, clipboard image or latest screenshot (ctrl+o)",
                             self.action_attach)
