@@ -259,17 +259,20 @@ async def _continue(store: Any, args: argparse.Namespace, settings: Any, prompt:
         printer = _Printer(sys.stdout, show_text=not args.json, show_reasoning=False)
         completed: Completed | None = None
         failure: Failed | None = None
-        async for event in runner.send(target.conversation_id, prompt, model=model):
-            if isinstance(event, TextDelta):
-                printer.text(event.text)
-            elif isinstance(event, ReasoningDelta):
-                printer.reasoning(event.text)
-            elif isinstance(event, Retrying):
-                eprint(f"grokterm: {event.reason} (retry {event.attempt} in {event.delay:.2g} s)")
-            elif isinstance(event, Completed):
-                completed = event
-            elif isinstance(event, Failed):
-                failure = event
+        try:
+            async for event in runner.send(target.conversation_id, prompt, model=model):
+                if isinstance(event, TextDelta):
+                    printer.text(event.text)
+                elif isinstance(event, ReasoningDelta):
+                    printer.reasoning(event.text)
+                elif isinstance(event, Retrying):
+                    eprint(f"grokterm: {event.reason} (retry {event.attempt} in {event.delay:.2g} s)")
+                elif isinstance(event, Completed):
+                    completed = event
+                elif isinstance(event, Failed):
+                    failure = event
+        finally:
+            runner.close()  # pending checkpoint writes land before the store closes
         printer.finish()
     if args.json:
         if completed is not None:
