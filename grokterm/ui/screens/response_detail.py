@@ -240,8 +240,8 @@ class ResponseDetailScreen(ResponseActions, Screen):
             yield Static("Raw JSON", classes="detail-section detail-json")
             yield Static(id="detail-json", classes="detail-json")
         yield Static(
-            "c continue (its own conversation if this is its last reply, else a branch) · b branch "
-            "(new conversation) · d delete on server · f forget locally · j JSON · p previous",
+            "c continue (in its conversation if this is its last reply, else branch) · b branch (new "
+            "conversation) · d delete on server · f forget locally · j JSON",
             id="detail-help",
         )
         yield Footer()
