@@ -191,7 +191,7 @@ class _ImageFailure(Exception):
     pass
 
 
-def _usage_json(usage: Any, ticks: int | None) -> dict[str, Any]:
+def usage_json(usage: Any, ticks: int | None) -> dict[str, Any]:
     return {
         "usage": None if usage is None else {
             "input_tokens": usage.input_tokens, "cached_tokens": usage.cached_tokens,
@@ -203,7 +203,7 @@ def _usage_json(usage: Any, ticks: int | None) -> dict[str, Any]:
     }
 
 
-class _Printer:
+class AnswerPrinter:
     """Writes sanitised answer text to stdout and reasoning to stderr as it arrives."""
 
     def __init__(self, out: TextIO, show_text: bool, show_reasoning: bool) -> None:
@@ -295,7 +295,7 @@ async def _ask_recorded(args: argparse.Namespace, history: tuple[Any, ...], sett
     from grokterm.xai.usage import cost_ticks, format_usage
 
     request = TurnRequest(model=args.model, history=history, reasoning_effort=args.reasoning_effort)
-    printer = _Printer(sys.stdout, show_text=not args.json, show_reasoning=args.reasoning)
+    printer = AnswerPrinter(sys.stdout, show_text=not args.json, show_reasoning=args.reasoning)
     completed: Completed | None = None
     failure: Failed | None = None
     async with client_from_args(args, settings) as client:
@@ -341,7 +341,7 @@ async def _ask_recorded(args: argparse.Namespace, history: tuple[Any, ...], sett
                 "text": completed.text, "reasoning": completed.reasoning,
                 "response_id": completed.response_id, "model": completed.model,
                 "stored": completed.stored, "finish_reason": completed.finish_reason,
-                **_usage_json(usage, ticks),
+                **usage_json(usage, ticks),
             }
         else:
             assert failure is not None

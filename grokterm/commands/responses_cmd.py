@@ -233,7 +233,7 @@ async def _continue(store: Any, args: argparse.Namespace, settings: Any, prompt:
     from grokterm.chat import responses as rs
     from grokterm.chat.models import load_models
     from grokterm.chat.runner import TurnRunner
-    from grokterm.commands.ask_cmd import _Printer, _usage_json
+    from grokterm.commands.ask_cmd import AnswerPrinter, usage_json
     from grokterm.xai.events import Completed, Failed, ReasoningDelta, Retrying, TextDelta
 
     async with client_from_args(args, settings) as client:
@@ -256,7 +256,7 @@ async def _continue(store: Any, args: argparse.Namespace, settings: Any, prompt:
             return 0
         model = args.turn_model or conversation.model or target.response.model or default_model(settings)
         runner = TurnRunner(store, client, models=models)
-        printer = _Printer(sys.stdout, show_text=not args.json, show_reasoning=False)
+        printer = AnswerPrinter(sys.stdout, show_text=not args.json, show_reasoning=False)
         completed: Completed | None = None
         failure: Failed | None = None
         try:
@@ -279,7 +279,7 @@ async def _continue(store: Any, args: argparse.Namespace, settings: Any, prompt:
             usage = completed.usage
             summary.update(text=completed.text, reasoning=completed.reasoning, response_id=completed.response_id,
                            model=completed.model, stored=completed.stored,
-                           **_usage_json(usage, usage.cost_ticks if usage else None))
+                           **usage_json(usage, usage.cost_ticks if usage else None))
         else:
             assert failure is not None
             summary.update(text=failure.partial_text, response_id=failure.response_id,
