@@ -308,3 +308,27 @@ async def test_latest_screenshot_from_the_env_folder_or_an_explicit_one(emulator
         await settle(pane, pilot)
         assert len(pane.attachments) == 1
         assert f"No screenshots found in {tmp_path / 'empty'}." in notifications(app)
+
+
+async def test_images_alone_can_be_sent_and_an_empty_enter_sends_nothing(emulator, tmp_path):
+    from PIL import Image
+
+    from grokterm.media import prepare_image
+    from ui_helpers import make_app, wait_started
+
+    picture = tmp_path / "alone.png"
+    Image.new("RGB", (40, 30), "orange").save(picture)
+    app = make_app(emulator, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await wait_started(app, pilot)
+        pane.composer.focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert pane.turn_worker is None and pane.messages == []
+        pane.add_attachment(prepare_image(picture))
+        await pilot.press("enter")
+        await pilot.pause()
+        await pane.turn_worker.wait()
+        await pilot.pause()
+        assert pane.messages[-1].status == "complete"
+        assert "40×30" in pane.messages[-1].text

@@ -45,9 +45,8 @@ class Composer(TextArea):
         if event.key == "enter":
             event.stop()
             event.prevent_default()
-            text = self.text
-            if text.strip():
-                self.post_message(self.Submitted(self, text))
+            # Even an empty composer submits: the pane sends attached images without text.
+            self.post_message(self.Submitted(self, self.text))
             return
         if event.key == "up" and self.cursor_location == (0, 0) and not self.text:
             event.stop()

@@ -154,6 +154,8 @@ class ConversationPane(Vertical):
     @on(Composer.Submitted)
     def _submitted(self, event: Composer.Submitted) -> None:
         event.stop()
+        if not event.text.strip() and not self.attachments:
+            return  # nothing to send
         if self.is_streaming:
             self.app.notify("A reply is still streaming: esc stops it.", severity="warning")
             return
