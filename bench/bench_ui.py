@@ -107,15 +107,10 @@ async def app_stream(base_url: str, tokens: int, earlier: int, window: int | Non
             app = GrokApp(ctx)
             async with app.run_test(size=(120, 40)) as pilot:
                 await pilot.pause()
-                for worker in list(app.workers):
-                    if worker.group == "startup":
-                        await worker.wait()
+                await app.wait_ready()
                 await pilot.pause()
+                await app.wait_ready()  # the tab opened by start-up loads its history too
                 pane = app.active_pane()
-                for worker in list(app.workers):
-                    if worker.group == "history":
-                        await worker.wait()
-                await pilot.pause()
                 pane.composer.load_text(f"!long {tokens}")
                 start = time.perf_counter()
                 await pilot.press("enter")
@@ -142,13 +137,9 @@ async def main():
     app = GrokApp(AppContext(api_key="k", base_url=sys.argv[2], db_path=sys.argv[1], max_retries=0))
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
-        for w in list(app.workers):
-            if w.group == "startup":
-                await w.wait()
+        await app.wait_ready()
         await pilot.pause()
-        for w in list(app.workers):
-            if w.group == "history":
-                await w.wait()
+        await app.wait_ready()
         await pilot.pause()
         first_frame = time.perf_counter() - t0
         rss = int(next(l for l in open("/proc/self/status") if l.startswith("VmRSS")).split()[1]) // 1024

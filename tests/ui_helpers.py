@@ -20,9 +20,7 @@ def make_app(emulator, tmp_path: Path, **overrides) -> GrokApp:
 async def wait_started(app: GrokApp, pilot) -> ConversationPane:
     """Wait for start-up (store, client, tabs) and the active pane's history load."""
     await pilot.pause()
-    for worker in list(app.workers):
-        if worker.group == "startup":
-            await worker.wait()
+    await app.wait_ready()
     await pilot.pause()
     pane = app.active_pane()
     assert pane is not None, "no conversation pane after start-up"

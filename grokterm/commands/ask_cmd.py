@@ -239,6 +239,20 @@ class AnswerPrinter:
             sys.stderr.write(self.reasoning_filter.flush() + "\n")
             self.reasoning_open = False
 
+    def show(self, event: Any) -> Any:
+        """Print what a turn event carries; returns the event itself when it ends the turn."""
+        from grokterm.xai.events import Completed, Failed, ReasoningDelta, Retrying, TextDelta
+
+        if isinstance(event, TextDelta):
+            self.text(event.text)
+        elif isinstance(event, ReasoningDelta):
+            self.reasoning(event.text)
+        elif isinstance(event, Retrying):
+            eprint(f"grokterm: {event.reason} (retry {event.attempt} in {event.delay:.2g} s)")
+        elif isinstance(event, (Completed, Failed)):
+            return event
+        return None
+
     def finish(self) -> None:
         self.end_reasoning()
         self._write(self.text_filter.flush())
@@ -290,7 +304,7 @@ async def _ask_recorded(args: argparse.Namespace, history: tuple[Any, ...], sett
                         recorder: Any) -> int:
     from grokterm.xai.errors import XAIError
     from grokterm.xai.events import (
-        Completed, Failed, ReasoningDelta, Retrying, TextDelta, TurnRequest,
+        Completed, Failed, TurnRequest,
     )
     from grokterm.xai.usage import cost_ticks, format_usage
 
@@ -313,16 +327,11 @@ async def _ask_recorded(args: argparse.Namespace, history: tuple[Any, ...], sett
             async for event in client.stream_turn(request):
                 if recorder is not None:
                     event = recorder.on_event(event)
-                if isinstance(event, TextDelta):
-                    printer.text(event.text)
-                elif isinstance(event, ReasoningDelta):
-                    printer.reasoning(event.text)
-                elif isinstance(event, Retrying):
-                    eprint(f"grokterm: {event.reason} (retry {event.attempt} in {event.delay:.2g} s)")
-                elif isinstance(event, Completed):
-                    completed = event
-                elif isinstance(event, Failed):
-                    failure = event
+                ending = printer.show(event)
+                if isinstance(ending, Completed):
+                    completed = ending
+                elif isinstance(ending, Failed):
+                    failure = ending
         printer.finish()
         if recorder is not None:
             _finish_recording(recorder, completed or failure)

@@ -234,7 +234,7 @@ async def _continue(store: Any, args: argparse.Namespace, settings: Any, prompt:
     from grokterm.chat.models import load_models
     from grokterm.chat.runner import TurnRunner
     from grokterm.commands.ask_cmd import AnswerPrinter, usage_json
-    from grokterm.xai.events import Completed, Failed, ReasoningDelta, Retrying, TextDelta
+    from grokterm.xai.events import Completed, Failed
 
     async with client_from_args(args, settings) as client:
         try:
@@ -261,16 +261,11 @@ async def _continue(store: Any, args: argparse.Namespace, settings: Any, prompt:
         failure: Failed | None = None
         try:
             async for event in runner.send(target.conversation_id, prompt, model=model):
-                if isinstance(event, TextDelta):
-                    printer.text(event.text)
-                elif isinstance(event, ReasoningDelta):
-                    printer.reasoning(event.text)
-                elif isinstance(event, Retrying):
-                    eprint(f"grokterm: {event.reason} (retry {event.attempt} in {event.delay:.2g} s)")
-                elif isinstance(event, Completed):
-                    completed = event
-                elif isinstance(event, Failed):
-                    failure = event
+                ending = printer.show(event)
+                if isinstance(ending, Completed):
+                    completed = ending
+                elif isinstance(ending, Failed):
+                    failure = ending
         finally:
             runner.close()  # pending checkpoint writes land before the store closes
         printer.finish()

@@ -133,6 +133,16 @@ class GrokApp(App):
                         severity="warning", timeout=8)
         self.load_models()
 
+    async def wait_ready(self) -> None:
+        """Return once start-up (store, client, tabs) and every open tab's history have loaded.
+
+        For tests, benchmarks and the screenshot script, which drive the app headlessly.
+        """
+        for group in ("startup", "history"):
+            for worker in list(self.workers):
+                if worker.group == group:
+                    await worker.wait()
+
     async def _reopen_tabs(self) -> None:
         store = self.store
         open_ids = await asyncio.to_thread(store.ui_get, "open_tabs", None) or []

@@ -37,12 +37,11 @@ def _demo_screenshot_png() -> bytes:
 
 async def _started(app, pilot):
     await pilot.pause()
-    for worker in list(app.workers):
-        if worker.group == "startup":
-            await worker.wait()
+    await app.wait_ready()
     await pilot.pause()
+    await app.wait_ready()
     for worker in list(app.workers):
-        if worker.group in ("history", "models"):
+        if worker.group == "models":
             await worker.wait()
     await pilot.pause()
     return app.active_pane()
