@@ -176,7 +176,7 @@ async def main() -> None:
                   f" (last token at {best['streamed']:.2f} s, final render {best['total'] - best['streamed']:.2f} s)"
                   f"  deltas {best['deltas']}  per token: first 1k {best['first_1k_us_per_token']:.0f} µs,"
                   f" last 1k {best['last_1k_us_per_token']:.0f} µs")
-        for messages in (200, 1000):
+        for messages in (0, 200, 1000):
             seconds, rss, loaded = first_frame(base_url, messages)
             print(f"first frame of a {loaded}-message conversation: {seconds:.2f} s (incl. imports), RSS {rss} MB")
     finally:

@@ -138,10 +138,15 @@ class GrokApp(App):
 
         For tests, benchmarks and the screenshot script, which drive the app headlessly.
         """
+        from textual.worker import WorkerCancelled
+
         for group in ("startup", "history"):
             for worker in list(self.workers):
                 if worker.group == group:
-                    await worker.wait()
+                    try:
+                        await worker.wait()
+                    except WorkerCancelled:  # replaced by a newer load: that one is awaited too
+                        pass
 
     async def _reopen_tabs(self) -> None:
         store = self.store

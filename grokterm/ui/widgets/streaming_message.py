@@ -14,6 +14,7 @@ live widget restarts with just the tail. Per-flush cost stays flat.
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 from rich.text import Text
@@ -66,6 +67,8 @@ class StreamingMessage(Vertical):
         self._first_token: float | None = None
         self._tokens = 0
         self.status_note = ""
+        self._lock = asyncio.Lock()
+        self._finished = False
 
     def compose(self) -> ComposeResult:
         header = Text("grok", style="bold")
@@ -97,7 +100,8 @@ class StreamingMessage(Vertical):
 
     def set_status(self, note: str) -> None:
         self.status_note = note
-        self.query_one(".stream-stats", Static).update(plain(note, "yellow"))
+        if not self._finished:
+            self.query_one(".stream-stats", Static).update(plain(note, "yellow"))
 
     def _count_token(self) -> None:
         now = time.monotonic()
@@ -117,7 +121,16 @@ class StreamingMessage(Vertical):
         return self._tokens / elapsed if elapsed > 0.05 else None
 
     async def flush(self) -> None:
-        """Hand buffered text to the Markdown stream (called on a timer)."""
+        """Hand buffered text to the Markdown stream (called on a timer).
+
+        Serialised with `finish()`: a tick already in flight when the reply ends must not
+        touch children that are being removed, nor restart a stream that was stopped.
+        """
+        async with self._lock:
+            if not self._finished:
+                await self._flush()
+
+    async def _flush(self) -> None:
         if self._pending_reasoning:
             self._pending_reasoning = False
             box = self.query_one(".reasoning", Collapsible)
@@ -164,6 +177,8 @@ class StreamingMessage(Vertical):
     async def finish(self) -> None:
         """Stop the live stream; the pane replaces this widget afterwards."""
         self._timer.stop()
-        if self._stream is not None:
-            await self._stream.stop()
-            self._stream = None
+        async with self._lock:
+            self._finished = True
+            if self._stream is not None:
+                await self._stream.stop()
+                self._stream = None
