@@ -21,3 +21,29 @@ def test_no_split_inside_an_open_fence():
 def test_no_split_without_a_blank_line():
     assert safe_split_point("just one long paragraph that keeps going") == 0
     assert safe_split_point("") == 0
+
+
+async def test_a_flush_in_flight_when_the_reply_ends_touches_nothing():
+    """Regression: a timer flush racing finish()+remove() raised NoMatches and crashed the app."""
+    import asyncio
+
+    from textual.app import App
+
+    from grokterm.ui.widgets.streaming_message import StreamingMessage
+
+    class Host(App):
+        def compose(self):
+            yield StreamingMessage("grok-4-0709", interval=60)
+
+    app = Host()
+    async with app.run_test() as pilot:
+        message = app.query_one(StreamingMessage)
+        message.add_text("para one\n\n" + "x" * 3000 + "\n\nnext")  # long enough to freeze blocks
+        in_flight = asyncio.create_task(message.flush())
+        await asyncio.sleep(0)  # let the flush start and reach its first await
+        await message.finish()
+        await message.remove()
+        await in_flight  # must not raise
+        await pilot.pause()
+        assert not app.query(StreamingMessage)
+    assert app.return_code in (None, 0)
