@@ -16,7 +16,7 @@ from grokterm.ui.widgets.finished_message import FinishedMessage
 from grokterm.ui.widgets.streaming_message import StreamingMessage
 from grokterm.xai.client import XAIClient
 from grokterm.xai.usage import usage_from_wire
-from ui_helpers import make_app, notifications, send, wait_started, wait_workers
+from ui_helpers import make_app, notifications, send, wait_started, wait_until, wait_workers
 
 
 def rendered_text(widget: FinishedMessage, width: int = 100) -> str:
@@ -102,10 +102,8 @@ async def test_stop_keeps_the_partial_reply(emulator_factory, tmp_path):
         await pilot.pause()
         with pytest.raises(Exception):
             await pane.turn_worker.wait()  # cancelled
-        for _ in range(200):
-            if pane.streaming is None and pane.messages and pane.messages[-1].role == "assistant":
-                break
-            await pilot.pause(0.01)
+        await wait_until(pilot, lambda: pane.streaming is None and pane.messages[-1].role == "assistant",
+                         what="the stopped reply to be finished")
         reply = pane.messages[-1]
         assert reply.status == "stopped"
         assert len(reply.text) >= 20
@@ -329,3 +327,28 @@ async def test_a_thousand_message_conversation_mounts_lazily(emulator, tmp_path)
         assert len(pane.query(FinishedMessage)) == 2 * app.context.lazy_window
         first = pane.query(FinishedMessage).first()
         assert first.data.text == pane.messages[1000 - 2 * app.context.lazy_window].text
+
+
+async def test_stop_while_the_pane_handles_an_event_still_records_stopped(emulator_factory, tmp_path, monkeypatch):
+    """Regression: a cancel landing outside the runner's generator left the row 'streaming'."""
+    from grokterm.ui.widgets import conversation_pane
+
+    slow = emulator_factory(speed=40.0)
+    app = make_app(slow, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await wait_started(app, pilot)
+        monkeypatch.setattr(conversation_pane, "YIELD_EVERY", -1.0)  # yield to the loop on every event
+        pane.composer.load_text("!long 3000")
+        await pilot.press("enter")
+        while pane.streaming is None or len(pane.streaming.text) < 20:
+            await pilot.pause(0.01)
+        pane.turn_worker.cancel()  # most likely lands in the pane's own `await asyncio.sleep(0)`
+        with pytest.raises(Exception):
+            await pane.turn_worker.wait()
+        await wait_until(pilot, lambda: pane.streaming is None and pane.messages[-1].role == "assistant",
+                         what="the stopped reply to be finished")
+        assert pane.messages[-1].status == "stopped"
+    store = Store(tmp_path / "grokterm.db")
+    row = store.list_messages(pane.conversation.id)[-1]
+    store.close()
+    assert row.status == "stopped" and row.text

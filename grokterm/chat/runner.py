@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import aclosing
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 
@@ -74,8 +75,11 @@ class TurnRunner:
         user = await asyncio.to_thread(self.store.get_message, record.user_message_id)
         reply = await asyncio.to_thread(self.store.get_message, record.assistant_message_id)
         yield TurnSaved(user, reply)
-        async for event in self._stream(record.conversation_id, reply, model):
-            yield event
+        # aclosing: closing this generator must close the inner one at once (so its final
+        # row is written now), not whenever the garbage collector gets to it.
+        async with aclosing(self._stream(record.conversation_id, reply, model)) as events:
+            async for event in events:
+                yield event
 
     async def retry(self, conversation_id: int, reply_id: int, *, model: str,
                     ) -> AsyncIterator[TurnEvent | TurnSaved]:
@@ -92,8 +96,9 @@ class TurnRunner:
             await asyncio.to_thread(self.store.delete_message, message_id)
         reply = await asyncio.to_thread(self.store.add_message, conversation_id, "assistant", "", model=model)
         yield TurnSaved(None, reply)
-        async for event in self._stream(conversation_id, reply, model):
-            yield event
+        async with aclosing(self._stream(conversation_id, reply, model)) as events:
+            async for event in events:
+                yield event
 
     # -- the turn ------------------------------------------------------------------
     async def build_request(self, conversation_id: int, reply_id: int, model: str) -> TurnRequest:
@@ -146,14 +151,15 @@ class TurnRunner:
             await asyncio.to_thread(recorder.finish, event)
 
         try:
-            async for event in self.client.stream_turn(request):
-                event = recorder.on_event(event)
-                if isinstance(event, (Completed, Failed)):
-                    await finish(event)
-                yield event
+            async with aclosing(self.client.stream_turn(request)) as events:  # stop = close the HTTP stream now
+                async for event in events:
+                    event = recorder.on_event(event)
+                    if isinstance(event, (Completed, Failed)):
+                        await finish(event)
+                    yield event
         except asyncio.CancelledError:
             if not recorder.finished:
-                await asyncio.shield(finish(None))
+                await _complete_despite_cancellation(finish(None))
             raise
         except XAIError as exc:  # defensive: stream_turn yields Failed, but never lose the row
             failed = Failed(exc, recorder.checkpointer.text, recorder.checkpointer.reasoning)
@@ -163,13 +169,32 @@ class TurnRunner:
         finally:
             if not recorder.finished:
                 # The consumer stopped iterating early (e.g. generator closed): keep what arrived.
-                await asyncio.shield(finish(None))
+                await _complete_despite_cancellation(finish(None))
 
     def _model(self, model_id: str):
         for model in self.models:
             if model.id == model_id or model_id in (getattr(model, "aliases", None) or []):
                 return model
         return None
+
+
+async def _complete_despite_cancellation(coroutine) -> None:
+    """Run `coroutine` to the end even if our task is cancelled again meanwhile.
+
+    The final row of a stopped reply must be committed before the caller (the UI)
+    reads it back; a plain shield would return early on a second cancellation and
+    leave the row 'streaming' for a moment. Re-raises the cancellation afterwards.
+    """
+    task = asyncio.ensure_future(coroutine)
+    cancelled = False
+    while not task.done():
+        try:
+            await asyncio.shield(task)
+        except asyncio.CancelledError:
+            cancelled = True
+    task.result()
+    if cancelled:
+        raise asyncio.CancelledError
 
 
 def _chain_head(rows: Sequence[MessageRow], reply_id: int) -> str | None:

@@ -216,11 +216,23 @@ class ConversationPane(Vertical):
                         self.app.notify(str(event.error), title="Reply failed", severity="error")
                     await self._end_reply(event.__class__.__name__)
         except asyncio.CancelledError:
+            # Stopped by the user. The cancellation may have landed here rather than inside the
+            # runner's generator: close it now so it writes the 'stopped' row before we read it
+            # (left to the garbage collector, it would run after the store had closed).
+            await self._close_turn_stream(stream)
             await self._end_reply("stopped")
             raise
         except Exception as exc:  # never let a bug take the app down with a traceback
+            await self._close_turn_stream(stream)
             self.app.notify(f"Unexpected error: {exc}", severity="error")
             await self._end_reply("failed")
+
+    @staticmethod
+    async def _close_turn_stream(stream) -> None:
+        try:
+            await stream.aclose()
+        except Exception:  # the runner already recorded what it could; nothing more to save here
+            pass
 
     async def _begin_reply(self, event: TurnSaved, retry_reply_id: int | None) -> StreamingMessage:
         if retry_reply_id is not None:
