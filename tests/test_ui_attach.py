@@ -7,7 +7,6 @@ top are shared with tests/test_vision.py.
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,30 +16,21 @@ from textual import events
 from grokterm.media import ImageError, human_size, prepare_image
 from grokterm.ui import attach
 from grokterm.ui.app import GrokApp
-from grokterm.ui.context import AppContext
 from grokterm.ui.screens.attach_screen import AttachScreen
 from grokterm.ui.widgets.attachment_chips import AttachmentChip, AttachmentChips
 from grokterm.ui.widgets.conversation_pane import ConversationPane
+from ui_helpers import make_app, notifications, wait_started
 
 SIZE = (120, 40)
 
 
 # -- helpers (also used by test_vision.py) ---------------------------------------------------
-def make_app(emulator, tmp_path: Path, **context) -> GrokApp:
-    return GrokApp(AppContext(api_key=emulator.api_key, base_url=emulator.base_url,
-                              db_path=tmp_path / "db.sqlite", max_retries=0, **context))
-
-
 async def started(app: GrokApp, pilot) -> ConversationPane:
-    """Wait for start-up, the model list and the first pane's history."""
+    """Wait for start-up, the first pane's history and the model list (vision checks need it)."""
+    pane = await wait_started(app, pilot)
+    for worker in [w for w in app.workers if w.group == "models"]:
+        await worker.wait()
     await pilot.pause()
-    for group in ("startup", "models"):
-        for worker in [w for w in app.workers if w.group == group]:
-            await worker.wait()
-    await pilot.pause()
-    pane = app.active_pane()
-    assert pane is not None
-    await settle(pane, pilot, "history")
     assert app.models, "the model list did not load"
     return pane
 
@@ -67,10 +57,6 @@ async def paste(app: GrokApp, pilot, pane: ConversationPane, text: str) -> None:
     app.post_message(events.Paste(text))
     await pilot.pause()
     await settle(pane, pilot)
-
-
-def notifications(app: GrokApp) -> list[str]:
-    return [n.message for n in app._notifications]
 
 
 def chip_texts(node) -> list[str]:
@@ -311,11 +297,6 @@ async def test_latest_screenshot_from_the_env_folder_or_an_explicit_one(emulator
 
 
 async def test_images_alone_can_be_sent_and_an_empty_enter_sends_nothing(emulator, tmp_path):
-    from PIL import Image
-
-    from grokterm.media import prepare_image
-    from ui_helpers import make_app, wait_started
-
     picture = tmp_path / "alone.png"
     Image.new("RGB", (40, 30), "orange").save(picture)
     app = make_app(emulator, tmp_path)

@@ -11,7 +11,8 @@ from textual.app import App
 
 from grokterm.media import ImageError, prepare_image
 from grokterm.ui.screens.attach_screen import AttachScreen
-from test_ui_attach import corrupt, diagram, notifications, screenshots, settle
+from test_ui_attach import corrupt, diagram, highlight, screenshots, settle
+from ui_helpers import notifications
 
 MISSING = object()
 
@@ -39,18 +40,6 @@ async def opened(app: PickerHost, pilot) -> AttachScreen:
     await screen.tree.reload()  # resolves once the folder is listed
     await pilot.pause()
     return screen
-
-
-async def highlight(pilot, screen: AttachScreen, name: str) -> None:
-    tree = screen.tree
-    for line in range(tree.last_line + 1):
-        node = tree.get_node_at_line(line)
-        if node is not None and node.data is not None and node.data.path.name == name:
-            tree.move_cursor(node)
-            await pilot.pause()
-            await settle(screen.preview, pilot, "preview")
-            return
-    raise AssertionError(f"{name} is not in the tree")
 
 
 async def test_escape_attaches_nothing_and_chips_can_be_removed(tmp_path):

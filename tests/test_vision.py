@@ -10,7 +10,6 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 from types import SimpleNamespace
 
 from rich.console import Console
@@ -77,7 +76,7 @@ async def test_vision_round_trip_is_stored_and_reopened(emulator, tmp_path):
         assert pane.attachments == [] and not pane.query_one(".attachment-chips").display
         conversation_id = pane.conversation.id
 
-    store = Store(tmp_path / "db.sqlite")
+    store = Store(tmp_path / "grokterm.db")
     try:
         user = store.list_messages(conversation_id)[0]
         assert user.text == "what does it show?"
@@ -136,7 +135,7 @@ async def test_text_only_model_offers_to_switch_and_then_sends(emulator, tmp_pat
         request = turn_requests(emulator)[-1]
         assert request.json["model"] == "grok-4-0709" and sent_images(request) == [image.data_url]
         assert described(image) in pane.messages[-1].text
-    store = Store(tmp_path / "db.sqlite")
+    store = Store(tmp_path / "grokterm.db")
     try:
         assert store.get_conversation(pane.conversation.id).model == "grok-4-0709"
     finally:
