@@ -33,8 +33,9 @@ async def load_models(store: Store, client: XAIClient, *, force: bool = False) -
     return models
 
 
-def find_model(models: list[LanguageModel], model_id: str) -> LanguageModel | None:
+def find_model(models, model_id: str) -> LanguageModel | None:
+    """The model whose id or one of its aliases is `model_id` (None when unknown)."""
     for model in models:
-        if model.matches(model_id):
+        if model.id == model_id or model_id in (getattr(model, "aliases", None) or []):
             return model
     return None

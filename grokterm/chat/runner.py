@@ -30,6 +30,7 @@ from grokterm.xai.events import (
     TurnEvent,
     TurnRequest,
 )
+from grokterm.chat.models import find_model
 from grokterm.chat.recorder import TurnRecorder
 
 HISTORY_STATUSES = ("complete", "stopped", "interrupted")  # replies whose text the model should see
@@ -172,10 +173,7 @@ class TurnRunner:
                 await _complete_despite_cancellation(finish(None))
 
     def _model(self, model_id: str):
-        for model in self.models:
-            if model.id == model_id or model_id in (getattr(model, "aliases", None) or []):
-                return model
-        return None
+        return find_model(self.models, model_id)
 
 
 async def _complete_despite_cancellation(coroutine) -> None:

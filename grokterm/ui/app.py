@@ -194,10 +194,9 @@ class GrokApp(App):
         return self.chat.active_pane() if self.chat is not None and self.chat.is_mounted else None
 
     def model_info(self, model_id: str):
-        for model in self.models:
-            if model.id == model_id or model_id in (getattr(model, "aliases", None) or []):
-                return model
-        return None
+        from grokterm.chat.models import find_model
+
+        return find_model(self.models, model_id)
 
     def refresh_sidebar(self, pane: ConversationPane) -> None:
         if self.chat is None:

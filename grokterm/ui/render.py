@@ -7,7 +7,7 @@ only through Markdown (which treats `[bold]` as literal text).
 
 from __future__ import annotations
 
-from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
 from rich.markdown import Markdown as RichMarkdown
 from rich.measure import Measurement
 from rich.segment import Segment
@@ -59,6 +59,3 @@ def plain(text: str, style: str = "") -> Text:
     """Literal text (no markup parsing) for labels that include untrusted parts."""
     return Text(safe_text(text), style=style)
 
-
-def stacked(*parts: RenderableType) -> Group:
-    return Group(*parts)
