@@ -12,7 +12,10 @@ import os
 from collections.abc import Iterable, Mapping
 
 from grokterm.emulator.allowlist import (
-    ALLOWED_FIELDS, ALLOWED_HEADER_PREFIXES, ALLOWED_HEADERS, ALLOWED_QUERY,
+    ALLOWED_FIELDS,
+    ALLOWED_HEADER_PREFIXES,
+    ALLOWED_HEADERS,
+    ALLOWED_QUERY,
 )
 from grokterm.emulator.errors import ApiError
 
