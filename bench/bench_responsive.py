@@ -283,7 +283,8 @@ async def child_open(base_url: str, messages: int, tag: str) -> dict:
             if pane.messages and len(pane.messages) > 0:
                 break
         end = frames.times[-1]
-        rss = int(next(line for line in open("/proc/self/status") if line.startswith("VmRSS")).split()[1]) // 1024
+        status = Path("/proc/self/status").read_text().splitlines()
+        rss = int(next(line for line in status if line.startswith("VmRSS")).split()[1]) // 1024
         return {"open": end - start, "rss_mb": rss}
 
 
@@ -376,7 +377,7 @@ def tmux_keys(tree: Path, base_url: str, tag: str, tokens: int) -> dict:
                 typed += char
                 t = time.perf_counter()
                 tmux.send(char, literal=True)
-                tmux.wait_for(lambda s: typed[-12:] in s, timeout=10)
+                tmux.wait_for(lambda s, probe=typed[-12:]: probe in s, timeout=10)
                 out.append(time.perf_counter() - t)
                 time.sleep(random.uniform(0.02, 0.04))
 
@@ -398,9 +399,9 @@ def tmux_keys(tree: Path, base_url: str, tag: str, tokens: int) -> dict:
 
 def run_child(tree: Path, mode: str, args: dict, timeout: float = 600) -> dict:
     if mode == "seed":
-        code = ("import sys, json; sys.argv=['x']; sys.path.insert(0, %r);"
-                "import bench_responsive as b; print(json.dumps({'db': str(b.seeded_db(%d, %r))}))"
-                % (str(Path(__file__).parent), args["messages"], args["tag"]))
+        code = (f"import sys, json; sys.argv=['x']; sys.path.insert(0, {str(Path(__file__).parent)!r});"
+                "import bench_responsive as b;"
+                f"print(json.dumps({{'db': str(b.seeded_db({args['messages']}, {args['tag']!r}))}}))")
         command = [sys.executable, "-c", code]
     else:
         command = [sys.executable, __file__, "--child", mode, json.dumps(args)]
@@ -433,7 +434,7 @@ def summary(values: list[float], unit: str = "s", scale: float = 1.0) -> str:
 
 def percentile(values: list[float], p: float) -> float:
     values = sorted(values)
-    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))] if values else float("nan")
+    return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))] if values else float("nan")
 
 
 def main() -> None:
@@ -498,8 +499,9 @@ def main() -> None:
             for earlier in (0, 200):
                 raws = [r["total"] for r in results[("raw", earlier)]]
                 apps = results[(name, "ratio", earlier)]
-                ratios = [a["total"] / r for a, r in zip(apps, raws)]  # each app run against its neighbour
-                print(f"  20k tokens, {earlier:>3} earlier: raw {summary(raws)}; app {summary([a['total'] for a in apps])};"
+                ratios = [a["total"] / r for a, r in zip(apps, raws, strict=True)]  # each app run against its neighbour
+                app_totals = summary([a["total"] for a in apps])
+                print(f"  20k tokens, {earlier:>3} earlier: raw {summary(raws)}; app {app_totals};"
                       f" ratio {summary(ratios, 'x')}; longest stall streaming "
                       f"{summary([a['stall_streaming'] for a in apps], 'ms', 1000)}, at the end "
                       f"{summary([a['stall_end'] for a in apps], 'ms', 1000)}; statuses {[a['status'] for a in apps]}")
@@ -513,12 +515,15 @@ def main() -> None:
                   f" ({len(echoes)} of {sum(r['keys'] for r in runs)} keys echoed)")
         if "cpu" in only:
             runs = results[(name, "cpu")]
-            print(f"  CPU while streaming 150 tok/s, 200 earlier: {summary([r['cpu_fraction'] for r in runs], '%', 100)}"
+            cpu = summary([r["cpu_fraction"] for r in runs], "%", 100)
+            print(f"  CPU while streaming 150 tok/s, 200 earlier: {cpu}"
                   f" of one core; longest stall {summary([r['stall_streaming'] for r in runs], 'ms', 1000)}")
         if "start" in only:
-            print(f"  cold start → first frame, in-process: {summary([r['first_frame'] for r in results[(name, 'start')]])}")
+            in_process = summary([r["first_frame"] for r in results[(name, "start")]])
+            print(f"  cold start → first frame, in-process: {in_process}")
             if (name, "tmuxstart") in results:
-                print(f"  cold start → first frame, tmux: {summary([r['first_frame'] for r in results[(name, 'tmuxstart')]])}")
+                in_tmux = summary([r["first_frame"] for r in results[(name, "tmuxstart")]])
+                print(f"  cold start → first frame, tmux: {in_tmux}")
         if "open" in only:
             for messages in (100, 1000, 100_000):
                 runs = results[(name, "open", messages)]
