@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageDraw
 from textual import events
-from ui_helpers import make_app, notifications, wait_started
+from ui_helpers import make_app as _make_app
+from ui_helpers import notifications, wait_started
 
 from grokterm.media import ImageError, human_size, prepare_image
 from grokterm.ui import attach
@@ -20,6 +21,15 @@ from grokterm.ui.app import GrokApp
 from grokterm.ui.screens.attach_screen import AttachScreen
 from grokterm.ui.widgets.attachment_chips import AttachmentChip, AttachmentChips
 from grokterm.ui.widgets.conversation_pane import ConversationPane
+
+# grokterm's default model, grok-4-0709, is text-only in xAI's /v1/language-models example (and so in the
+# emulator): image tests run on a vision model.
+VISION_MODEL = "grok-4-fast-reasoning"
+
+
+def make_app(emulator, tmp_path: Path, **overrides) -> GrokApp:
+    overrides.setdefault("default_model", VISION_MODEL)
+    return _make_app(emulator, tmp_path, **overrides)
 
 SIZE = (120, 40)
 

@@ -29,7 +29,7 @@ from grokterm.emulator.sse import Frame, SSEResponse, data_frame
 from grokterm.emulator.state import StoredResponse
 from grokterm.emulator.turns import Turn, plan_turn, positive_int
 
-EFFORTS = ("low", "medium", "high")
+EFFORTS = ("low", "high")  # the same values as chat (xAI Reasoning guide)
 STREAM_ERROR_MESSAGE = "The model stopped unexpectedly while generating the response."
 
 
@@ -104,6 +104,9 @@ def _reasoning_options(body: dict, model) -> tuple[str | None, str | None]:
     effort, summary = reasoning.get("effort"), reasoning.get("summary")
     if (effort is not None or summary is not None) and not model.is_reasoning:
         raise ApiError(400, f"Model {model.id} does not support reasoning options.")
+    # xAI Reasoning guide: "Only grok-3-mini supports reasoning_effort", low or high.
+    if effort is not None and not model.takes_reasoning_effort:
+        raise ApiError(400, f"Model {model.id} does not support parameter reasoningEffort.")
     if effort is not None and effort not in EFFORTS:
         raise ApiError(400, f"reasoning.effort must be one of {', '.join(EFFORTS)}, not {effort!r}.")
     if effort is not None and summary is None:
