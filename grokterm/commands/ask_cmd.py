@@ -241,7 +241,7 @@ class AnswerPrinter:
 
     def show(self, event: Any) -> Any:
         """Print what a turn event carries; returns the event itself when it ends the turn."""
-        from grokterm.xai.events import Completed, Failed, ReasoningDelta, Retrying, TextDelta
+        from grokterm.xai.events import Completed, Failed, Notice, ReasoningDelta, Retrying, TextDelta
 
         if isinstance(event, TextDelta):
             self.text(event.text)
@@ -249,6 +249,8 @@ class AnswerPrinter:
             self.reasoning(event.text)
         elif isinstance(event, Retrying):
             eprint(f"grokterm: {event.reason} (retry {event.attempt} in {event.delay:.2g} s)")
+        elif isinstance(event, Notice):
+            eprint(f"grokterm: {event.text}")
         elif isinstance(event, (Completed, Failed)):
             return event
         return None
@@ -292,6 +294,23 @@ def _finish_recording(recorder: Any, event: Any) -> None:
         recorder.store.close()
 
 
+async def _effort_to_send(client: XAIClient, model: str, effort: str | None) -> str | None:
+    """The reasoning effort the model takes (grokterm.xai.capabilities); says so on stderr when dropped."""
+    if not effort:
+        return None
+    from grokterm.xai.capabilities import effort_to_send
+    from grokterm.xai.errors import XAIError
+
+    try:
+        models = [await client.get_language_model(model)]  # resolves an alias to its model
+    except XAIError:
+        models = []
+    sent, notice = effort_to_send(model, effort, models)
+    if notice:
+        eprint(f"grokterm: {notice}")
+    return sent
+
+
 async def _ask(args: argparse.Namespace, history: tuple[Any, ...], settings: Settings,
                recorder: Any = None) -> int:
     try:
@@ -310,11 +329,12 @@ async def _ask_recorded(args: argparse.Namespace, history: tuple[Any, ...], sett
     )
     from grokterm.xai.usage import cost_ticks, format_usage
 
-    request = TurnRequest(model=args.model, history=history, reasoning_effort=args.reasoning_effort)
     printer = AnswerPrinter(sys.stdout, show_text=not args.json, show_reasoning=args.reasoning)
     completed: Completed | None = None
     failure: Failed | None = None
     async with client_from_args(args, settings) as client:
+        effort = await _effort_to_send(client, args.model, args.reasoning_effort)
+        request = TurnRequest(model=args.model, history=history, reasoning_effort=effort)
         if args.no_stream:
             try:
                 completed = await client.complete_turn(request)

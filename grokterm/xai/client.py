@@ -16,8 +16,9 @@ Errors: API failures never escape `stream_turn`; they end it with one `Failed`
 event holding a typed `XAIError` and the partial text. Requests are retried
 (with a `Retrying` event first) only before any reply arrived; see retry.py.
 Cancelling the consuming task closes the HTTP response and re-raises.
-A chained turn whose stored response is gone (404) is re-sent once with the
-full history instead.
+A chained turn whose stored response is gone (any 404 that does not name the
+model) is re-sent once with the full history in the same wire API, with a
+`Notice` event first; it never makes `auto` switch to chat completions.
 """
 
 from __future__ import annotations
@@ -72,6 +73,7 @@ from grokterm.xai.errors import (
 from grokterm.xai.events import (
     Completed,
     Failed,
+    Notice,
     ReasoningDelta,
     Retrying,
     TextDelta,
@@ -305,30 +307,39 @@ class XAIClient:
     # ------------------------------------------------------------ turns
 
     def _route_missing(self, error: XAIError, request: TurnRequest) -> bool:
-        """404/405 for the route itself (not for the model or a stored response)."""
-        if self.api_style != "auto" or self._resolved_style is not None:
+        """404/405 for the `/v1/responses` route itself (not for the model or a stored response).
+
+        Only an unchained request can tell: a chained one's 404 may be its stored response.
+        """
+        if self.api_style != "auto" or self._resolved_style is not None or request.previous_response_id:
             return False
         if error.status == 405:
             return True
-        text = error.message.lower()
-        if error.status != 404 or "model" in text or request.model.lower() in text:
-            return False
-        return not (request.previous_response_id and request.previous_response_id in error.message)
+        return error.status == 404 and not self._about_the_model(error, request)
 
     @staticmethod
-    def _previous_gone(error: XAIError, request: TurnRequest) -> bool:
+    def _about_the_model(error: XAIError, request: TurnRequest) -> bool:
+        text = error.message.lower()
+        return "model" in text or request.model.lower() in text
+
+    def _previous_gone(self, error: XAIError, request: TurnRequest) -> bool:
+        """A chained turn's 404, whatever its text says (unless it names the model): the stored
+        response is gone (deleted, expired, stored elsewhere or never)."""
         return (
             isinstance(error, NotFoundError)
             and bool(request.previous_response_id)
-            and request.previous_response_id in error.message
+            and not self._about_the_model(error, request)
         )
 
-    async def _open_turn(self, request: TurnRequest, stream: bool) -> AsyncIterator[Retrying | _OpenTurn]:
-        """Yields `Retrying` events, then the open reply; raises XAIError.
+    async def _open_turn(
+        self, request: TurnRequest, stream: bool
+    ) -> AsyncIterator[Retrying | Notice | _OpenTurn]:
+        """Yields `Retrying`/`Notice` events, then the open reply; raises XAIError.
 
-        With `api_style="auto"` a missing `/v1/responses` route switches this client to
-        chat completions for good; a chained turn whose stored response is gone is
-        re-sent once with the full history.
+        With `api_style="auto"` a missing `/v1/responses` route (seen on an unchained request)
+        switches this client to chat completions for good. A chained turn whose stored response
+        is gone is re-sent once, in the same wire API, with the full history, and a `Notice`
+        says so; that 404 never changes the wire API.
         """
         while True:
             style = self._resolved_style or "responses"
@@ -347,10 +358,13 @@ class XAIClient:
                     yield _OpenTurn(style, bool(body.get("store")), item)
                     return
             except XAIError as error:
-                if style == "responses" and self._route_missing(error, request):
-                    self._resolved_style = "chat"
-                elif style == "responses" and self._previous_gone(error, request):
+                if style == "responses" and self._previous_gone(error, request):
+                    gone = request.previous_response_id
                     request = dataclasses.replace(request, previous_response_id=None)
+                    yield Notice(f"the stored response {gone} is gone from the server (HTTP 404): "
+                                 "sending the whole conversation again")
+                elif style == "responses" and self._route_missing(error, request):
+                    self._resolved_style = "chat"
                 else:
                     raise
 
@@ -359,7 +373,7 @@ class XAIClient:
         opened: _OpenTurn | None = None
         try:
             async for item in self._open_turn(request, stream=True):
-                if isinstance(item, Retrying):
+                if isinstance(item, (Retrying, Notice)):
                     yield item
                 else:
                     opened = item

@@ -62,6 +62,13 @@ class Retrying:
 
 
 @dataclass(frozen=True)
+class Notice:
+    """Something the user should know about this turn that is not an error (e.g. a chain restarted)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
 class TurnStarted:
     """The server accepted the turn; ids may be known already."""
 
@@ -107,9 +114,9 @@ class Failed:
     response_id: str | None = None
 
 
-TurnEvent = Retrying | TurnStarted | TextDelta | ReasoningDelta | UsageUpdate | Completed | Failed
+TurnEvent = Retrying | Notice | TurnStarted | TextDelta | ReasoningDelta | UsageUpdate | Completed | Failed
 
 __all__ = [
-    "Completed", "Detail", "Failed", "ImagePart", "Message", "ReasoningDelta", "Retrying", "Role",
+    "Completed", "Detail", "Failed", "ImagePart", "Message", "Notice", "ReasoningDelta", "Retrying", "Role",
     "TextDelta", "TurnEvent", "TurnRequest", "TurnStarted", "UsageUpdate", "field",
 ]

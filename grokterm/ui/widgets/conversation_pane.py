@@ -32,6 +32,7 @@ from grokterm.ui.widgets.streaming_message import StreamingMessage
 from grokterm.xai.events import (
     Completed,
     Failed,
+    Notice,
     ReasoningDelta,
     Retrying,
     TextDelta,
@@ -209,6 +210,8 @@ class ConversationPane(Vertical):
                     streaming.add_reasoning(event.text)
                 elif isinstance(event, Retrying):
                     self._countdown(streaming, event)
+                elif isinstance(event, Notice):
+                    self.app.notify(event.text, title="Conversation", markup=False)
                 elif isinstance(event, TurnStarted):
                     streaming.set_status("")
                 elif isinstance(event, (Completed, Failed)):
