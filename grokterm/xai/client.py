@@ -27,9 +27,11 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import math
 import socket
 import ssl
 import sys
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, Literal
 from urllib.parse import quote, urlsplit
@@ -84,7 +86,7 @@ from grokterm.xai.events import (
 )
 from grokterm.xai.payloads import chat_headers, chat_payload, responses_payload
 from grokterm.xai.responses_stream import ResponsesStreamState, completed_from_response
-from grokterm.xai.retry import RetryPolicy, retry_after_seconds
+from grokterm.xai.retry import RETRY_AFTER_CAP, RetryPolicy, retry_after_seconds
 from grokterm.xai.urls import DEFAULT_BASE_URL, normalize_base_url
 from grokterm.xai.wire import (
     ApiKeyInfo,
@@ -125,6 +127,7 @@ class XAIClient:
         self.read_timeout = read_timeout
         self.retry = RetryPolicy(max_retries)
         self._sleep = sleep
+        self.on_retry: Callable[[Retrying], Any] | None = None  # told before each wait of a plain API call
         api_key = api_key.strip()  # a trailing newline from a pasted or piped key breaks the header
         self._api_key = api_key
         self._resolved_style: Literal["responses", "chat"] | None = (
@@ -201,9 +204,15 @@ class XAIClient:
         return error
 
     async def _attempts(
-        self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None
+        self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None,
+        *, no_retry: Callable[[XAIError], bool] | None = None,
     ) -> AsyncIterator[Retrying | httpx.Response]:
-        """Yields `Retrying` before each wait, then the open 2xx response; raises XAIError when giving up."""
+        """Yields `Retrying` before each wait, then the open 2xx response; raises XAIError when giving up.
+
+        `no_retry(error)` True: give up on that error at once. A server that asks for a wait longer
+        than grokterm waits by itself (Retry-After over 120 s) gets no retry, and the error says
+        how long it asked for.
+        """
         retries = 0
         while True:
             response_headers: httpx.Headers | None = None
@@ -215,8 +224,13 @@ class XAIClient:
                 response_headers = response.headers
                 raise await self._status_error(response)
             except XAIError as error:
+                if no_retry is not None and no_retry(error):
+                    raise
                 delay = self.retry.next_delay(error, retries, response_headers)
                 if delay is None:
+                    wait = retry_after_seconds(response_headers)
+                    if wait is not None and wait > RETRY_AFTER_CAP and retries < self.retry.max_retries:
+                        error.add_note_to_message(_wait_advice(wait))
                     raise
                 retries += 1
                 yield Retrying(retries, delay, str(error))
@@ -239,9 +253,16 @@ class XAIClient:
             ) from None
 
     async def _request_json(self, method: str, path: str, body: Any = None) -> Any:
-        """One JSON API call with retries (no `Retrying` events: nothing to show them)."""
-        attempts = [item async for item in self._attempts(method, path, body) if isinstance(item, httpx.Response)]
-        return await self._read_json(attempts[-1])
+        """One JSON API call with retries; each wait is reported to `on_retry` (e.g. `grokterm models`)."""
+        response: httpx.Response | None = None
+        async for item in self._attempts(method, path, body):
+            if isinstance(item, Retrying):
+                if self.on_retry is not None:
+                    self.on_retry(item)
+            else:
+                response = item
+        assert response is not None
+        return await self._read_json(response)
 
     @staticmethod
     def _parse(model: type[Any], data: Any) -> Any:
@@ -341,20 +362,25 @@ class XAIClient:
         is gone is re-sent once, in the same wire API, with the full history, and a `Notice`
         says so; that 404 never changes the wire API.
         """
+        turn_style: Literal["responses", "chat"] | None = None  # this turn only (auto, responses failing)
         while True:
-            style = self._resolved_style or "responses"
+            style = turn_style or self._resolved_style or "responses"
             if style == "chat":
                 path, body, headers = "/chat/completions", chat_payload(request, stream=stream), chat_headers(request)
             else:
                 path, body, headers = "/responses", responses_payload(request, stream=stream), {}
             if stream:
                 headers.update(_SSE_HEADERS)
+            probing = style == "responses" and self.api_style == "auto" and self._resolved_style is None
             try:
-                async for item in self._attempts("POST", path, body, headers):
+                async for item in self._attempts(
+                    "POST", path, body, headers, no_retry=_server_error if probing else None,
+                ):
                     if isinstance(item, Retrying):
                         yield item
                         continue
-                    self._resolved_style = style
+                    if turn_style is None:
+                        self._resolved_style = style
                     yield _OpenTurn(style, bool(body.get("store")), item)
                     return
             except XAIError as error:
@@ -365,27 +391,49 @@ class XAIClient:
                                  "sending the whole conversation again")
                 elif style == "responses" and self._route_missing(error, request):
                     self._resolved_style = "chat"
+                elif probing and _server_error(error):
+                    # auto, nothing worked yet: a server whose /v1/responses fails (some proxies answer 500)
+                    # may still serve chat completions. This turn only: the next one tries responses again.
+                    turn_style = "chat"
+                    yield Notice(f"/v1/responses failed ({error.summary}, HTTP {error.status}): "
+                                 "using chat completions for this turn")
                 else:
                     raise
 
     async def stream_turn(self, request: TurnRequest) -> AsyncIterator[TurnEvent]:
-        """Stream one turn; always ends with exactly one `Completed` or `Failed`."""
-        opened: _OpenTurn | None = None
-        try:
-            async for item in self._open_turn(request, stream=True):
-                if isinstance(item, (Retrying, Notice)):
-                    yield item
-                else:
-                    opened = item
-        except XAIError as error:
-            yield Failed(error)
-            return
-        assert opened is not None
-        try:
-            async for event in self._read_stream(opened):
-                yield event
-        finally:
-            await opened.response.aclose()
+        """Stream one turn; always ends with exactly one `Completed` or `Failed`.
+
+        A reply whose first event never comes (headers, then silence for the read timeout) is
+        retried like a timeout, since nothing was received; a stall after the first event is not.
+        """
+        silent_retries = 0
+        while True:
+            opened: _OpenTurn | None = None
+            try:
+                async for item in self._open_turn(request, stream=True):
+                    if isinstance(item, (Retrying, Notice)):
+                        yield item
+                    else:
+                        opened = item
+            except XAIError as error:
+                yield Failed(error)
+                return
+            assert opened is not None
+            try:
+                async for event in self._read_stream(opened):
+                    yield event
+                return
+            except _NothingReceived as silent:
+                error = silent.error
+                delay = self.retry.next_delay(error, silent_retries)
+                if delay is None:
+                    yield Failed(error)
+                    return
+                silent_retries += 1
+                yield Retrying(silent_retries, delay, str(error))
+                await self._sleep(delay)
+            finally:
+                await opened.response.aclose()
 
     async def complete_turn(self, request: TurnRequest) -> Completed:
         """One turn without streaming; raises XAIError on failure."""
@@ -406,8 +454,10 @@ class XAIClient:
         state: ChatStreamState | ResponsesStreamState = (
             ChatStreamState() if opened.style == "chat" else ResponsesStreamState(opened.requested_store)
         )
+        received = False  # any event at all (keep-alives included)
         try:
             async for sse in EventSource(response).aiter_sse():
+                received = True
                 data = sse.data
                 if not data:
                     continue
@@ -428,12 +478,21 @@ class XAIClient:
                     yield event
                 if state.finished:
                     return
-            yield state.interrupted()
+            for event in state.eof():
+                yield event
         except httpx.ReadTimeout:
+            if not received:
+                raise _NothingReceived(self._error(
+                    APITimeoutError, f"timed out: {self._host()} sent no reply within {self.read_timeout:g} s"
+                )) from None
             yield state.interrupted(self._error(
                 StreamStalledError, f"reply stalled: no data for {self.read_timeout:g} s"
             ))
         except httpx.TransportError as exc:
+            if isinstance(state, ChatStreamState) and state.finish_reason is not None:
+                for event in state.eof():  # closed after the finish chunk: nothing is missing
+                    yield event
+                return
             yield state.interrupted(self._error(
                 StreamInterruptedError, f"reply interrupted ({str(exc) or type(exc).__name__})"
             ))
@@ -450,6 +509,18 @@ class XAIClient:
             detail = response.error.message if response.error and response.error.message else "no details"
             raise self._error(StreamInterruptedError, f"the server reported a failed reply: {detail}")
         return completed_from_response(response, opened.requested_store)
+
+
+class _NothingReceived(Exception):
+    """The reply's headers came but no event before the read timeout: safe to ask again."""
+
+    def __init__(self, error: XAIError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def _server_error(error: XAIError) -> bool:
+    return error.status is not None and error.status >= 500
 
 
 @dataclasses.dataclass(frozen=True)
@@ -473,6 +544,13 @@ def _connect_reason(exc: BaseException) -> str:
             return f"TLS error: {seen.reason or seen}"
         seen = seen.__cause__ or seen.__context__
     return str(exc) or type(exc).__name__
+
+
+def _wait_advice(seconds: float) -> str:
+    """'the server asks to wait 5 min (until 14:05), more than grokterm waits by itself'."""
+    amount = f"{math.ceil(seconds / 60)} min" if seconds < 3600 else f"{seconds / 3600:.1f} h"
+    until = time.strftime("%H:%M", time.localtime(time.time() + seconds))
+    return f"the server asks to wait {amount} (until {until}) before trying again, longer than grokterm waits"
 
 
 def _events_of(completed: Completed) -> list[TurnEvent]:
