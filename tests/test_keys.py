@@ -11,11 +11,11 @@ from pathlib import Path
 
 from textual import events
 from textual._xterm_parser import XTermParser
+from ui_helpers import make_app, notifications, wait_started, wait_until
 
 from grokterm.ui.keys import AltPrefixParser, install_alt_prefix_parser, key_rows, keys_for, readme_table
 from grokterm.ui.screens.conversations_screen import ConversationsScreen
 from grokterm.ui.widgets.composer import PASTE_LIMIT
-from ui_helpers import make_app, notifications, wait_started, wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 

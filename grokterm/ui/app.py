@@ -188,7 +188,8 @@ class GrokApp(App):
         self.remember_tabs()
 
     def _new_conversation_row(self):
-        return self.store.create_conversation(model=self.context.default_model, system_prompt=self.context.system_prompt)
+        return self.store.create_conversation(model=self.context.default_model,
+                                              system_prompt=self.context.system_prompt)
 
     @work(exclusive=True, group="models")
     async def load_models(self, force: bool = False) -> list:

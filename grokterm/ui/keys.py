@@ -9,9 +9,10 @@ arrives bare (alt+enter became enter, which sent the message). And when another 
 within the delay (two alt keys in a row, or keys then a paste), the pending ESC+key is replayed
 without alt at all: alt+w alt+w typed "^w". `AltPrefixParser` reports ESC+key as alt+<key> with
 no character as soon as the key arrives (unless the key starts a terminal sequence: `[`, `O`, …),
-so it reaches the bindings like any other modified key, whichever widget has focus. Alt as a real modifier (the kitty protocol) already
-arrives as alt+<key> with no character. Every alt binding also has a ctrl or function-key
-alternative for terminals where alt does neither (`tests/test_keys.py` checks that rule).
+so it reaches the bindings like any other modified key, whichever widget has focus. Alt as a real
+modifier (the kitty protocol, xterm's CSI 1;3x) already arrives as alt+<key> with no character.
+Every alt binding also has a ctrl or function-key alternative for terminals where alt does
+neither (`tests/test_keys.py` checks that rule).
 """
 
 from __future__ import annotations

@@ -15,11 +15,12 @@ Two rules keep the user's typing safe:
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual import events
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import TextArea
-
 
 # Bigger pastes are refused: ~125k tokens, half of grok-4's 256k context window. Measured
 # (Pilot, 80x24): a 1 MB draft adds ~7 ms per keystroke and 5 MB ~270 ms, before the draft
@@ -36,7 +37,7 @@ class Composer(TextArea):
     ]
 
     class Submitted(Message):
-        def __init__(self, composer: "Composer", text: str) -> None:
+        def __init__(self, composer: Composer, text: str) -> None:
             super().__init__()
             self.composer = composer
             self.text = text
@@ -137,7 +138,8 @@ class Composer(TextArea):
             self.delete((0, 0), self._location(prefix))
 
     def _location(self, index: int) -> tuple[int, int]:
-        return self.document.get_location_from_index(index)
+        document: Any = self.document  # a Document (TextArea without a language), which has this method
+        return document.get_location_from_index(index)
 
     def action_newline(self) -> None:
         self.replace("\n", *self.selection)
