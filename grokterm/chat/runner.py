@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import aclosing
 from dataclasses import dataclass
 
-from grokterm.chat.models import find_model
+from grokterm.chat.models import find_model, model_for_cost
 from grokterm.chat.recorder import TurnRecorder
 from grokterm.store import Store
 from grokterm.store.rows import MessageRow, NewImage
@@ -141,7 +141,8 @@ class TurnRunner:
     async def _stream(self, conversation_id: int, reply: MessageRow, model: str) -> AsyncIterator[TurnEvent]:
         request = await self.build_request(conversation_id, reply.id, model)
         recorder = TurnRecorder(self.store, reply.id, model=model, write=self._checkpoint_in_background,
-                                model_info=self._model)
+                                model_info=self._model,
+                                price_model=lambda reply_model, asked: model_for_cost(self.models, reply_model, asked))
 
         async def finish(event: Completed | Failed | None) -> None:
             recorder.stop_checkpoints()

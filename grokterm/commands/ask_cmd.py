@@ -189,8 +189,12 @@ async def _ask_recorded(args: argparse.Namespace, history: tuple[Any, ...], sett
         if usage is not None and (args.usage or args.json):
             ticks = usage.cost_ticks
             if ticks is None:  # the server sent no cost: compute it from the model's prices
-                try:
-                    ticks = cost_ticks(usage, await client.get_language_model(completed.model or args.model))
+                from grokterm.chat.models import model_for_cost
+
+                try:  # the reply may name a model the catalogue lists only by its base (grok-3-mini-high)
+                    models = await client.list_language_models()
+                    ticks = cost_ticks(usage, model_for_cost(models, completed.model if completed else None,
+                                                             args.model))
                 except XAIError:
                     ticks = None
     if args.json:

@@ -117,6 +117,13 @@ def _reasoning_options(body: dict, model) -> tuple[str | None, str | None]:
 # ---------------------------------------------------------------- objects
 
 
+def _usage(turn: Turn) -> dict:
+    usage = responses_usage(turn.model, turn.prompt, len(turn.text_tokens), len(turn.reasoning_tokens))
+    if not turn.report_cost:
+        del usage["cost_in_usd_ticks"]
+    return usage
+
+
 def reasoning_item(turn: Turn, include: object) -> dict | None:
     if not turn.model.is_reasoning or not turn.reasoning:
         return None
@@ -153,7 +160,7 @@ def response_object(turn: Turn, body: dict, effort: str | None, summary: str | N
         "tool_choice": body.get("tool_choice") or "auto",
         "tools": body.get("tools") or [],
         "top_p": body.get("top_p"),
-        "usage": responses_usage(turn.model, turn.prompt, len(turn.text_tokens), len(turn.reasoning_tokens)),
+        "usage": _usage(turn),
         "user": body.get("user"),
         "incomplete_details": {"reason": "max_output_tokens"} if turn.truncated else None,
         "status": "incomplete" if turn.truncated else "completed",

@@ -32,6 +32,7 @@ class Turn:
     reasoning_tokens: list[str]
     prompt: PromptCount
     truncated: bool  # stopped by max tokens
+    report_cost: bool = True  # usage carries cost_in_usd_ticks (2025 recordings had none)
 
 
 def turn_directives(context: list[ContextMessage]) -> Directives:
@@ -79,6 +80,7 @@ def plan_turn(
     reasoning = "".join(reasoning_tokens) if truncated else reply.reasoning
     state.remember_prefixes(model.id, [*context, ContextMessage("assistant", text)])
     return Turn(
+        report_cost=state.report_cost,
         id=str(uuid.uuid4()),
         model=model,
         model_name=model_name or model.id,

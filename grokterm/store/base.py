@@ -37,7 +37,9 @@ CONVERSATION_COLUMNS = (
 MESSAGE_COLUMNS = (
     "id, conversation_id, role, text, reasoning, model, created_at, updated_at, status, error, "
     "response_id, input_tokens, cached_tokens, output_tokens, reasoning_tokens, image_tokens, "
-    "cost_ticks, ttft_ms, tokens_per_s"
+    "cost_ticks, ttft_ms, tokens_per_s, "
+    # whether the server keeps the reply (store=true), from the response index; NULL when not indexed
+    "(SELECT r.stored FROM responses r WHERE r.response_id = messages.response_id) AS stored"
 )
 ATTACHMENT_COLUMNS = (
     "id, message_id, name, mime, width, height, original_width, original_height, original_bytes, "
@@ -64,7 +66,9 @@ def attachment_from_row(row: sqlite3.Row) -> Attachment:
 
 
 def message_from_row(row: sqlite3.Row, attachments: Iterable[Attachment] = ()) -> MessageRow:
-    return MessageRow(*row, attachments=tuple(attachments))  # MESSAGE_COLUMNS are in field order
+    values = list(row)
+    values[-1] = None if values[-1] is None else bool(values[-1])  # stored
+    return MessageRow(*values, attachments=tuple(attachments))  # MESSAGE_COLUMNS are in field order
 
 
 class StoreBase:

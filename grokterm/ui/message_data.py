@@ -54,7 +54,7 @@ def message_data_from_row(row) -> MessageData:
         model=row.model, error=row.error, response_id=row.response_id, usage=usage,
         cost_ticks=row.cost_ticks, ttft_ms=row.ttft_ms, tokens_per_s=row.tokens_per_s,
         attachments=[chip_text_for(a) for a in row.attachments], created_at=row.created_at,
-        attachment_rows=tuple(row.attachments),
+        attachment_rows=tuple(row.attachments), stored=row.stored is not False,
     )
 
 
