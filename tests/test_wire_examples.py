@@ -18,9 +18,22 @@ from pydantic import BaseModel
 
 from grokterm.xai.errors import error_from_status
 from grokterm.xai.wire import (
-    ApiKeyInfo, ChatCompletion, ChatCompletionChunk, DeletedResponse, ErrorBody, LanguageModel,
-    LanguageModelList, ModelCard, ModelList, ResponseObject, StreamEvent, TextDeltaEvent, TokenizeResult,
-    WireUsage, parse_output_item, parse_stream_event,
+    ApiKeyInfo,
+    ChatCompletion,
+    ChatCompletionChunk,
+    DeletedResponse,
+    ErrorBody,
+    LanguageModel,
+    LanguageModelList,
+    ModelCard,
+    ModelList,
+    ResponseObject,
+    StreamEvent,
+    TextDeltaEvent,
+    TokenizeResult,
+    WireUsage,
+    parse_output_item,
+    parse_stream_event,
 )
 
 EXAMPLES = Path(__file__).resolve().parent / "wire_examples"
