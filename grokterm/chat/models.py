@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
 
 from grokterm.store import Store
 from grokterm.xai.client import XAIClient
@@ -33,7 +34,7 @@ async def load_models(store: Store, client: XAIClient, *, force: bool = False) -
     return models
 
 
-def find_model(models, model_id: str) -> LanguageModel | None:
+def find_model(models: Iterable[LanguageModel], model_id: str) -> LanguageModel | None:
     """The model whose id or one of its aliases is `model_id` (None when unknown)."""
     for model in models:
         if model.id == model_id or model_id in (getattr(model, "aliases", None) or []):
@@ -41,7 +42,9 @@ def find_model(models, model_id: str) -> LanguageModel | None:
     return None
 
 
-def model_for_cost(models, reply_model: str | None, requested_model: str | None = None) -> LanguageModel | None:
+def model_for_cost(
+    models: Iterable[LanguageModel], reply_model: str | None, requested_model: str | None = None,
+) -> LanguageModel | None:
     """The catalogue entry whose prices apply to a reply.
 
     The reply names the model it resolved to, which need not be in the catalogue: grok-3-mini
@@ -49,6 +52,7 @@ def model_for_cost(models, reply_model: str | None, requested_model: str | None 
     reply's model, else the model asked for, else the longest id or alias the reply's name
     starts with (`grok-3-mini-high` -> grok-3-mini).
     """
+    models = list(models)
     for name in (reply_model, requested_model):
         if name:
             found = find_model(models, name)

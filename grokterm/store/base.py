@@ -68,7 +68,8 @@ def attachment_from_row(row: sqlite3.Row) -> Attachment:
 def message_from_row(row: sqlite3.Row, attachments: Iterable[Attachment] = ()) -> MessageRow:
     values = list(row)
     values[-1] = None if values[-1] is None else bool(values[-1])  # stored
-    return MessageRow(*values, attachments=tuple(attachments))  # MESSAGE_COLUMNS are in field order
+    # MESSAGE_COLUMNS are the fields before `attachments`, in order (mypy cannot count a row's columns)
+    return MessageRow(*values, attachments=tuple(attachments))  # type: ignore[misc]
 
 
 class StoreBase:

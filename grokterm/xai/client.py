@@ -32,8 +32,8 @@ import socket
 import ssl
 import sys
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any, Literal
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from typing import Any, Literal, TypeVar
 from urllib.parse import quote, urlsplit
 
 
@@ -57,7 +57,7 @@ _import_httpx_without_its_cli()
 
 import httpx
 from httpx_sse import EventSource
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from grokterm import __version__, defaults
 from grokterm.xai.chat_stream import ChatStreamState, completed_from_chat
@@ -101,6 +101,7 @@ from grokterm.xai.wire import (
 )
 
 ApiStyle = Literal["auto", "responses", "chat"]
+_Model = TypeVar("_Model", bound=BaseModel)
 _SSE_HEADERS = {"Accept": "text/event-stream", "Cache-Control": "no-store"}
 Sleep = Callable[[float], Awaitable[Any]]
 
@@ -265,12 +266,12 @@ class XAIClient:
         return await self._read_json(response)
 
     @staticmethod
-    def _parse(model: type[Any], data: Any) -> Any:
+    def _parse(model: type[_Model], data: Any) -> _Model:
         try:
             return model.model_validate(data)
         except ValidationError as exc:
-            first = exc.errors()[0] if exc.errors() else {}
-            where = ".".join(str(p) for p in first.get("loc", ()))
+            errors = exc.errors()
+            where = ".".join(str(p) for p in errors[0]["loc"]) if errors else ""
             raise MalformedResponseError(
                 f"unreadable reply: unexpected {model.__name__} shape at {where or 'top level'}"
             ) from None
@@ -400,7 +401,7 @@ class XAIClient:
                 else:
                     raise
 
-    async def stream_turn(self, request: TurnRequest) -> AsyncIterator[TurnEvent]:
+    async def stream_turn(self, request: TurnRequest) -> AsyncGenerator[TurnEvent]:
         """Stream one turn; always ends with exactly one `Completed` or `Failed`.
 
         A reply whose first event never comes (headers, then silence for the read timeout) is
@@ -424,13 +425,12 @@ class XAIClient:
                     yield event
                 return
             except _NothingReceived as silent:
-                error = silent.error
-                delay = self.retry.next_delay(error, silent_retries)
+                delay = self.retry.next_delay(silent.error, silent_retries)
                 if delay is None:
-                    yield Failed(error)
+                    yield Failed(silent.error)
                     return
                 silent_retries += 1
-                yield Retrying(silent_retries, delay, str(error))
+                yield Retrying(silent_retries, delay, str(silent.error))
                 await self._sleep(delay)
             finally:
                 await opened.response.aclose()
