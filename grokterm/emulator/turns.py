@@ -56,7 +56,7 @@ def plan_turn(
         raise ApiError(
             400,
             f"Model {model.id} does not support image input. Use a model with image understanding, "
-            "such as grok-4-0709 or grok-2-vision-1212.",
+            "such as grok-4-fast-reasoning or grok-2-vision-1212.",
         )
     prompt = count_prompt(context, state.cached_prefix(model.id, context))
     if prompt.total > model.max_prompt_length:
