@@ -27,12 +27,6 @@ def isolated_user_files(tmp_path, monkeypatch):
     return home
 
 
-try:  # the emulator fixtures (tests/fixtures_emulator.py)
-    from fixtures_emulator import *  # noqa: F401,F403
-except ImportError:  # pragma: no cover - only while the module is being written
-    pass
-
-try:  # the store fixtures (tests/fixtures_store.py)
-    from fixtures_store import *  # noqa: F401,F403
-except ImportError:  # pragma: no cover
-    pass
+# The fixture families (tests/fixtures_*.py), loaded as plugins so
+# every test sees them without importing them (an import that fails must fail loudly, not vanish).
+pytest_plugins = ["fixtures_emulator", "fixtures_keyring", "fixtures_store"]

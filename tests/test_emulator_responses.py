@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from fixtures_emulator import sse_data_lines, sse_json_events
+
 from grokterm.emulator.tokenizer import count_tokens
 
 THIRTY_DAYS = 30 * 24 * 3600

@@ -15,7 +15,8 @@ import threading
 def register(parser: argparse.ArgumentParser) -> None:
     from grokterm.emulator.server import DEFAULT_API_KEY, DEFAULT_FIRST_TOKEN_DELAY, DEFAULT_SPEED
 
-    parser.add_argument("--port", type=int, default=8008, metavar="N", help="TCP port (0 = any free port; default 8008)")
+    parser.add_argument("--port", type=int, default=8008, metavar="N",
+                        help="TCP port (0 = any free port; default 8008)")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--speed", type=float, default=DEFAULT_SPEED, metavar="TOKENS_PER_S",
                         help=f"streamed tokens per second, 0 = unlimited (default {DEFAULT_SPEED:g})")
@@ -27,9 +28,7 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from grokterm.emulator.server import start_emulator
-
-    from grokterm.emulator.server import DEFAULT_FIRST_TOKEN_DELAY
+    from grokterm.emulator.server import DEFAULT_FIRST_TOKEN_DELAY, start_emulator
 
     # Only the sub-command's own --api-key: a real key given to `grokterm --api-key` must never be printed.
     key = args.emulator_api_key

@@ -20,7 +20,7 @@ from starlette.routing import Route
 from grokterm.emulator import chat, imagegen, models_api, responses
 from grokterm.emulator.admin import ADMIN_ROUTES
 from grokterm.emulator.calls import Call
-from grokterm.emulator.errors import ApiError, STATUS_CODE_TEXT, redact_key, route_not_found
+from grokterm.emulator.errors import STATUS_CODE_TEXT, ApiError, redact_key, route_not_found
 from grokterm.emulator.sse import StreamRegistry
 from grokterm.emulator.state import EmulatorState, SeenRequest
 

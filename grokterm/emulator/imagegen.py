@@ -61,7 +61,7 @@ def picture_size(aspect_ratio: str) -> tuple[int, int]:
 
 
 def render_image(prompt: str, index: int, size: tuple[int, int] = IMAGE_SIZE) -> bytes:
-    seed = zlib.crc32(f"{prompt}\0{index}".encode("utf-8"))
+    seed = zlib.crc32(f"{prompt}\0{index}".encode())
     colour = (seed & 0xFF, (seed >> 8) & 0xFF, (seed >> 16) & 0xFF)
     image = Image.new("RGB", size, colour)
     draw = ImageDraw.Draw(image)

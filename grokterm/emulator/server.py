@@ -47,7 +47,7 @@ class _ThreadedServer(uvicorn.Server):
             counter = (counter + 10) % 864000  # on_tick refreshes the Date header every 10 "ticks"
             try:
                 await asyncio.wait_for(self._wake.wait(), 1.0)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
 
     def request_stop(self) -> None:
@@ -104,7 +104,7 @@ class RunningEmulator:
         if self._thread.is_alive():
             raise RuntimeError("the emulator thread did not stop")
 
-    def __enter__(self) -> "RunningEmulator":
+    def __enter__(self) -> RunningEmulator:
         return self
 
     def __exit__(self, *exc_info) -> None:
