@@ -58,7 +58,7 @@ async def test_chat_history_and_chain_leave_generations_out(store, emulator) -> 
             generator = ImageGenerator(store, client)
             await generator.save_prompt(conversation.id, "a lamp")
             await generator.generate(conversation.id, "a lamp", model="grok-imagine-image")
-            first_reply = [r for r in store.list_messages(conversation.id) if r.role == "assistant"][0]
+            first_reply = next(r for r in store.list_messages(conversation.id) if r.role == "assistant")
             emulator.state.requests.clear()
             async for _ in runner.send(conversation.id, "second question", model="grok-3-mini"):
                 pass

@@ -14,10 +14,20 @@ from PIL import Image
 from grokterm.emulator.faults import Fault
 from grokterm.xai.client import XAIClient
 from grokterm.xai.errors import (
-    BadRequestError, ContentPolicyError, MalformedResponseError, NotFoundError, ServerError, XAIError,
+    BadRequestError,
+    ContentPolicyError,
+    MalformedResponseError,
+    NotFoundError,
+    ServerError,
+    XAIError,
 )
 from grokterm.xai.images import (
-    ImageRequest, check_download_url, clean_revised_prompt, decode_b64, download_image, sniff_mime,
+    ImageRequest,
+    check_download_url,
+    clean_revised_prompt,
+    decode_b64,
+    download_image,
+    sniff_mime,
 )
 
 
@@ -183,4 +193,4 @@ async def test_downloads_are_bounded_in_size_and_time() -> None:
 
     async with httpx.AsyncClient(transport=httpx.MockTransport(slow)) as http:
         with pytest.raises(XAIError, match="timed out"):
-            await download_image(http, "https://imgen.example/slow", timeout=0.05)
+            await download_image(http, "https://imgen.example/slow", seconds=0.05)

@@ -74,7 +74,8 @@ class ImageGenerator:
             generation = await self.client.generate_images(ImageRequest(prompt=prompt, model=model, n=n))
             images = await asyncio.to_thread(pictures_for_store, generation)
         except XAIError as error:
-            return GenerationResult(await self._finish(conversation_id, model, status="failed", error=str(error)), error)
+            failed = await self._finish(conversation_id, model, status="failed", error=str(error))
+            return GenerationResult(failed, error)
         except ImageError as error:
             failure = XAIError(f"the API sent a picture that cannot be read: {error}")
             return GenerationResult(await self._finish(conversation_id, model, status="failed", error=str(failure)),

@@ -21,7 +21,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from grokterm.commands.ask_cmd import (
-    EXIT_USAGE, add_connection_options, client_from_args, eprint, fail, json_dumps_safe, load_settings,
+    EXIT_USAGE,
+    add_connection_options,
+    client_from_args,
+    eprint,
+    fail,
+    json_dumps_safe,
+    load_settings,
     run_api_command,
 )
 
@@ -79,7 +85,7 @@ def save_generation(generation: ImageGeneration, output: str | None) -> list[dic
         paths = output_paths(Path(output) if output else None, len(generation.images), infos[0].mime)
     except ImageError as error:
         raise _WriteFailure(str(error)) from None
-    for image, info, path in zip(generation.images, infos, paths):
+    for image, info, path in zip(generation.images, infos, paths, strict=True):
         try:
             data, mime = convert_for(path, image.data, info.mime)
             save_picture(path, data)

@@ -10,7 +10,6 @@ at the prompt price (xAI: "image tokens — charged at prompt token price").
 from __future__ import annotations
 
 import zlib
-
 from dataclasses import dataclass
 from typing import Literal
 

@@ -34,8 +34,8 @@ from starlette.responses import JSONResponse, Response
 from grokterm.emulator.calls import Call
 from grokterm.emulator.catalogue import IMAGE_MODEL_ID, find_language_model, image_price_ticks
 from grokterm.emulator.directives import parse_directives
-from grokterm.emulator.state import SeenRequest
 from grokterm.emulator.errors import ApiError, model_not_found, route_not_found, unprocessable
+from grokterm.emulator.state import SeenRequest
 
 IMAGE_SIZE = (768, 512)  # the picture for "auto" (and 3:2)
 LONG_SIDE = 768

@@ -57,8 +57,9 @@ def convert_for(path: Path, data: bytes, mime: str) -> tuple[bytes, str]:
         return data, mime
     from PIL import Image
 
-    with Image.open(io.BytesIO(data)) as picture:
-        picture.load()
+    with Image.open(io.BytesIO(data)) as opened:
+        opened.load()
+        picture: Image.Image = opened
         if wanted == "JPEG" and picture.mode not in ("RGB", "L"):
             picture = picture.convert("RGB")
         out = io.BytesIO()

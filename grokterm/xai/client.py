@@ -308,7 +308,7 @@ class XAIClient:
 
         Raises XAIError: ContentPolicyError when the request was refused on content grounds.
         """
-        from grokterm.xai import images  # noqa: PLC0415 - only image commands need it
+        from grokterm.xai import images
 
         data = await self._request_json("POST", "/images/generations", request.payload())
         items, ticks = images.parse_generation(request, data)

@@ -161,16 +161,16 @@ def check_download_url(url: str) -> None:
 
 
 async def download_image(http: httpx.AsyncClient, url: str, *, max_bytes: int = MAX_IMAGE_BYTES,
-                         timeout: float = DOWNLOAD_TIMEOUT) -> bytes:
-    """GET one picture, at most `max_bytes` within `timeout` seconds overall; raises XAIError."""
-    import httpx  # noqa: PLC0415 - the client module imports it first, without its CLI
+                         seconds: float = DOWNLOAD_TIMEOUT) -> bytes:
+    """GET one picture, at most `max_bytes` within `seconds` overall; raises XAIError."""
+    import httpx
 
-    from grokterm.xai.errors import APIConnectionError, APITimeoutError, error_from_status  # noqa: PLC0415
+    from grokterm.xai.errors import APIConnectionError, APITimeoutError, error_from_status
 
     check_download_url(url)
     host = urlsplit(url).netloc
     try:
-        async with asyncio.timeout(timeout):
+        async with asyncio.timeout(seconds):
             async with http.stream("GET", url) as response:
                 if response.status_code >= 400:
                     raise error_from_status(response.status_code, f"fetching a generated image from {host}")
@@ -185,7 +185,7 @@ async def download_image(http: httpx.AsyncClient, url: str, *, max_bytes: int = 
                         raise MalformedResponseError(f"a generated image at {host} is over {max_bytes // 2**20} MiB")
                     chunks.append(chunk)
     except TimeoutError:
-        raise APITimeoutError(f"timed out fetching a generated image from {host} after {timeout:g} s") from None
+        raise APITimeoutError(f"timed out fetching a generated image from {host} after {seconds:g} s") from None
     except httpx.TooManyRedirects:
         raise MalformedResponseError(f"too many redirects fetching a generated image from {host}") from None
     except httpx.UnsupportedProtocol:
@@ -207,8 +207,20 @@ def picture_from_bytes(data: bytes, revised_prompt: str | None, url: str | None 
 
 
 __all__ = [
-    "DEFAULT_IMAGE_MODEL", "DOWNLOAD_TIMEOUT", "GeneratedImage", "ImageGeneration", "ImageRequest",
-    "MAX_IMAGES", "MAX_IMAGE_BYTES", "RESPONSE_FORMATS", "ResponseFormat", "check_download_url",
-    "clean_revised_prompt", "decode_b64", "download_image", "parse_generation", "picture_from_bytes",
+    "DEFAULT_IMAGE_MODEL",
+    "DOWNLOAD_TIMEOUT",
+    "MAX_IMAGES",
+    "MAX_IMAGE_BYTES",
+    "RESPONSE_FORMATS",
+    "GeneratedImage",
+    "ImageGeneration",
+    "ImageRequest",
+    "ResponseFormat",
+    "check_download_url",
+    "clean_revised_prompt",
+    "decode_b64",
+    "download_image",
+    "parse_generation",
+    "picture_from_bytes",
     "sniff_mime",
 ]
