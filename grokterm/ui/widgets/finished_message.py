@@ -21,6 +21,9 @@ from grokterm.ui.message_data import MessageData
 from grokterm.ui.render import RenderCache, markdown_renderable, plain
 from grokterm.ui.widgets.image_preview import image_line
 
+GENERATED_ROWS = 12  # a generated picture in the conversation: 12 rows × up to 40 columns (half-cells)
+GENERATED_COLS = 40
+
 STATUS_NOTES = {
     "interrupted": "interrupted: the app stopped before the reply finished (r to retry)",
     "stopped": "stopped by you",
@@ -39,6 +42,8 @@ class FinishedMessage(Static, can_focus=True):
         Binding("e", "edit", "Edit", id="message.edit"),
         Binding("delete", "delete", "Delete", id="message.delete"),
         Binding("t", "toggle_reasoning", "Reasoning", id="message.reasoning"),
+        Binding("s", "save_image", "Save image", id="message.save_image"),
+        Binding("a", "attach_image", "Attach image", id="message.attach_image"),
     ]
 
     show_reasoning: reactive[bool] = reactive(False)
@@ -77,6 +82,10 @@ class FinishedMessage(Static, can_focus=True):
         d = self.data
         parts = []
         label = "you" if d.role == "user" else ("grok" if d.role == "assistant" else d.role)
+        if d.kind == "image_prompt":
+            label = "you · /image"
+        elif d.kind == "image":
+            label = "grok imagine"
         header = Text(label, style="bold")
         if d.model and d.role == "assistant":
             header.append("  ")
@@ -87,10 +96,15 @@ class FinishedMessage(Static, can_focus=True):
         parts.append(header)
         if d.reasoning and self.show_reasoning:
             parts.append(plain(d.reasoning, "italic dim"))
-        for chip, picture in zip_longest(d.attachments, d.thumbnails):
-            if chip is not None:
-                parts.append(image_line(picture, plain(f"[image] {chip}", "cyan")))
-        if d.text and self.body_parts:
+        if d.kind == "image":
+            parts.extend(self._generated_parts())
+        else:
+            for chip, picture in zip_longest(d.attachments, d.thumbnails):
+                if chip is not None:
+                    parts.append(image_line(picture, plain(f"[image] {chip}", "cyan")))
+        if d.kind == "image" and d.text:
+            parts.append(plain("revised prompt: " + d.text, "italic dim"))
+        elif d.text and self.body_parts:
             parts.extend(self.body_parts)
         elif d.text:
             parts.append(markdown_renderable(d.text, self.code_theme).renderable)
@@ -102,6 +116,29 @@ class FinishedMessage(Static, can_focus=True):
         if note and d.role == "assistant":
             parts.append(plain(note, "bold red" if d.status == "failed" else "yellow"))
         return Group(*parts)
+
+    def _generated_parts(self) -> list:
+        """Each generated picture large enough to see, with what it is and what s / a do."""
+        d = self.data
+        parts: list = []
+        for index, (chip, picture) in enumerate(zip_longest(d.attachments, d.thumbnails), 1):
+            if chip is None:
+                continue
+            caption = plain(f"image {index} · {chip}\ns save · a attach to a question", "cyan")
+            parts.append(image_line(picture, caption, rows=GENERATED_ROWS, max_cols=GENERATED_COLS))
+        return parts
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Save/attach only exist on a generated picture (hidden from the footer elsewhere)."""
+        if action in ("save_image", "attach_image"):
+            return self.data.kind == "image" and bool(self.data.attachments)
+        return True
+
+    def action_save_image(self) -> None:
+        self.post_message(self.Action(self, "save_image"))
+
+    def action_attach_image(self) -> None:
+        self.post_message(self.Action(self, "attach_image"))
 
     def watch_show_reasoning(self) -> None:
         if self.is_mounted:
