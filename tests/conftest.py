@@ -14,6 +14,9 @@ import pytest
 os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
 for _var in ("XAI_API_KEY", "XAI_BASE_URL"):
     os.environ.pop(_var, None)
+# Every emulator the tests start (in-process or `grokterm emulator` subprocesses) is strict: a request
+# field or header with no documented source fails the test (grokterm/emulator/allowlist.py).
+os.environ["GROKTERM_EMULATOR_STRICT"] = "1"
 
 
 @pytest.fixture(autouse=True)

@@ -76,8 +76,10 @@ def test_start_rejects_negative_speed():
 
 def test_grokterm_emulator_command_runs_in_the_foreground():
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env.pop("GROKTERM_EMULATOR_STRICT", None)  # --strict alone must turn it on
     process = subprocess.Popen(
-        [sys.executable, "-m", "grokterm", "emulator", "--port", "0", "--speed", "0", "--api-key", "xai-cli-key"],
+        [sys.executable, "-m", "grokterm", "emulator", "--port", "0", "--speed", "0", "--api-key", "xai-cli-key",
+         "--strict"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
     )
     try:
@@ -88,7 +90,11 @@ def test_grokterm_emulator_command_runs_in_the_foreground():
         with http_client() as client:
             reply = client.post(f"{base_url}/chat/completions", headers={"Authorization": "Bearer xai-cli-key"},
                                 json={"model": "grok-3", "messages": [{"role": "user", "content": "!echo cli"}]})
-        assert reply.json()["choices"][0]["message"]["content"] == "cli"
+            assert reply.json()["choices"][0]["message"]["content"] == "cli"
+            bogus = client.post(f"{base_url}/chat/completions", headers={"Authorization": "Bearer xai-cli-key"},
+                                json={"model": "grok-3", "messages": [{"role": "user", "content": "x"}],
+                                      "bogus_field": 1})
+        assert bogus.status_code == 400 and "bogus_field" in bogus.json()["error"]
         process.send_signal(signal.SIGTERM)
         out, err = process.communicate(timeout=10)
         assert process.returncode == 0, err
