@@ -39,7 +39,7 @@ from grokterm.emulator.state import SeenRequest
 
 IMAGE_SIZE = (768, 512)  # the picture for "auto" (and 3:2)
 LONG_SIDE = 768
-ACCEPTED_FIELDS = frozenset({"model", "prompt", "n", "response_format", "user", "aspect_ratio", "resolution"})
+ACCEPTED_FIELDS = frozenset({"model", "prompt", "n", "response_format", "aspect_ratio", "resolution"})
 UNSUPPORTED_FIELDS = ("size", "style", "quality")  # older guide: "not supported by xAI API at the moment"
 ASPECT_RATIOS = ("1:1", "3:4", "4:3", "9:16", "16:9", "2:3", "3:2", "9:19.5", "19.5:9", "9:20", "20:9",
                  "1:2", "2:1", "auto")
@@ -85,8 +85,6 @@ def _check_fields(body: dict) -> None:
         raise unprocessable("missing field `prompt`")
     if not body["prompt"].strip():
         raise ApiError(400, "The prompt must not be empty.")
-    if "user" in body and not isinstance(body["user"], str):
-        raise unprocessable("invalid type for `user`: expected a string")
 
 
 def _check_model(model: object) -> int:
