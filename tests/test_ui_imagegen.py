@@ -204,3 +204,30 @@ async def test_palette_action_keeps_the_draft(emulator, tmp_path) -> None:
         await settle(pane, pilot, imagegen.GROUP)
         assert len(generated_widgets(pane)) == 1
         assert pane.composer.text == "my unsent draft"  # the palette never touches the draft
+
+
+async def test_viewer_shows_one_picture_at_a_time_and_attaches_that_one(emulator, tmp_path) -> None:
+    from textual_image.widget import HalfcellImage
+
+    from grokterm.ui.screens.image_viewer import ImageViewer
+
+    app = make_app(emulator, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await wait_started(app, pilot)
+        await submit(pane, pilot, "/image -n 2 two birds")
+        [widget] = generated_widgets(pane)
+        widget.focus()
+        await pilot.press("v")
+        await wait_until(pilot, lambda: isinstance(app.screen, ImageViewer) and bool(app.screen.query(HalfcellImage)),
+                         what="the viewer's picture")  # headless: half-cells; a real terminal gets its best
+        viewer = app.screen
+        assert viewer.index == 0 and "image 1/2" in str(viewer.query_one(".viewer-title").render())
+        await pilot.press("right")
+        await wait_until(pilot, lambda: "image 2/2" in str(viewer.query_one(".viewer-title").render()),
+                         what="the second picture")
+        await pilot.press("a")
+        await settle(pane, pilot, "attach")
+        assert not isinstance(app.screen, ImageViewer)
+        assert [image.original_name for image in pane.attachments] == ["generated-2.jpg"]
+        stored = app.store.attachment_bytes(widget.data.attachment_rows[1])
+        assert stored is not None and Image.open(io.BytesIO(stored)).size == (768, 512)

@@ -7,10 +7,9 @@ with `-n 3` writes cat-1.png … cat-3.png, converted to PNG if the API sent
 JPEG; `-o -` writes one picture's bytes to stdout. Without `-o` the files are
 named grokterm-<date>-<time>[-N].<ext> in the current folder, never over an
 existing file. The revised prompt the API returns is printed (sanitised, like
-every outside text). Exit codes are ask's (see ask_cmd), plus:
-
-    16   refused by the content policy (the prompt is printed back, nothing is lost)
-    17   a picture could not be written (or the API sent something that is not a picture)
+every outside text). Exit codes are the shared ones (commands/common.py); 16
+(content-policy refusal: the prompt is printed back) and 17 (a picture could
+not be written, or is not a picture) are this command's.
 """
 
 from __future__ import annotations
@@ -20,7 +19,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from grokterm.commands.ask_cmd import (
+from grokterm.commands.common import (
     EXIT_USAGE,
     add_connection_options,
     client_from_args,

@@ -188,23 +188,34 @@ def _pictures(pane: Any, data: MessageData) -> bool:
     return True
 
 
-def save(pane: Any, data: MessageData, target: str | None = None) -> None:
-    """Ask for a file name (unless given) and save the message's pictures there (numbered if several)."""
+def view(pane: Any, data: MessageData) -> None:
+    """v: the message's pictures at full size (textual-image's best protocol for the terminal)."""
     if not _pictures(pane, data):
         return
+    from grokterm.ui.screens.image_viewer import ImageViewer
+
+    pane.app.push_screen(ImageViewer(pane, data))
+
+
+def save(pane: Any, data: MessageData, target: str | None = None, *, attachments: tuple | None = None) -> None:
+    """Ask for a file name (unless given) and save the pictures there (numbered if several).
+
+    `attachments`: which of the message's pictures (default: all of them)."""
+    if not _pictures(pane, data):
+        return
+    chosen_pictures = attachments or data.attachment_rows
     if target is not None:
-        pane.run_worker(_save(pane, data, target), group="imagegen-save", exit_on_error=False)
+        pane.run_worker(_save(pane, chosen_pictures, target), group="imagegen-save", exit_on_error=False)
         return
     from grokterm.media.generated import output_paths
     from grokterm.ui.screens.prompt_dialog import PromptDialog
 
-    first = data.attachment_rows[0]
-    suggestion = output_paths(None, 1, first.mime)[0].name
-    title = "Save image as" if len(data.attachment_rows) == 1 else "Save images as (numbered)"
+    suggestion = output_paths(None, 1, chosen_pictures[0].mime)[0].name
+    title = "Save image as" if len(chosen_pictures) == 1 else "Save images as (numbered)"
 
     def chosen(name: str | None) -> None:
         if name:
-            pane.run_worker(_save(pane, data, name), group="imagegen-save", exit_on_error=False)
+            pane.run_worker(_save(pane, chosen_pictures, name), group="imagegen-save", exit_on_error=False)
 
     pane.app.push_screen(PromptDialog(title, suggestion), chosen)
 
@@ -227,12 +238,12 @@ def save_files(store: Any, attachments: tuple, target: str) -> list[Path]:
     return paths
 
 
-async def _save(pane: Any, data: MessageData, target: str) -> None:
+async def _save(pane: Any, attachments: tuple, target: str) -> None:
     from grokterm.media import ImageError
     from grokterm.ui.attach import say
 
     try:
-        paths = await asyncio.to_thread(save_files, pane.app.store, data.attachment_rows, target)
+        paths = await asyncio.to_thread(save_files, pane.app.store, attachments, target)
     except (OSError, ImageError) as error:
         reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
         say(pane.app, f"Could not save: {reason}", title="Image not saved", severity="error", timeout=8)
@@ -240,10 +251,11 @@ async def _save(pane: Any, data: MessageData, target: str) -> None:
     say(pane.app, "Saved " + ", ".join(str(p) for p in paths))
 
 
-def attach(pane: Any, data: MessageData) -> None:
-    """Attach the message's pictures to the next question (the usual attachment path)."""
+def attach(pane: Any, data: MessageData, *, attachments: tuple | None = None) -> None:
+    """Attach pictures (default: all of the message's) to the next question (the usual attachment path)."""
     if not _pictures(pane, data):
         return
+    chosen_pictures = attachments or data.attachment_rows
     from grokterm.ui.attach import add_to_pane, image_limits, prepare_for_ui, prepare_many, say
 
     store = pane.app.store
@@ -258,7 +270,7 @@ def attach(pane: Any, data: MessageData) -> None:
         return prepare_for_ui(blob, limits, name=attachment.name or None)
 
     async def run() -> None:
-        jobs = [(a.name or "generated image", lambda a=a: job(a)) for a in data.attachment_rows]
+        jobs = [(a.name or "generated image", lambda a=a: job(a)) for a in chosen_pictures]
         added = add_to_pane(pane, await prepare_many(pane, jobs))
         if added:
             say(pane.app, "Attached: type your question about it and press enter.")

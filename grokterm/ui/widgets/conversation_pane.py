@@ -320,6 +320,8 @@ class ConversationPane(Vertical):
             imagegen.save(self, data)
         elif event.action == "attach_image":
             imagegen.attach(self, data)
+        elif event.action == "view_image":
+            imagegen.view(self, data)
         elif event.action == "retry" and data.kind is not None:
             await imagegen.retry(self, data)
         elif event.action == "retry":

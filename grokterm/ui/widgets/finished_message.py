@@ -44,6 +44,7 @@ class FinishedMessage(Static, can_focus=True):
         Binding("t", "toggle_reasoning", "Reasoning", id="message.reasoning"),
         Binding("s", "save_image", "Save image", id="message.save_image"),
         Binding("a", "attach_image", "Attach image", id="message.attach_image"),
+        Binding("v", "view_image", "View image", id="message.view_image"),
     ]
 
     show_reasoning: reactive[bool] = reactive(False)
@@ -124,13 +125,13 @@ class FinishedMessage(Static, can_focus=True):
         for index, (chip, picture) in enumerate(zip_longest(d.attachments, d.thumbnails), 1):
             if chip is None:
                 continue
-            caption = plain(f"image {index} · {chip}\ns save · a attach to a question", "cyan")
+            caption = plain(f"image {index} · {chip}\nv view · s save · a attach to a question", "cyan")
             parts.append(image_line(picture, caption, rows=GENERATED_ROWS, max_cols=GENERATED_COLS))
         return parts
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Save/attach only exist on a generated picture (hidden from the footer elsewhere)."""
-        if action in ("save_image", "attach_image"):
+        if action in ("save_image", "attach_image", "view_image"):
             return self.data.kind == "image" and bool(self.data.attachments)
         return True
 
@@ -139,6 +140,9 @@ class FinishedMessage(Static, can_focus=True):
 
     def action_attach_image(self) -> None:
         self.post_message(self.Action(self, "attach_image"))
+
+    def action_view_image(self) -> None:
+        self.post_message(self.Action(self, "view_image"))
 
     def watch_show_reasoning(self) -> None:
         if self.is_mounted:
