@@ -44,11 +44,11 @@ class ImageViewer(ModalScreen[None]):
 
     CSS_PATH = STYLES / "image_viewer.tcss"
     BINDINGS = [
-        Binding("escape,q", "close", "Close", id="viewer.close"),
-        Binding("left", "move(-1)", "Previous", id="viewer.previous"),
-        Binding("right", "move(1)", "Next", id="viewer.next"),
-        Binding("s", "save", "Save", id="viewer.save"),
-        Binding("a", "attach", "Attach", id="viewer.attach"),
+        Binding("escape,q", "close", "Close", id="viewer.close", tooltip="close the viewer"),
+        Binding("left", "move(-1)", "Previous", id="viewer.previous", tooltip="previous picture"),
+        Binding("right", "move(1)", "Next", id="viewer.next", tooltip="next picture"),
+        Binding("s", "save", "Save", id="viewer.save", tooltip="save this picture to a file"),
+        Binding("a", "attach", "Attach", id="viewer.attach", tooltip="attach this picture to your next question"),
     ]
 
     def __init__(self, pane: Any, data: MessageData, index: int = 0) -> None:

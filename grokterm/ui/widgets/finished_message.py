@@ -37,14 +37,17 @@ class FinishedMessage(Static, can_focus=True):
 
     BINDINGS = [
         Binding("c", "copy_message", "Copy", id="message.copy"),
-        Binding("k", "copy_code", "Copy code", id="message.copy_code"),
+        Binding("k", "copy_code", "Copy code", id="message.copy_code",
+                tooltip="copy a code block (press again for the next one)"),
         Binding("r", "retry", "Retry", id="message.retry"),
-        Binding("e", "edit", "Edit", id="message.edit"),
+        Binding("e", "edit", "Edit", id="message.edit", tooltip="edit and resend your last message"),
         Binding("delete", "delete", "Delete", id="message.delete"),
-        Binding("t", "toggle_reasoning", "Reasoning", id="message.reasoning"),
-        Binding("s", "save_image", "Save image", id="message.save_image"),
-        Binding("a", "attach_image", "Attach image", id="message.attach_image"),
-        Binding("v", "view_image", "View image", id="message.view_image"),
+        Binding("t", "toggle_reasoning", "Reasoning", id="message.reasoning", tooltip="show or hide the reasoning"),
+        Binding("s", "save_image", "Save image", id="message.save_image", tooltip="save a generated picture to a file"),
+        Binding("a", "attach_image", "Attach image", id="message.attach_image",
+                tooltip="attach a generated picture to your next question"),
+        Binding("v", "view_image", "View image", id="message.view_image",
+                tooltip="view generated pictures full size"),
     ]
 
     show_reasoning: reactive[bool] = reactive(False)
