@@ -162,22 +162,4 @@ def run(args: argparse.Namespace) -> int:
     if args.output == "-" and (args.n != 1 or args.json):
         return fail("-o - writes one picture to stdout: use it with -n 1 and without --json", EXIT_USAGE)
     args.model = args.model or DEFAULT_IMAGE_MODEL
-    demo = _start_demo(args)
-    try:
-        return run_api_command(lambda: _generate(args, prompt.strip()))
-    finally:
-        if demo is not None:
-            demo.stop()
-
-
-def _start_demo(args: argparse.Namespace) -> Any:
-    """`--demo`: a private emulator for this one command (no key needed)."""
-    if not getattr(args, "demo", False):
-        return None
-    from grokterm.emulator.server import start_emulator
-    from grokterm.ui.launch import quiet_server_logs
-
-    quiet_server_logs()
-    emulator = start_emulator(port=0)
-    args.api_key, args.base_url = emulator.api_key, emulator.base_url
-    return emulator
+    return run_api_command(lambda: _generate(args, prompt.strip()))  # --demo: handled by client_from_args
