@@ -62,7 +62,7 @@ def halfcell_pictures(widget: FinishedMessage) -> int:
             for cell in column._cells:
                 walk(cell)
 
-    walk(widget._parts())
+    walk(widget._renderable())
     return found
 
 
@@ -75,7 +75,7 @@ async def test_image_command_shows_pictures_inline_and_they_survive_a_reopen(emu
         [widget] = generated_widgets(pane)
         assert widget.data.status == "complete" and len(widget.data.thumbnails) == 2
         assert halfcell_pictures(widget) == 2
-        shown = widget._parts()
+        shown = widget._renderable()
         text = " ".join(str(getattr(r, "plain", "")) for r in shown.renderables)
         assert "revised prompt: A deterministic test picture for the prompt: a red lighthouse" in text
         request = next(r for r in emulator.state.requests if r.path == "/v1/images/generations")
