@@ -75,6 +75,8 @@ async def test_image_command_shows_pictures_inline_and_they_survive_a_reopen(emu
         [widget] = generated_widgets(pane)
         assert widget.data.status == "complete" and len(widget.data.thumbnails) == 2
         assert halfcell_pictures(widget) == 2
+        drawn = "".join(strip.text for strip in widget.lines_for(100, app.console))
+        assert drawn.count("▀") > 200 and "image 2 · generated-2.jpg 768×512 JPEG" in drawn
         shown = widget._renderable()
         text = " ".join(str(getattr(r, "plain", "")) for r in shown.renderables)
         assert "revised prompt: A deterministic test picture for the prompt: a red lighthouse" in text
