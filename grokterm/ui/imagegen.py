@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +24,8 @@ if TYPE_CHECKING:
 
 COMMAND = "/image"
 GENERATED_BOX = 192  # thumbnail pixels for a generated picture shown in the conversation
-_COMMAND = re.compile(r"^/image(?:\s+|$)(?:-n\s*(\d+)\s+)?(.*)$", re.S)
+_OPTION = re.compile(r"^-([nm])\s*(\S+)\s*", re.S)  # `-n 2`, `-n2`, `-m grok-imagine-image`
+USAGE = "usage: /image [-n N] [-m MODEL] what to draw"
 GROUP = "imagegen"
 
 
@@ -31,23 +33,43 @@ class UsageProblem(ValueError):
     pass
 
 
-def parse_command(text: str) -> tuple[str, int] | None:
-    """`/image [-n N] prompt` → (prompt, n); None for anything that is not an /image command.
+@dataclass(frozen=True)
+class ImageCommand:
+    prompt: str
+    n: int = 1
+    model: str | None = None  # None: the app's image model
+
+
+def parse_command(text: str) -> ImageCommand | None:
+    """`/image [-n N] [-m MODEL] prompt`; None for anything that is not an /image command.
 
     Raises UsageProblem for an /image command without a prompt or with a bad count."""
     stripped = text.strip()
-    if not (stripped == COMMAND or stripped.startswith(COMMAND + " ") or stripped.startswith(COMMAND + "\n")):
+    if not (stripped == COMMAND or stripped.startswith((COMMAND + " ", COMMAND + "\n"))):
         return None
-    match = _COMMAND.match(stripped)
-    if match is None:
-        raise UsageProblem("usage: /image [-n N] what to draw")
-    count = int(match.group(1)) if match.group(1) else 1
-    prompt = match.group(2).strip()
+    rest = stripped[len(COMMAND):].lstrip()
+    count, model = 1, None
+    while (option := _OPTION.match(rest)) is not None:
+        name, value = option.groups()
+        if name == "n":
+            if not value.isdigit():
+                raise UsageProblem(USAGE)
+            count = int(value)
+        else:
+            model = value
+        rest = rest[option.end():]
+    prompt = rest.strip()
     if not prompt:
-        raise UsageProblem("usage: /image [-n N] what to draw")
+        raise UsageProblem(USAGE)
     if not 1 <= count <= MAX_IMAGES:
         raise UsageProblem(f"/image -n takes 1 to {MAX_IMAGES}")
-    return prompt, count
+    return ImageCommand(prompt, count, model)
+
+
+def command_text(prompt: str, n: int = 1, model: str | None = None) -> str:
+    """The `/image …` line that asks for this generation again."""
+    options = (f"-n {n} " if n != 1 else "") + (f"-m {model} " if model else "")
+    return f"{COMMAND} {options}{prompt}"
 
 
 def image_model(app: Any) -> str:
@@ -65,20 +87,20 @@ def intercept_submit(pane: Any, text: str) -> bool:
         return True
     if parsed is None:
         return False
-    if start(pane, *parsed):
+    if start(pane, parsed.prompt, parsed.n, parsed.model):
         pane.composer.clear()
         pane._save_draft_now("")
     return True
 
 
-def start(pane: Any, prompt: str, n: int = 1) -> bool:
+def start(pane: Any, prompt: str, n: int = 1, model: str | None = None) -> bool:
     """Generate unless a generation is already running in this pane (then say so); True if started."""
     from grokterm.ui.attach import say
 
     if is_generating(pane):
         say(pane.app, "An image is still being generated in this conversation.", severity="warning")
         return False
-    generate(pane, prompt, n)
+    generate(pane, prompt, n, model)
     return True
 
 
@@ -96,12 +118,12 @@ def stop(pane: Any) -> bool:
     return cancelled
 
 
-def generate(pane: Any, prompt: str, n: int = 1) -> None:
+def generate(pane: Any, prompt: str, n: int = 1, model: str | None = None) -> None:
     """Generate `n` pictures for `prompt` into the pane's conversation (in a worker)."""
-    pane.run_worker(_generate(pane, prompt, n), group=GROUP, exit_on_error=False)
+    pane.run_worker(_generate(pane, prompt, n, model), group=GROUP, exit_on_error=False)
 
 
-async def _generate(pane: Any, prompt: str, n: int) -> None:
+async def _generate(pane: Any, prompt: str, n: int, model: str | None) -> None:
     from textual.widgets import Static
 
     from grokterm.chat.imagegen import ImageGenerator
@@ -109,7 +131,8 @@ async def _generate(pane: Any, prompt: str, n: int) -> None:
     from grokterm.ui.render import plain
 
     app = pane.app
-    model = image_model(app)
+    again = command_text(prompt, n, model)  # what goes back into the composer if this fails
+    model = model or image_model(app)
     generator = ImageGenerator(app.store, app.client)
     prompt_row = await generator.save_prompt(pane.conversation.id, prompt)
     user = app.message_data(prompt_row)
@@ -136,7 +159,7 @@ async def _generate(pane: Any, prompt: str, n: int) -> None:
     if result.error is not None:
         say(app, str(result.error), title="No image generated", severity="error", timeout=10)
         if not pane.composer.text.strip():
-            pane.composer.load_text(f"{COMMAND} {prompt}")
+            pane.composer.load_text(again)  # reword it and press enter
 
 
 async def load_pictures(app: Any, data: MessageData) -> None:
@@ -175,7 +198,9 @@ async def retry(pane: Any, data: MessageData) -> None:
         if any(widget.data is d for d in doomed):
             await widget.remove()
     pane.messages = [m for m in pane.messages if all(m is not d for d in doomed)]
-    start(pane, prompt.text)
+    reply = doomed[1] if len(doomed) > 1 else None
+    count = len(reply.attachment_rows) if reply is not None and reply.attachment_rows else 1
+    start(pane, prompt.text, count, reply.model if reply is not None else None)
 
 
 
