@@ -21,6 +21,7 @@ from textual.widgets.option_list import Option
 
 from grokterm.ui import format as fmt
 from grokterm.ui.render import plain
+from grokterm.ui.safe import tell
 
 
 @dataclass(frozen=True)
@@ -135,7 +136,7 @@ class ConversationsScreen(ModalScreen[None]):
             if not self.app.chat.panes():
                 await self.app.action_new_conversation()
             self.app.remember_tabs()
-        self.app.notify(("Unarchived" if entry.archived else "Archived") + f": {entry.title or 'New chat'}")
+        tell(self.app, ("Unarchived" if entry.archived else "Archived") + f": {entry.title or 'New chat'}")
         self.refresh_list(self.query_one(Input).value)
 
     def action_toggle_show_archived(self) -> None:

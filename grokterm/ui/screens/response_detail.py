@@ -34,6 +34,7 @@ from grokterm.store import ResponseIndexEntry
 from grokterm.ui import format as fmt
 from grokterm.ui.render import markdown_renderable, plain, safe_text
 from grokterm.xai.errors import XAIError
+from grokterm.ui.safe import literal
 
 STYLES = Path(__file__).parent.parent / "styles" / "responses.tcss"
 STATUS_STYLES = {"live": "green", "deleted": "red", "expired": "dim", "unknown": "yellow"}
@@ -79,10 +80,10 @@ class ConfirmDialog(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-box"):
-            yield Static(self.title_text, id="confirm-title", markup=False)
-            yield Static(self.body, id="confirm-body", markup=False)
+            yield Static(literal(self.title_text), id="confirm-title")
+            yield Static(literal(self.body), id="confirm-body")
             with Horizontal(id="confirm-buttons"):
-                yield Button(f"{self.confirm_label} (y)", variant="error", id="confirm-yes")
+                yield Button(literal(f"{self.confirm_label} (y)"), variant="error", id="confirm-yes")
                 yield Button("Cancel (n)", id="confirm-no")
 
     def on_mount(self) -> None:
@@ -289,7 +290,7 @@ class ResponseDetailScreen(ResponseActions, Screen):
             return
         chain_view.update(Text("following previous_response_id…", style="dim italic"))
         self.chain = await rs.walk_chain(self.app.store, self.app.client, self.response)
-        chain_view.update(self._chain_renderable(self.chain))
+        chain_view.update(self._chain_renderable(self.chain))  # display-safe: Text of plain() parts
 
     # -- drawing --------------------------------------------------------------------------
     def _show_meta(self) -> None:
@@ -308,7 +309,7 @@ class ResponseDetailScreen(ResponseActions, Screen):
             meta.append_text(plain(entry.conversation_title or "(none here)", "italic"))
         else:
             meta.append("  ·  not in the local index")
-        self.query_one("#detail-meta", Static).update(meta)
+        self.query_one("#detail-meta", Static).update(meta)  # display-safe: Text of plain() parts
 
     def _problem(self, message: str) -> None:
         problem = self.query_one("#detail-problem", Static)
@@ -325,10 +326,10 @@ class ResponseDetailScreen(ResponseActions, Screen):
         reasoning = response.reasoning_text
         self.query_one("#detail-reasoning", Static).update(
             plain(reasoning, "italic") if reasoning else Text("(none returned)", style="dim"))
-        self.query_one("#detail-usage", Static).update(self._usage_renderable())
+        self.query_one("#detail-usage", Static).update(self._usage_renderable())  # display-safe: numbers
         raw = json.dumps(rs.response_json(response), indent=2, ensure_ascii=False)
         self.query_one("#detail-json", Static).update(
-            Syntax(safe_text(raw), "json", theme=code_theme, word_wrap=True, background_color="default"))
+            Syntax(safe_text(raw), "json", theme=code_theme, word_wrap=True, background_color="default"))  # display-safe: Syntax: no markup
 
     def _usage_renderable(self) -> Table | Text:
         usage = rs.reply_usage(self.response, getattr(self.app, "models", ()))
@@ -340,7 +341,7 @@ class ResponseDetailScreen(ResponseActions, Screen):
         table.add_column()
         table.add_row("input", "cached", "output", "reasoning", "image", "cost", style="dim")
         table.add_row(*(fmt.tokens(getattr(usage, f"{name}_tokens")) for name in
-                        ("input", "cached", "output", "reasoning", "image")), fmt.dollars(usage.cost_ticks))
+                        ("input", "cached", "output", "reasoning", "image")), fmt.dollars(usage.cost_ticks))  # display-safe: numbers
         return table
 
     def _chain_renderable(self, chain: rs.Chain) -> Group:

@@ -67,7 +67,7 @@ class FinishedMessage(Static, can_focus=True):
 
     def refresh_body(self) -> None:
         self.set_class(True, f"-status-{self.data.status}")
-        self.update(self._renderable())
+        self.update(self._renderable())  # display-safe: Group of plain()/Markdown parts
 
     def _renderable(self) -> RenderCache:
         """Everything this message shows, rendered once per width (see RenderCache)."""

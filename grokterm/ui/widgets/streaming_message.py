@@ -75,7 +75,7 @@ class StreamingMessage(Vertical):
         if self.model:
             header.append("  ")
             header.append_text(plain(self.model, "dim"))
-        yield Static(header, classes="message-header")
+        yield Static(header, classes="message-header")  # display-safe: Text of plain() parts
         with Collapsible(title="reasoning…", collapsed=True, classes="reasoning"):
             yield Static("", classes="reasoning-text")
         yield Vertical(classes="frozen-blocks")
@@ -150,7 +150,7 @@ class StreamingMessage(Vertical):
             stats = f"first token {self.ttft_ms} ms"
             if rate:
                 stats += f" · {rate:.0f} tok/s"
-            self.query_one(".stream-stats", Static).update(stats)
+            self.query_one(".stream-stats", Static).update(stats)  # display-safe: numbers
 
     async def _freeze(self, split: int) -> None:
         """Move finished blocks out of the live widget into a static block above it."""
@@ -161,8 +161,8 @@ class StreamingMessage(Vertical):
         block = markdown_renderable(done, code_theme)
         self.frozen_parts.append(block)
         self._frozen_text += done
-        await self.query_one(".frozen-blocks", Vertical).mount(Static(block, classes="frozen-block"))
-        await body.update(self._live_text)
+        await self.query_one(".frozen-blocks", Vertical).mount(Static(block, classes="frozen-block"))  # display-safe: Markdown
+        await body.update(self._live_text)  # display-safe: Markdown of safe_text()
         self._stream = Markdown.get_stream(body)
 
     def body_parts(self, final_text: str) -> list | None:
