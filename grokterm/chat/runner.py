@@ -13,11 +13,13 @@ draws a UI never waits on SQLite.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import aclosing
-from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 
+from grokterm.chat.models import find_model
+from grokterm.chat.recorder import TurnRecorder
 from grokterm.store import Store
 from grokterm.store.rows import MessageRow, NewImage
 from grokterm.xai.client import XAIClient
@@ -30,8 +32,6 @@ from grokterm.xai.events import (
     TurnEvent,
     TurnRequest,
 )
-from grokterm.chat.models import find_model
-from grokterm.chat.recorder import TurnRecorder
 
 HISTORY_STATUSES = ("complete", "stopped", "interrupted")  # replies whose text the model should see
 

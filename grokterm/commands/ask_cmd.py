@@ -123,7 +123,7 @@ def json_dumps_safe(value: Any) -> str:
 
 def run_api_command(coroutine_factory: Any) -> int:
     """Run an async command body with the shared handling of keys, API errors and Ctrl-C."""
-    import asyncio  # noqa: PLC0415 - not at module level: keeps `grokterm ask --help` fast
+    import asyncio
 
     from grokterm.xai.errors import XAIError
 
@@ -304,7 +304,9 @@ async def _ask_recorded(args: argparse.Namespace, history: tuple[Any, ...], sett
                         recorder: Any) -> int:
     from grokterm.xai.errors import XAIError
     from grokterm.xai.events import (
-        Completed, Failed, TurnRequest,
+        Completed,
+        Failed,
+        TurnRequest,
     )
     from grokterm.xai.usage import cost_ticks, format_usage
 

@@ -21,9 +21,8 @@ from starlette.responses import JSONResponse
 from grokterm.emulator.accounting import responses_usage
 from grokterm.emulator.calls import Call
 from grokterm.emulator.chat import resolve_model, stream_flag
-from grokterm.emulator.context import ContextMessage, parse_responses_input
+from grokterm.emulator.context import ContextMessage, last_user_message, parse_responses_input
 from grokterm.emulator.directives import parse_directives
-from grokterm.emulator.context import last_user_message
 from grokterm.emulator.errors import ApiError, response_not_found, unprocessable
 from grokterm.emulator.faults import Fault
 from grokterm.emulator.sse import Frame, SSEResponse, data_frame
@@ -190,7 +189,7 @@ def response_frames(turn: Turn, final: dict) -> Iterator[Frame]:
         yield event("response.reasoning_summary_part.added", {
             "item_id": rid, "output_index": 0, "part": {"text": "", "type": "summary_text"}, "summary_index": 0,
         }), False
-        middle = f'"type":"response.reasoning_summary_text.delta","delta":'
+        middle = '"type":"response.reasoning_summary_text.delta","delta":'
         tail = f',"item_id":"{rid}","output_index":0,"summary_index":0}}\n\n'
         for token in turn.reasoning_tokens:
             yield f'data: {{"sequence_number":{seq},{middle}{encode_basestring(token)}{tail}'.encode(), True

@@ -7,7 +7,7 @@ The UI consumes only these, so it never knows whether `/v1/responses` or
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, Union
+from typing import Literal
 
 from grokterm.xai.usage import Usage
 
@@ -107,7 +107,7 @@ class Failed:
     response_id: str | None = None
 
 
-TurnEvent = Union[Retrying, TurnStarted, TextDelta, ReasoningDelta, UsageUpdate, Completed, Failed]
+TurnEvent = Retrying | TurnStarted | TextDelta | ReasoningDelta | UsageUpdate | Completed | Failed
 
 __all__ = [
     "Completed", "Detail", "Failed", "ImagePart", "Message", "ReasoningDelta", "Retrying", "Role",

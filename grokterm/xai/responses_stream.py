@@ -14,10 +14,20 @@ from typing import Any
 
 from grokterm.xai.errors import StreamInterruptedError, XAIError, error_from_stream_payload
 from grokterm.xai.events import (
-    Completed, Failed, ReasoningDelta, TextDelta, TurnEvent, TurnStarted, UsageUpdate,
+    Completed,
+    Failed,
+    ReasoningDelta,
+    TextDelta,
+    TurnEvent,
+    TurnStarted,
+    UsageUpdate,
 )
 from grokterm.xai.wire import (
-    ResponseObject, ResponseSnapshotEvent, TextDeltaEvent, TextDoneEvent, parse_stream_event,
+    ResponseObject,
+    ResponseSnapshotEvent,
+    TextDeltaEvent,
+    TextDoneEvent,
+    parse_stream_event,
 )
 
 _TERMINAL_OK = {"response.completed", "response.done", "response.incomplete"}
