@@ -108,7 +108,7 @@ def display_line(text: str, limit: int | None = None) -> str:
 
 def literal(text: str, style: str = "", *, one_line: bool = False) -> Text:
     """A `rich.text.Text` of `display_text(text)`: drawn as written, never parsed as markup."""
-    from rich.text import Text  # noqa: PLC0415 - keeps `grokterm ask` from importing Rich for nothing
+    from rich.text import Text
 
     return Text(display_line(text) if one_line else display_text(text), style=style)
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 import socketserver
 import threading
 import time
@@ -53,14 +52,14 @@ class _Handler(socketserver.StreamRequestHandler):
     def handle(self) -> None:
         try:
             self._handle()
-        except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError, socket.timeout, OSError):
+        except (TimeoutError, BrokenPipeError, ConnectionResetError, ConnectionAbortedError, OSError):
             pass  # the client hung up: exactly what a bounded client should do
 
     def _handle(self) -> None:
         line = self.rfile.readline(65536).decode("latin-1")
         if not line:
             return
-        method, path, _ = (line.split(" ", 2) + ["", ""])[:3]
+        method, path, _ = [*line.split(" ", 2), "", ""][:3]
         headers: dict[str, str] = {}
         while (header := self.rfile.readline(65536).decode("latin-1").strip()):
             name, _, value = header.partition(":")

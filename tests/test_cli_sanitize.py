@@ -39,7 +39,8 @@ def test_attacks_are_removed(text: str, expected: str) -> None:
 
 
 def test_normal_text_is_untouched() -> None:
-    text = ("Hello\tworld\n« café » 漢字 😀 e\u0301 \u200d👩‍💻 ∑ — → ✓ 👍🏽 ❤️ 🏴\U000e0067\U000e0062\U000e0073\U000e0063"
+    text = ("Hello\tworld\n« café » 漢字 😀 e\u0301 \u200d👩‍💻 ∑ — → ✓ 👍🏽 ❤️ "
+            "🏴\U000e0067\U000e0062\U000e0073\U000e0063"
             "\U000e0074\U000e007f می\u200cخواهم\n```py\nprint(1)\n```")
     assert sanitize_terminal(text) == text
     assert sanitize_terminal("") == ""
@@ -86,6 +87,7 @@ def test_sanitising_hostile_floods_is_linear() -> None:
     from grokterm.sanitize import display_text
 
     started = time.process_time()
-    for flood in ("\x1b]" * 50_000, "\x1b[" * 50_000, "\U000e0041" * 50_000, "\u200d" * 50_000, "\x1bP" + "a" * 200_000):
+    floods = ("\x1b]" * 50_000, "\x1b[" * 50_000, "\U000e0041" * 50_000, "\u200d" * 50_000, "\x1bP" + "a" * 200_000)
+    for flood in floods:
         display_text(flood)
     assert time.process_time() - started < 5  # ~0.1 s; quadratic behaviour would take minutes

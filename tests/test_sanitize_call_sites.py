@@ -11,7 +11,7 @@ each shown argument, something that can never be markup or an escape sequence:
 - `tell(app, …)` instead of `notify` for messages with outside parts.
 
 Anything else (a variable, an attribute, another call) needs a trailing
-`# display-safe: <why>` comment on the line, saying why it cannot carry outside
+`# display-safe: <why>` comment on the line (or a comment line just above), saying why it cannot carry outside
 text or is already a markup-proof object. A new call site therefore cannot skip
 the path silently: it fails here until it uses it or says why it need not.
 """
@@ -110,7 +110,7 @@ def _is_number(node: ast.expr) -> bool:
     if isinstance(node, ast.FormattedValue):
         spec = ast.unparse(node.format_spec) if node.format_spec else ""
         return spec.rstrip("'\"")[-1:] in ("d", "f", ",", "%", "e", "g") or _is_number(node.value)
-    return isinstance(node, ast.Call) and _name(node.func) in FORMATTERS or isinstance(node, ast.Constant)
+    return (isinstance(node, ast.Call) and _name(node.func) in FORMATTERS) or isinstance(node, ast.Constant)
 
 
 def _is_safe_object(node: ast.expr) -> bool:
@@ -137,11 +137,19 @@ def _markup_off(call: ast.Call) -> bool:
 SHOWN_ATTRIBUTES = {"label", "title", "sub_title", "tooltip", "border_title", "border_subtitle", "prompt"}
 
 
+def _marked(lines: list[str], node: ast.stmt | ast.expr) -> bool:
+    """A `# display-safe:` comment on the node's lines or on a comment line just above it."""
+    first = node.lineno - 1
+    if first > 0 and lines[first - 1].strip().startswith(MARKER):
+        return True
+    return any(MARKER in lines[n - 1] for n in range(node.lineno, (node.end_lineno or node.lineno) + 1))
+
+
 def scan(source: str, path: str) -> list[Problem]:
     lines = source.splitlines()
     problems = []
     for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Assign) and MARKER not in lines[node.lineno - 1]:
+        if isinstance(node, ast.Assign) and not _marked(lines, node):
             for target in node.targets:
                 if (isinstance(target, ast.Attribute) and target.attr in SHOWN_ATTRIBUTES
                         and not _is_safe_object(node.value)):
@@ -151,7 +159,7 @@ def scan(source: str, path: str) -> list[Problem]:
         name = _name(node.func)
         if name not in SINKS:
             continue
-        if any(MARKER in lines[n - 1] for n in range(node.lineno, (node.end_lineno or node.lineno) + 1)):
+        if _marked(lines, node):
             continue
         count, keywords = SINKS[name]
         if name in ("Select", "set_options") and node.args:  # [(prompt, value), …]: the prompts are shown
@@ -159,7 +167,8 @@ def scan(source: str, path: str) -> list[Problem]:
             if isinstance(options, ast.ListComp) and isinstance(options.elt, ast.Tuple):
                 node = ast.copy_location(ast.Call(node.func, [options.elt.elts[0]], node.keywords), node)
             elif isinstance(options, ast.Call) and _name(options.func) in ("_theme_options",):
-                node = ast.copy_location(ast.Call(node.func, [], node.keywords), node)  # built with literal() (checked below)
+                # built with literal(): checked where it is defined
+                node = ast.copy_location(ast.Call(node.func, [], node.keywords), node)
         shown = [a.value if isinstance(a, ast.Starred) else a for a in node.args[:count]]
         shown += [k.value for k in node.keywords if k.arg in keywords]
         if name == "from_markup":  # markup only from our own literal strings
@@ -211,6 +220,7 @@ def test_the_scan_catches_unsafe_calls(snippet: str) -> None:
     "Option(model_label(m, current), id=m.id)",
     "Static(Text(display_text(model_id)))",
     "table.add_row(name, value)  # display-safe: both are our own field names",
+    "# display-safe: our own field names\ntable.add_row(name, value)",
 ])
 def test_the_scan_accepts_the_path(snippet: str) -> None:
     assert not scan(snippet, "x.py"), snippet

@@ -7,7 +7,6 @@ import subprocess
 import sys
 
 import pytest
-
 from hostile_server import HostileServer
 
 KEY = "sk-hostile-test-key-0123456789abcdef"  # not xai- shaped: redaction must not rely on the prefix

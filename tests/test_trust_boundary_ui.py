@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hostile_server import HostileServer
+from ui_helpers import send, wait_started, wait_until
 
 from grokterm.ui.app import GrokApp
 from grokterm.ui.context import AppContext
-from hostile_server import HostileServer
-from ui_helpers import send, wait_started, wait_until
 
 
 @dataclass

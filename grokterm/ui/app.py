@@ -19,9 +19,9 @@ from grokterm.chat.runner import TurnRunner
 from grokterm.store import Store
 from grokterm.ui.context import AppContext
 from grokterm.ui.message_data import MessageData, conversation_totals, message_data_from_row
+from grokterm.ui.safe import tell
 from grokterm.ui.screens.chat_screen import ChatScreen
 from grokterm.ui.screens.model_picker import ModelPicker
-from grokterm.ui.safe import tell
 from grokterm.ui.screens.welcome import WelcomeScreen
 from grokterm.ui.widgets.conversation_pane import ConversationPane
 from grokterm.ui.widgets.finished_message import FinishedMessage

@@ -22,7 +22,7 @@ from textual.content import Content
 
 from grokterm.sanitize import display_line, display_text, literal
 
-__all__ = ["tell", "literal", "content", "display_text", "display_line"]
+__all__ = ["content", "display_line", "display_text", "literal", "tell"]
 
 Severity = Literal["information", "warning", "error"]
 

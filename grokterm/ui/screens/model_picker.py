@@ -66,7 +66,8 @@ class ModelPicker(ModalScreen[str | None]):
             yield Static("Choose a model", classes="picker-title")
             yield Input(placeholder="filter (name, alias, or 'vision')", id="picker-filter")
             yield OptionList(id="picker-list")
-            yield Static(plain(self.fetched_note + "  enter choose · esc close · ctrl+r refresh"), classes="picker-help")
+            yield Static(plain(self.fetched_note + "  enter choose · esc close · ctrl+r refresh"),
+                         classes="picker-help")
 
     def on_mount(self) -> None:
         self._fill("")

@@ -33,8 +33,8 @@ from grokterm.chat import responses as rs
 from grokterm.store import ResponseIndexEntry
 from grokterm.ui import format as fmt
 from grokterm.ui.render import markdown_renderable, plain, safe_text
-from grokterm.xai.errors import XAIError
 from grokterm.ui.safe import literal
+from grokterm.xai.errors import XAIError
 
 STYLES = Path(__file__).parent.parent / "styles" / "responses.tcss"
 STATUS_STYLES = {"live": "green", "deleted": "red", "expired": "dim", "unknown": "yellow"}
@@ -329,7 +329,8 @@ class ResponseDetailScreen(ResponseActions, Screen):
         self.query_one("#detail-usage", Static).update(self._usage_renderable())  # display-safe: numbers
         raw = json.dumps(rs.response_json(response), indent=2, ensure_ascii=False)
         self.query_one("#detail-json", Static).update(
-            Syntax(safe_text(raw), "json", theme=code_theme, word_wrap=True, background_color="default"))  # display-safe: Syntax: no markup
+            # display-safe: Syntax: no markup
+            Syntax(safe_text(raw), "json", theme=code_theme, word_wrap=True, background_color="default"))
 
     def _usage_renderable(self) -> Table | Text:
         usage = rs.reply_usage(self.response, getattr(self.app, "models", ()))
@@ -341,7 +342,8 @@ class ResponseDetailScreen(ResponseActions, Screen):
         table.add_column()
         table.add_row("input", "cached", "output", "reasoning", "image", "cost", style="dim")
         table.add_row(*(fmt.tokens(getattr(usage, f"{name}_tokens")) for name in
-                        ("input", "cached", "output", "reasoning", "image")), fmt.dollars(usage.cost_ticks))  # display-safe: numbers
+                        # display-safe: numbers
+                        ("input", "cached", "output", "reasoning", "image")), fmt.dollars(usage.cost_ticks))
         return table
 
     def _chain_renderable(self, chain: rs.Chain) -> Group:

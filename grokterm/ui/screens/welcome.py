@@ -8,6 +8,7 @@ from textual.binding import Binding
 from textual.containers import Center, Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Markdown, Static
+
 from grokterm.ui.safe import literal
 
 WELCOME = """\

@@ -26,8 +26,8 @@ from textual.widgets import Static
 
 from grokterm.ui.attach import cached_thumbnail, make_thumbnail
 from grokterm.ui.render import plain
-from grokterm.ui.widgets.image_preview import picture_widget
 from grokterm.ui.safe import literal
+from grokterm.ui.widgets.image_preview import picture_widget
 
 if TYPE_CHECKING:
     from grokterm.media import PreparedImage

@@ -176,7 +176,8 @@ class StreamingMessage(Vertical):
         block = markdown_renderable(done, code_theme)
         self.frozen_parts.append(block)
         self._frozen_text += done
-        await self.query_one(".frozen-blocks", Vertical).mount(Static(block, classes="frozen-block"))  # display-safe: Markdown
+        # display-safe: Markdown
+        await self.query_one(".frozen-blocks", Vertical).mount(Static(block, classes="frozen-block"))
         await body.update(self._live_text)  # display-safe: Markdown of safe_text()
         self._stream = Markdown.get_stream(body)
 
