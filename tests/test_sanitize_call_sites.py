@@ -81,7 +81,8 @@ def _is_safe_text(node: ast.expr) -> bool:
     if isinstance(node, ast.Constant):
         return True
     if isinstance(node, ast.JoinedStr):
-        return all(_is_safe_text(v.value) if isinstance(v, ast.FormattedValue) else True for v in node.values)
+        return all(_is_number(v) or _is_safe_text(v.value) if isinstance(v, ast.FormattedValue) else True
+                   for v in node.values)
     if isinstance(node, ast.Call):
         return _name(node.func) in SAFE_TEXT | FORMATTERS
     if isinstance(node, ast.IfExp):
