@@ -78,12 +78,12 @@ def image_model(app: Any) -> str:
 
 def intercept_submit(pane: Any, text: str) -> bool:
     """Start a generation when the composer holds `/image …`; True when the text was taken."""
-    from grokterm.ui.attach import say
+    from grokterm.ui.safe import tell
 
     try:
         parsed = parse_command(text)
     except UsageProblem as problem:
-        say(pane.app, str(problem), severity="warning")
+        tell(pane.app, str(problem), severity="warning")
         return True
     if parsed is None:
         return False
@@ -95,10 +95,10 @@ def intercept_submit(pane: Any, text: str) -> bool:
 
 def start(pane: Any, prompt: str, n: int = 1, model: str | None = None) -> bool:
     """Generate unless a generation is already running in this pane (then say so); True if started."""
-    from grokterm.ui.attach import say
+    from grokterm.ui.safe import tell
 
     if is_generating(pane):
-        say(pane.app, "An image is still being generated in this conversation.", severity="warning")
+        tell(pane.app, "An image is still being generated in this conversation.", severity="warning")
         return False
     generate(pane, prompt, n, model)
     return True
@@ -127,8 +127,8 @@ async def _generate(pane: Any, prompt: str, n: int, model: str | None) -> None:
     from textual.widgets import Static
 
     from grokterm.chat.imagegen import ImageGenerator
-    from grokterm.ui.attach import say
     from grokterm.ui.render import plain
+    from grokterm.ui.safe import tell
 
     app = pane.app
     again = command_text(prompt, n, model)  # what goes back into the composer if this fails
@@ -147,7 +147,7 @@ async def _generate(pane: Any, prompt: str, n: int, model: str | None) -> None:
         result = await generator.generate(pane.conversation.id, prompt, model=model, n=n)
     except asyncio.CancelledError:
         await waiting.remove()
-        say(app, "Image generation stopped; the prompt is kept.")
+        tell(app, "Image generation stopped; the prompt is kept.")
         raise
     data = app.message_data(result.reply)
     await load_pictures(app, data)
@@ -157,7 +157,7 @@ async def _generate(pane: Any, prompt: str, n: int, model: str | None) -> None:
     app.show_in_sidebar(pane, data)
     pane.post_message(pane.Changed(pane))
     if result.error is not None:
-        say(app, str(result.error), title="No image generated", severity="error", timeout=10)
+        tell(app, str(result.error), title="No image generated", severity="error", timeout=10)
         if not pane.composer.text.strip():
             pane.composer.load_text(again)  # reword it and press enter
 
@@ -205,10 +205,10 @@ async def retry(pane: Any, data: MessageData) -> None:
 
 
 def _pictures(pane: Any, data: MessageData) -> bool:
-    from grokterm.ui.attach import say
+    from grokterm.ui.safe import tell
 
     if data.kind != "image" or not data.attachment_rows:
-        say(pane.app, "This message has no generated image.", severity="warning")
+        tell(pane.app, "This message has no generated image.", severity="warning")
         return False
     return True
 
@@ -265,15 +265,15 @@ def save_files(store: Any, attachments: tuple, target: str) -> list[Path]:
 
 async def _save(pane: Any, attachments: tuple, target: str) -> None:
     from grokterm.media import ImageError
-    from grokterm.ui.attach import say
+    from grokterm.ui.safe import tell
 
     try:
         paths = await asyncio.to_thread(save_files, pane.app.store, attachments, target)
     except (OSError, ImageError) as error:
         reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
-        say(pane.app, f"Could not save: {reason}", title="Image not saved", severity="error", timeout=8)
+        tell(pane.app, f"Could not save: {reason}", title="Image not saved", severity="error", timeout=8)
         return
-    say(pane.app, "Saved " + ", ".join(str(p) for p in paths))
+    tell(pane.app, "Saved " + ", ".join(str(p) for p in paths))
 
 
 def attach(pane: Any, data: MessageData, *, attachments: tuple | None = None) -> None:
@@ -281,7 +281,8 @@ def attach(pane: Any, data: MessageData, *, attachments: tuple | None = None) ->
     if not _pictures(pane, data):
         return
     chosen_pictures = attachments or data.attachment_rows
-    from grokterm.ui.attach import add_to_pane, image_limits, prepare_for_ui, prepare_many, say
+    from grokterm.ui.attach import add_to_pane, image_limits, prepare_for_ui, prepare_many
+    from grokterm.ui.safe import tell
 
     store = pane.app.store
     limits = image_limits(pane.app)
@@ -298,7 +299,7 @@ def attach(pane: Any, data: MessageData, *, attachments: tuple | None = None) ->
         jobs = [(a.name or "generated image", lambda a=a: job(a)) for a in chosen_pictures]
         added = add_to_pane(pane, await prepare_many(pane, jobs))
         if added:
-            say(pane.app, "Attached: type your question about it and press enter.")
+            tell(pane.app, "Attached: type your question about it and press enter.")
             pane.composer.focus()
 
     pane.run_worker(run(), group="attach", exit_on_error=False)
