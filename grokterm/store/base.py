@@ -37,7 +37,7 @@ CONVERSATION_COLUMNS = (
 MESSAGE_COLUMNS = (
     "id, conversation_id, role, text, reasoning, model, created_at, updated_at, status, error, "
     "response_id, input_tokens, cached_tokens, output_tokens, reasoning_tokens, image_tokens, "
-    "cost_ticks, ttft_ms, tokens_per_s, "
+    "cost_ticks, ttft_ms, tokens_per_s, kind, "
     # whether the server keeps the reply (store=true), from the response index; NULL when not indexed
     "(SELECT r.stored FROM responses r WHERE r.response_id = messages.response_id) AS stored"
 )
