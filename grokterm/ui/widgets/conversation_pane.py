@@ -240,7 +240,7 @@ class ConversationPane(Vertical):
                 elif isinstance(event, Retrying):
                     self._countdown(streaming, event)
                 elif isinstance(event, Notice):
-                    self.app.notify(event.text, title="Conversation", markup=False)
+                    tell(self.app, event.text, title="Conversation")
                 elif isinstance(event, TurnStarted):
                     streaming.set_status("")
                 elif isinstance(event, (Completed, Failed)):
