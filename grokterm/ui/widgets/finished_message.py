@@ -22,7 +22,7 @@ from grokterm.ui.render import RenderCache, markdown_renderable, plain
 from grokterm.ui.widgets.image_preview import image_line
 
 STATUS_NOTES = {
-    "interrupted": "interrupted: the app stopped before the reply finished (r to retry)",
+    "interrupted": "interrupted: the app stopped before the reply finished",
     "stopped": "stopped by you",
     "failed": "failed",
     "pending": "waiting for the reply…",
@@ -86,6 +86,8 @@ class FinishedMessage(Static, can_focus=True):
             marker = "▾" if self.show_reasoning else "▸"
             header.append(f"   {marker} reasoning (t)", style="dim italic")
         parts.append(header)
+        if self.has_focus:  # under the header: focusing scrolls a message's top into view
+            parts.append(self._actions_hint())
         if d.reasoning and self.show_reasoning:
             parts.append(plain(d.reasoning, "italic dim"))
         for chip, picture in zip_longest(d.attachments, d.thumbnails):
@@ -99,10 +101,40 @@ class FinishedMessage(Static, can_focus=True):
         if d.status == "failed" and d.error:
             note = f"failed: {d.error}"
         elif d.error and d.status == "interrupted":
-            note = f"interrupted: {d.error} (r to retry)"
+            note = f"interrupted: {d.error}"
         if note and d.role == "assistant":
+            if d.status in ("failed", "stopped", "interrupted"):
+                note += f" ({self._key('message.retry')} to retry)"
             parts.append(plain(note, "bold red" if d.status == "failed" else "yellow"))
         return Group(*parts)
+
+    def _key(self, binding_id: str) -> str:
+        keys_for = getattr(self.app, "keys_for", None)  # GrokApp: the user's [keymap] applied
+        if keys_for is not None:
+            return str(keys_for(binding_id))
+        from grokterm.ui.keys import keys_for as default_keys_for
+
+        return default_keys_for(binding_id)
+
+    def _actions_hint(self) -> Text:
+        """The keys that act on this message, shown while it has focus (with its live key names)."""
+        d = self.data
+        actions = [("message.copy", "copy")]
+        if d.role == "assistant":
+            actions.append(("message.copy_code", "copy code"))
+        actions.append(("message.retry", "retry"))
+        if d.role == "user":
+            actions.append(("message.edit", "edit"))
+        actions.append(("message.delete", "delete"))
+        if d.reasoning and d.role == "assistant":
+            actions.append(("message.reasoning", "reasoning"))
+        hint = Text(style="italic")
+        for i, (binding_id, label) in enumerate(actions):
+            if i:
+                hint.append(" · ", style="dim")
+            hint.append(self._key(binding_id), style="bold")
+            hint.append(f" {label}", style="dim")
+        return hint
 
     def watch_show_reasoning(self) -> None:
         if self.is_mounted:
@@ -110,6 +142,11 @@ class FinishedMessage(Static, can_focus=True):
 
     def on_focus(self) -> None:
         self.post_message(self.Selected(self))
+
+    def watch_has_focus(self, has_focus: bool) -> None:
+        super().watch_has_focus(has_focus)
+        if self.is_mounted:
+            self.refresh_body()  # the actions hint shows only while focused
 
     def on_click(self) -> None:
         self.focus()
