@@ -106,7 +106,11 @@ def _seed_v2(conn: sqlite3.Connection) -> None:
     conn.execute("INSERT INTO ui_state (key, value, updated_at) VALUES ('open_tabs', '[1]', 1.0)")
 
 
-SEEDS = {1: _seed_v1, 2: _seed_v2}
+def _seed_v3(conn: sqlite3.Connection) -> None:
+    _seed_v2(conn)  # v3 added full-text search only (its triggers index these rows as they are written)
+
+
+SEEDS = {1: _seed_v1, 2: _seed_v2, 3: _seed_v3}
 
 
 def test_every_earlier_version_has_a_seed():
@@ -141,6 +145,9 @@ def test_upgrade_from_earlier_version_keeps_data_and_enables_new_features(tmp_pa
         assert s.search("airship") == [] and [h.message_id for h in s.search("blimp")] == [2]
         if version >= 2:
             assert s.ui_get("open_tabs") == [1]
+        # v4: conversations know who started them; old ones read as unknown (the app)
+        assert conversation.origin is None
+        assert s.create_conversation("from the CLI", origin="ask").origin == "ask"
         s.ui_set("active_tab", 1)
         assert s.ui_get("active_tab") == 1
         # an old half-written reply is recovered like any other

@@ -12,6 +12,8 @@ Version history:
      ui_state and cache key/value tables
   3. full-text search: an FTS5 external-content table over messages.text, kept in
      sync by triggers, rebuilt from existing rows
+  4. conversations.origin: which front end started a conversation ('ask' for the CLI;
+     NULL for the app and for every conversation written before), so lists can tell them apart
 """
 
 from __future__ import annotations
@@ -158,8 +160,13 @@ _V3 = (
     "INSERT INTO messages_fts(messages_fts) VALUES ('rebuild')",
 )
 
+_V4 = (
+    # Nullable and additive: old rows read as NULL (started in the app, or origin unknown).
+    "ALTER TABLE conversations ADD COLUMN origin TEXT",
+)
+
 # MIGRATIONS[i] upgrades a version-i file to version i+1.
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3)
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4)
 CURRENT_VERSION = len(MIGRATIONS)
 
 
