@@ -12,7 +12,11 @@ Version history:
      ui_state and cache key/value tables
   3. full-text search: an FTS5 external-content table over messages.text, kept in
      sync by triggers, rebuilt from existing rows
-  4. conversations.origin: which front end started a conversation ('ask' for the CLI;
+  4. messages.kind: NULL for chat messages; 'image_prompt' / 'image' for an image
+     generation (the prompt, and the reply holding the generated pictures as
+     attachments and the revised prompt as text). Chat history sent to the model
+     leaves these rows out.
+  5. conversations.origin: which front end started a conversation ('ask' for the CLI;
      NULL for the app and for every conversation written before), so lists can tell them apart
 """
 
@@ -161,12 +165,19 @@ _V3 = (
 )
 
 _V4 = (
+    # Additive and nullable: every existing row stays a chat message.
+    "ALTER TABLE messages ADD COLUMN kind TEXT CHECK (kind IS NULL OR kind IN ('image_prompt', 'image'))",
+)
+
+MESSAGE_KINDS = ("image_prompt", "image")
+
+_V5 = (
     # Nullable and additive: old rows read as NULL (started in the app, or origin unknown).
     "ALTER TABLE conversations ADD COLUMN origin TEXT",
 )
 
 # MIGRATIONS[i] upgrades a version-i file to version i+1.
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4)
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4, _V5)
 CURRENT_VERSION = len(MIGRATIONS)
 
 
