@@ -134,6 +134,14 @@ def test_continue_with_a_new_system_prompt_resends_the_history_unchained(emulato
     with open_store() as store:
         [conversation] = store.list_conversations()
         assert conversation.system_prompt == "be terse"
+    trial = ask(emulator, "-c", "--no-save", "-s", "be loud", "!echo once")
+    assert trial.returncode == 0, trial.stderr
+    sent = emulator.state.requests[-1].json
+    assert "previous_response_id" not in sent and sent["input"][0] == {"role": "system", "content": "be loud"}
+    assert [m["role"] for m in sent["input"]].count("system") == 1
+    with open_store() as store:  # --no-save: not even the system prompt changed
+        [conversation] = store.list_conversations()
+        assert conversation.system_prompt == "be terse" and len(store.list_messages(conversation.id)) == 4
 
 
 def test_history_and_the_finder_tell_ask_runs_apart(emulator) -> None:

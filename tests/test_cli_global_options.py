@@ -60,7 +60,7 @@ def test_demo_responses_and_auth_status_are_honoured() -> None:
 
 
 @pytest.mark.parametrize("args", [["--version"], ["ask", "--version"], ["models", "--version"],
-                                  ["history", "--version"], ["responses", "--version"]])
+                                  ["history", "--version"], ["responses", "--version"], ["image", "--version"]])
 def test_version_everywhere(args: list[str]) -> None:
     result = run_cli(*args)
     assert result.returncode == 0, result.stderr

@@ -197,12 +197,12 @@ class _Continuation:
         from grokterm.chat.runner import to_new_image
 
         conversation = self.conversation
-        if args.system is not None and args.system != (conversation.system_prompt or ""):
+        if args.no_save:
+            return None  # nothing is written, not even a new -s (request() applies it to this turn only)
+        if self._new_system_prompt(args):
             # The server's stored context has the old system prompt: drop the chain, send everything.
             self.conversation = self.store.update_conversation(
                 conversation.id, system_prompt=args.system, last_response_id=None)
-        if args.no_save:
-            return None
         record = self.store.start_turn(question, model=args.model, conversation_id=conversation.id,
                                        images=[to_new_image(p) for p in prepared])
         self.reply_id = record.assistant_message_id
@@ -221,8 +221,16 @@ class _Continuation:
         finally:
             runner.close()
         if not self.reply_id:  # --no-save: the new question is not in the store, add it here
-            request = dataclasses.replace(request, history=(*request.history, Message("user", question, images)))
+            history = (*request.history, Message("user", question, images))
+            if self._new_system_prompt(args):  # this turn only: a system prompt of its own, unchained
+                history = ((Message("system", args.system),) if args.system else ()) + tuple(
+                    m for m in history if m.role != "system")
+                request = dataclasses.replace(request, previous_response_id=None)
+            request = dataclasses.replace(request, history=history)
         return dataclasses.replace(request, reasoning_effort=args.reasoning_effort)
+
+    def _new_system_prompt(self, args: argparse.Namespace) -> bool:
+        return args.system is not None and args.system != (self.conversation.system_prompt or "")
 
     def close(self) -> None:
         self.store.close()
