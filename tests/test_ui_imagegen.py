@@ -112,6 +112,8 @@ async def test_typing_works_during_a_generation_and_esc_stops_it(emulator, tmp_p
         await pilot.press("escape")
         await settle(pane, pilot, imagegen.GROUP)
         assert not imagegen.is_generating(pane) and not pane.query(".-generating")
+        [stopped] = generated_widgets(pane)
+        assert stopped.data.status == "stopped"
         rows = app.store.list_messages(pane.conversation.id)
         assert [(r.kind, r.status, r.text) for r in rows] == [
             ("image_prompt", "complete", "a slow picture"), ("image", "stopped", "")]

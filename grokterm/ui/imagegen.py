@@ -161,6 +161,10 @@ async def _generate_into(pane: Any, prompt: str, n: int, model: str, again: str)
     try:
         result = await generator.generate(pane.conversation.id, prompt, model=model, n=n)
     except asyncio.CancelledError:
+        if generator.stopped_reply is not None:  # shown as in history: "stopped by you", r to try again
+            stopped = app.message_data(generator.stopped_reply)
+            pane.messages.append(stopped)
+            await pane.message_list.mount(pane._finished_widget(stopped), after=waiting)
         await waiting.remove()
         tell(app, "Image generation stopped; the prompt is kept.")
         raise
