@@ -13,6 +13,7 @@ Exit codes: see grokterm.commands.common (15 = an --image could not be read).
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from typing import TYPE_CHECKING, Any
@@ -36,6 +37,8 @@ from grokterm.commands.common import (
 if TYPE_CHECKING:
     from grokterm.config.settings import Settings
     from grokterm.xai.events import Completed, ImagePart
+
+log = logging.getLogger(__name__)
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -104,6 +107,7 @@ def _start_recording(args: argparse.Namespace, question: str, prepared: list[Any
                                   images=[to_new_image(p) for p in prepared])
         return TurnRecorder(store, record.assistant_message_id, model=args.model)
     except Exception as error:  # a full disk or a locked database must not stop the question
+        log.warning("not saving this turn to the history", exc_info=True)
         eprint(f"grokterm: not saving this turn to the history ({error})")
         return None
 
@@ -115,6 +119,7 @@ def _finish_recording(recorder: Any, event: Any) -> None:
         recorder.stop_checkpoints()
         recorder.finish(event)
     except Exception as error:
+        log.warning("could not save the reply to the history", exc_info=True)
         eprint(f"grokterm: could not save the reply to the history ({error})")
     finally:
         recorder.store.close()

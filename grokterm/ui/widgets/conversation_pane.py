@@ -8,6 +8,7 @@ work happens in workers; the pane only mounts widgets with the results.
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 import re
 import time
@@ -38,6 +39,8 @@ from grokterm.xai.events import (
     TextDelta,
     TurnStarted,
 )
+
+log = logging.getLogger(__name__)
 
 MESSAGE_GUTTER = 3  # a message's border-left (1) and padding (0 1) in app.tcss
 YIELD_EVERY = 0.008  # seconds of stream handling before the event loop gets a turn
@@ -106,7 +109,7 @@ class ConversationPane(Vertical):
             try:
                 store.save_draft(self.conversation.id, text)  # one tiny write, at teardown only
             except Exception:
-                pass
+                log.warning("could not save the draft when closing the tab", exc_info=True)
 
     # -- history -------------------------------------------------------------
     @work(exclusive=True, group="history")
@@ -247,6 +250,7 @@ class ConversationPane(Vertical):
             await self._end_reply("stopped")
             raise
         except Exception as exc:  # never let a bug take the app down with a traceback
+            log.error("unexpected error in a turn", exc_info=True)
             await self._close_turn_stream(stream)
             self.app.notify(f"Unexpected error: {exc}", severity="error")
             await self._end_reply("failed")
@@ -256,7 +260,7 @@ class ConversationPane(Vertical):
         try:
             await stream.aclose()
         except Exception:  # the runner already recorded what it could; nothing more to save here
-            pass
+            log.debug("closing the turn stream raised", exc_info=True)
 
     async def _begin_reply(self, event: TurnSaved, retry_reply_id: int | None) -> StreamingMessage:
         if retry_reply_id is not None:
@@ -409,6 +413,7 @@ class ConversationPane(Vertical):
         try:
             count = await self.app.client.tokenize(text, self.model)
         except Exception:  # an estimate is a nicety: never bother the user with its failure
+            log.debug("token estimate failed", exc_info=True)
             return
         status.update(plain(f"≈ {count:,} tokens before sending · {self.model}", "dim"))
 
