@@ -22,6 +22,7 @@ from textual.timer import Timer
 from textual.widgets import Button, Static
 from textual.worker import Worker, WorkerState
 
+from grokterm.chat import edits
 from grokterm.chat.runner import TurnSaved
 from grokterm.ui import attach, imagegen
 from grokterm.ui.markdown_lines import MarkdownLines
@@ -364,7 +365,7 @@ class ConversationPane(Vertical):
             await self._edit(data)
         elif event.action == "delete":
             if data.id is not None:
-                await asyncio.to_thread(self.app.store.delete_message, data.id)
+                await edits.delete_message(self.app.store, data.id)
             self.messages = [m for m in self.messages if m is not data]
             await event.widget.remove()
             self.post_message(self.Changed(self))
@@ -385,9 +386,8 @@ class ConversationPane(Vertical):
             self.stop_streaming()
         index = self.messages.index(data)
         doomed = self.messages[index:]
-        ids = [m.id for m in doomed if m.id is not None]
-        for message_id in ids:
-            await asyncio.to_thread(self.app.store.delete_message, message_id)
+        if data.id is not None:  # it and everything after it, in one transaction
+            await edits.take_back(self.app.store, self.conversation.id, data.id)
         for widget in list(self.query(FinishedMessage)):
             if widget.data in doomed:
                 await widget.remove()
