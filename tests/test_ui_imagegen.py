@@ -192,8 +192,8 @@ async def test_save_and_attach_a_generated_picture(emulator, tmp_path) -> None:
         assert "a green kite" not in str(sent.json)  # the generation itself is not chat history
 
 
-async def test_palette_action_keeps_the_draft(emulator, tmp_path) -> None:
-    app = make_app(emulator, tmp_path)
+async def test_palette_action_keeps_the_draft_and_uses_the_configured_model(emulator, tmp_path) -> None:
+    app = make_app(emulator, tmp_path, image_model="grok-imagine-image-quality")
     async with app.run_test(size=SIZE) as pilot:
         pane = await wait_started(app, pilot)
         pane.composer.load_text("my unsent draft")
@@ -205,6 +205,8 @@ async def test_palette_action_keeps_the_draft(emulator, tmp_path) -> None:
         await settle(pane, pilot, imagegen.GROUP)
         assert len(generated_widgets(pane)) == 1
         assert pane.composer.text == "my unsent draft"  # the palette never touches the draft
+        request = next(r for r in emulator.state.requests if r.path == "/v1/images/generations")
+        assert request.json["model"] == "grok-imagine-image-quality"
 
 
 async def test_viewer_shows_one_picture_at_a_time_and_attaches_that_one(emulator, tmp_path) -> None:
