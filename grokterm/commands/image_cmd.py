@@ -16,6 +16,7 @@ not be written, or is not a picture) are this command's.
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
     from grokterm.xai.images import ImageGeneration
 
 EXIT_WRITE = 17
+log = logging.getLogger(__name__)
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -140,6 +142,7 @@ class _History:
             store = Store()
             return cls(store, record_prompt(store, prompt, origin=cls.ORIGIN))
         except Exception as error:
+            log.warning("not saving this generation to the history", exc_info=True)
             eprint(f"grokterm: not saving this generation to the history ({error})")
             return cls()
 
@@ -152,6 +155,7 @@ class _History:
 
             record_result(self.store, self.conversation_id, model, generation, error, status=status)
         except Exception as failure:
+            log.warning("could not save the generation to the history", exc_info=True)
             eprint(f"grokterm: could not save the result to the history ({failure})")
             self.conversation_id = None
         finally:

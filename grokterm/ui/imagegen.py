@@ -12,6 +12,7 @@ empty composer so rewording it costs one keystroke.
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,7 @@ GENERATED_BOX = 192  # thumbnail pixels for a generated picture shown in the con
 _OPTION = re.compile(r"^-([nm])\s*(\S+)\s*", re.S)  # `-n 2`, `-n2`, `-m grok-imagine-image`
 USAGE = "usage: /image [-n N] [-m MODEL] what to draw"
 GROUP = "imagegen"
+log = logging.getLogger(__name__)
 
 
 class UsageProblem(ValueError):
@@ -132,6 +134,7 @@ async def _generate(pane: Any, prompt: str, n: int, model: str | None) -> None:
     except asyncio.CancelledError:
         raise
     except Exception as error:  # a full disk, a locked database: say so, keep the prompt, never crash
+        log.warning("image generation failed outside the API", exc_info=True)
         for waiting in list(pane.query(".-generating")):
             await waiting.remove()
         tell(pane.app, f"Image generation failed: {error}", title="No image generated", severity="error",
