@@ -23,12 +23,13 @@ from grokterm.xai.images import DEFAULT_IMAGE_MODEL, MAX_IMAGES
 if TYPE_CHECKING:
     from grokterm.ui.message_data import MessageData
 
+log = logging.getLogger(__name__)
+
 COMMAND = "/image"
 GENERATED_BOX = 192  # thumbnail pixels for a generated picture shown in the conversation
 _OPTION = re.compile(r"^-([nm])\s*(\S+)\s*", re.S)  # `-n 2`, `-n2`, `-m grok-imagine-image`
 USAGE = "usage: /image [-n N] [-m MODEL] what to draw"
 GROUP = "imagegen"
-log = logging.getLogger(__name__)
 
 
 class UsageProblem(ValueError):
@@ -134,7 +135,7 @@ async def _generate(pane: Any, prompt: str, n: int, model: str | None) -> None:
     except asyncio.CancelledError:
         raise
     except Exception as error:  # a full disk, a locked database: say so, keep the prompt, never crash
-        log.warning("image generation failed outside the API", exc_info=True)
+        log.warning("image generation failed", exc_info=True)
         for waiting in list(pane.query(".-generating")):
             await waiting.remove()
         tell(pane.app, f"Image generation failed: {error}", title="No image generated", severity="error",
