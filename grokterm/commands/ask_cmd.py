@@ -285,9 +285,9 @@ async def _ask(args: argparse.Namespace, make_request: Callable[[], Awaitable[Tu
 
 async def _ask_recorded(args: argparse.Namespace, make_request: Callable[[], Awaitable[TurnRequest]],
                         settings: Settings, recorder: Any) -> int:
-    from grokterm.xai.errors import XAIError
     from dataclasses import replace
 
+    from grokterm.xai.errors import XAIError
     from grokterm.xai.events import Completed, Failed
     from grokterm.xai.usage import cost_ticks, format_usage
 
