@@ -182,7 +182,8 @@ async def _show(store: Any, args: argparse.Namespace, settings: Any) -> int:
         chain = await rs.walk_chain(store, client, fetched.response, max_depth=args.chain) if args.chain else None
         try:  # prices, for a cost when the server sent none (as `ask -u` computes it)
             models = await load_models(store, client)
-        except Exception:
+        except Exception:  # the cost then stays unknown; the response itself is shown
+            log.warning("responses show: no model list for prices", exc_info=True)
             models = []
     response, entry = fetched.response, fetched.entry
     now = time.time()
