@@ -443,7 +443,7 @@ class GrokApp(App):
 
         def saved(settings) -> None:
             if settings is not None:
-                settings.apply_to(self.context)
+                self.context.apply_settings(settings)
                 self.set_keymap(self.context.keymap)  # remaps apply now, footer and palette included
                 self.notify("Settings saved.")
 
