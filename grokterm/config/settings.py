@@ -21,9 +21,9 @@ import os
 import re
 import tempfile
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import tomlkit
 import tomlkit.exceptions
@@ -299,7 +299,7 @@ def _cross_checks(settings: Settings, path: Path, lines: dict[tuple[str, ...], i
     return warnings
 
 
-def _describe(path: Path, lines: dict[tuple[str, ...], int], loc: tuple[str, ...], error: dict) -> str:
+def _describe(path: Path, lines: dict[tuple[str, ...], int], loc: tuple[str, ...], error: Mapping[str, Any]) -> str:
     key = _dotted(loc) or "(file)"
     if error["type"] == "extra_forbidden":
         reason = "unknown key (ignored)"
@@ -448,7 +448,7 @@ def save_settings(settings_or_changes: Settings | Mapping[str, Any], path: Path 
             table = doc.get(field)
             for name in names:
                 if isinstance(table, Mapping) and name in table:
-                    del table[name]
+                    del cast("MutableMapping[str, Any]", table)[name]
     else:
         changes = dict(settings_or_changes)
         result = loaded.with_changes(changes)  # raises ValidationError before anything is written

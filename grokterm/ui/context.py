@@ -16,6 +16,7 @@ from grokterm import defaults, paths
 
 if TYPE_CHECKING:
     from grokterm.config.settings import Settings
+    from grokterm.emulator.server import RunningEmulator
     from grokterm.media.limits import ImageLimits
 
 
@@ -42,6 +43,7 @@ class AppContext:
     presets: dict[str, str] = field(default_factory=dict)  # system prompt presets by name
     config_warnings: list[str] = field(default_factory=list)
     clock: Callable[[], float] = time.time  # injectable so expiry dates are reproducible in snapshots
+    emulator: RunningEmulator | None = None  # --demo: kept alive for the app's lifetime
 
     def apply_settings(self, settings: Settings) -> AppContext:
         """Take config.toml's values, field by field (typed: renaming either side is a type error,
