@@ -54,7 +54,9 @@ def build_parser(argv: list[str]) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="grokterm", description="Terminal chat for xAI's Grok API.")
     add_global_options(parser, top_level=True)
     parser.add_argument("--base-url", help=f"API base URL (default $XAI_BASE_URL or {defaults.BASE_URL})")
-    parser.add_argument("--api-key", help="API key (default $XAI_API_KEY, then the OS keyring)")
+    parser.add_argument("--api-key", help="API key (visible to other local users in `ps`: prefer $XAI_API_KEY, "
+                                          "--api-key-file, api_key_command in config.toml or the OS keyring)")
+    parser.add_argument("--api-key-file", metavar="PATH", help="read the API key from this file (its first line)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     wanted = next((a for a in argv if a in COMMANDS), None)
     for name, help_text in COMMANDS.items():

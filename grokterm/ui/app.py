@@ -91,6 +91,18 @@ class GrokApp(App):
 
         return keys_for(binding_id, self.context.keymap)
 
+    def _fatal_error(self) -> None:
+        """Textual's crash report, without the locals of each frame (they can hold the key or the
+        user's text); the redaction of grokterm.secret still applies to what is left."""
+        import rich
+        from rich.segment import Segments
+        from rich.traceback import Traceback
+
+        self.bell()
+        traceback = Traceback(show_locals=False, width=None, suppress=[rich])
+        self._exit_renderables.append(Segments(self.console.render(traceback, self.console.options)))
+        self._close_messages_no_wait()
+
     # -- start-up ---------------------------------------------------------------
     def on_mount(self) -> None:
         from grokterm.ui.themes import install_themes

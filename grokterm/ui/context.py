@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grokterm import defaults, paths
+from grokterm.secret import Secret
 
 
 @dataclass
 class AppContext:
-    api_key: str | None
+    api_key: Secret | str | None  # a str is wrapped in a Secret on assignment: reprs and tracebacks never show it
     base_url: str = defaults.BASE_URL
     api_style: str = "auto"
     default_model: str = defaults.MODEL
@@ -36,3 +37,8 @@ class AppContext:
     presets: dict[str, str] = field(default_factory=dict)  # system prompt presets by name
     config_warnings: list[str] = field(default_factory=list)
     clock: Callable[[], float] = time.time  # injectable so expiry dates are reproducible in snapshots
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if name == "api_key" and isinstance(value, str):
+            value = Secret(value)
+        super().__setattr__(name, value)
