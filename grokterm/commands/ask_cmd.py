@@ -64,7 +64,12 @@ def _read_question(args: argparse.Namespace) -> str | None:
     if args.question:
         return " ".join(args.question)
     if not sys.stdin.isatty():
-        return sys.stdin.read()
+        raw = sys.stdin.buffer.read()
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise _UsageFailure(f"stdin is not UTF-8 text (byte {error.start}: {raw[error.start:error.start + 1]!r}); "
+                                "convert it first, e.g. with iconv") from None
     return None
 
 
@@ -86,6 +91,10 @@ def _prepare_images(paths: list[str], detail: str) -> list[tuple[ImagePart, Any]
 
 
 class _ImageFailure(Exception):
+    pass
+
+
+class _UsageFailure(Exception):
     pass
 
 
@@ -200,7 +209,10 @@ async def _ask_recorded(args: argparse.Namespace, history: tuple[Any, ...], sett
 
 
 def run(args: argparse.Namespace) -> int:
-    question = _read_question(args)
+    try:
+        question = _read_question(args)
+    except _UsageFailure as error:
+        return fail(str(error), EXIT_USAGE)
     if question is None or not question.strip():
         return fail("no question: pass it as an argument or pipe it on stdin", EXIT_USAGE)
     try:

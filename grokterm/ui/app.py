@@ -16,7 +16,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from grokterm.chat.runner import TurnRunner
-from grokterm.store import Store
+from grokterm.store import Store, StoreError
 from grokterm.ui.context import AppContext
 from grokterm.ui.message_data import MessageData, conversation_totals, message_data_from_row
 from grokterm.ui.safe import tell
@@ -151,7 +151,7 @@ class GrokApp(App):
     @work(exclusive=True, group="startup")
     async def start_services(self) -> None:
         ctx = self.context
-        self.store = await asyncio.to_thread(Store, ctx.db_path)
+        self.store = await asyncio.to_thread(self._open_store, ctx.db_path)
         interrupted = await asyncio.to_thread(self.store.recover_interrupted)
         self.client = XAIClient(
             ctx.api_key or "", base_url=ctx.base_url, api_style=ctx.api_style,
@@ -219,9 +219,29 @@ class GrokApp(App):
         return self.models
 
     # -- helpers used by widgets -------------------------------------------------
+    def _open_store(self, path: Path) -> Store:
+        """The history database; when it cannot be opened (damaged, read-only, full disk) the app still
+        starts, on a temporary database, and says so: the file itself is left untouched."""
+        try:
+            return Store(path)
+        except StoreError as error:
+            import tempfile
+
+            self.call_from_thread(tell, self, f"{error}. This session uses a temporary history that is "
+                                  "discarded when you quit.", title="History not available",
+                                  severity="error", timeout=30)
+            return Store(Path(tempfile.mkdtemp(prefix="grokterm-")) / "grokterm.db")
+
     def run_store(self, fn, *args, **kwargs) -> None:
-        """Fire-and-forget store write on a thread."""
-        self.run_worker(lambda: fn(*args, **kwargs), thread=True, group="store", exit_on_error=False)
+        """Fire-and-forget store write on a thread; a failure (full disk, read-only file) is reported."""
+
+        def work() -> None:
+            try:
+                fn(*args, **kwargs)
+            except StoreError as error:
+                self.call_from_thread(tell, self, str(error), title="Not saved", severity="error", timeout=15)
+
+        self.run_worker(work, thread=True, group="store", exit_on_error=False)
 
     def message_data(self, row) -> MessageData:
         return message_data_from_row(row)
