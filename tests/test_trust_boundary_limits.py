@@ -23,9 +23,18 @@ from grokterm.xai.events import Completed, Failed, Message, TextDelta, TurnReque
 
 KEY = "sk-limits-test-key-000000000000"
 
-# Runs `grokterm ask` in this process and reports its peak RSS (KiB on Linux) on the last stderr line.
+# Runs `grokterm ask` in this process and reports its peak RSS (KiB) on the last stderr line. VmHWM, not
+# getrusage: ru_maxrss survives exec and would count the parent (pytest) at fork time.
 MEASURED = textwrap.dedent("""
-    import resource, runpy, sys
+    import runpy, sys
+
+    def peak_kib():
+        for line in open("/proc/self/status"):
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+        import resource
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
     sys.argv = ["grokterm", *sys.argv[1:]]
     code = 0
     try:
@@ -33,7 +42,7 @@ MEASURED = textwrap.dedent("""
     except SystemExit as exit:
         code = exit.code or 0
     finally:
-        print("maxrss", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)
+        print("maxrss", peak_kib(), file=sys.stderr)
     sys.exit(code)
 """)
 
