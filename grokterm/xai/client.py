@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import re
 import socket
 import ssl
 import sys
@@ -62,6 +63,7 @@ from grokterm.xai.chat_stream import ChatStreamState, completed_from_chat
 from grokterm.xai.errors import (
     APIConnectionError,
     APITimeoutError,
+    BadRequestError,
     MalformedResponseError,
     NotFoundError,
     StreamInterruptedError,
@@ -308,11 +310,11 @@ class XAIClient:
         return len(self._parse(TokenizeResult, data).token_ids)
 
     async def get_response(self, response_id: str) -> ResponseObject:
-        data = await self._request_json("GET", f"/responses/{quote(response_id, safe='')}")
+        data = await self._request_json("GET", _response_path(response_id))
         return self._parse(ResponseObject, data)
 
     async def delete_response(self, response_id: str) -> DeletedResponse:
-        data = await self._request_json("DELETE", f"/responses/{quote(response_id, safe='')}")
+        data = await self._request_json("DELETE", _response_path(response_id))
         return self._parse(DeletedResponse, data)
 
     async def generate_images(self, request: ImageRequest) -> ImageGeneration:
@@ -530,6 +532,17 @@ def _events_of(completed: Completed) -> list[TurnEvent]:
 
 
 __all__ = ["ApiStyle", "XAIClient"]
+
+
+_RESPONSE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_:.\-]{0,255}")
+
+
+def _response_path(response_id: str) -> str:
+    """`/responses/{id}` for a plausible id only. `..` (or `.`, `a/../b`) would otherwise be
+    normalised by the URL layer into `/v1` itself: `responses delete ..` must not send DELETE /v1."""
+    if not _RESPONSE_ID.fullmatch(response_id) or ".." in response_id:
+        raise BadRequestError(f"not a response id: {response_id[:80]!r} (letters, digits, '_', '-', ':', '.')")
+    return f"/responses/{quote(response_id, safe='')}"
 
 
 class _SecretScrubber:
