@@ -271,3 +271,18 @@ async def test_r_generates_again_after_a_server_error(emulator, tmp_path) -> Non
         rows = app.store.list_messages(pane.conversation.id)
         assert [(r.kind, r.status) for r in rows] == [("image_prompt", "complete"), ("image", "complete")]
         assert rows[0].text == "a second chance"
+
+
+async def test_a_store_failure_is_reported_and_the_prompt_is_kept(emulator, tmp_path) -> None:
+    app = make_app(emulator, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await wait_started(app, pilot)
+
+        def disk_full(*args, **kwargs):
+            raise OSError(28, "No space left on device")
+
+        app.store.add_message = disk_full  # type: ignore[method-assign]
+        await submit(pane, pilot, "/image -n 2 a full disk")
+        assert any("Image generation failed" in n and "No space left" in n for n in notifications(app))
+        assert pane.composer.text == "/image -n 2 a full disk"
+        assert not pane.query(".-generating") and not generated_widgets(pane)
