@@ -44,7 +44,9 @@ EXIT_NOT_FOUND = 8
 EXIT_IMAGE = 15
 EXIT_INTERRUPTED = 130
 
-_C1_AND_DEL = re.compile(r"[\x7f-\x9f]")
+# C1/DEL, and the bidi controls and invisible characters grokterm.sanitize reveals: escaped as \uXXXX, so the
+# JSON keeps the exact text while a terminal showing it is neither reordered nor hiding anything.
+_C1_AND_DEL = re.compile(r"[\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\u2028\u2029]")
 
 
 def add_connection_options(parser: argparse.ArgumentParser) -> None:
