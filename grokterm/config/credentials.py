@@ -58,7 +58,10 @@ class ApiKey:
     source: KeySource
 
     def __post_init__(self) -> None:
+        from grokterm.logs import add_secret
+
         register(self.value)  # redacted from every message from now on, whatever its shape
+        add_secret(self.value)  # and from the debug log
 
     @property
     def redacted(self) -> str:
