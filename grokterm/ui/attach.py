@@ -15,6 +15,7 @@ wait, and results are applied on the UI thread without `call_from_thread`.
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import re
 import weakref
@@ -187,7 +188,7 @@ async def prepare_many(
 
 def path_jobs(app: Any, paths: Iterable[Path]) -> list[tuple[str, Callable[[], PreparedImage]]]:
     limits = image_limits(app)
-    return [(Path(p).name, lambda p=p: prepare_for_ui(p, limits)) for p in paths]
+    return [(Path(p).name, functools.partial(prepare_for_ui, p, limits)) for p in paths]
 
 
 def add_to_pane(pane: Any, images: Iterable[PreparedImage]) -> int:
@@ -218,11 +219,13 @@ def attach_pasted(pane: Any, text: str) -> None:
 
     The disk is only looked at in a thread (network mounts can be slow).
     """
-    from grokterm.media import parse_pasted_paths
+    from grokterm.media import parse_pasted_paths, why_not_attached
 
     async def run() -> None:
         paths, rest = await asyncio.to_thread(parse_pasted_paths, text)
         pane.composer.insert_plain(rest if paths else text)
+        if not paths and (reason := await asyncio.to_thread(why_not_attached, text)):
+            say(pane.app, reason, title="Image not attached", severity="warning", timeout=8)
         if paths:
             add_to_pane(pane, await prepare_many(pane, path_jobs(pane.app, paths)))
 
