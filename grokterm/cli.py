@@ -114,21 +114,9 @@ def _main(argv: list[str] | None = None) -> int:
     if args.command:
         try:
             return int(_command_module(args.command).run(args) or 0)
-        except BrokenPipeError:  # `grokterm history list | head -1`: the reader left, stop quietly
-            _silence_stdout()
-            return 0
         finally:
             if "grokterm.commands.demo" in sys.modules:  # only when --demo started an emulator
                 sys.modules["grokterm.commands.demo"].stop_demo()
     from grokterm.ui.launch import run_tui  # Textual is imported only here
 
     return run_tui(args)
-
-
-def _silence_stdout() -> None:
-    """Point stdout at /dev/null, so the flush at exit cannot raise a second BrokenPipeError."""
-    import os
-
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
-    os.close(devnull)
