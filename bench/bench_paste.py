@@ -2,8 +2,9 @@
 
 For each draft size the composer is loaded with that much pasted-looking text (80-column lines),
 then keys are typed one at a time and the time from posting the key until the app is idle again
-(the key inserted and the composer repainted) is taken. Sizes run interleaved (A B C A B C …) so machine load hits them alike; the figure is the
-median and the spread per size, printed with the load average. Nothing is asserted.
+(the key inserted and the composer repainted) is taken. Sizes run interleaved (A B C A B C …)
+so machine load hits them alike; the figure is the median and the spread per size, printed with
+the load average. Nothing is asserted.
 
     .venv/bin/python bench/bench_paste.py [--sizes 0,100000,500000,5000000] [--rounds 3] [--keys 15]
 """
