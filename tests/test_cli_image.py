@@ -143,3 +143,9 @@ def test_config_image_model_is_the_default(emulator, workdir, isolated_user_file
     assert body["model"] == "grok-imagine-image-quality" and body["cost_ticks"] == 500_000_000
     assert main(["image", "override", "-m", "grok-2-image", "--json", *connection(emulator)]) == 0
     assert json.loads(capsys.readouterr().out)["model"] == "grok-2-image"
+
+
+def test_prompt_from_stdin(emulator, workdir, capsys, monkeypatch) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("a piped\nprompt\n"))
+    assert main(["image", "--json", *connection(emulator)]) == 0
+    assert json.loads(capsys.readouterr().out)["prompt"] == "a piped\nprompt"

@@ -62,6 +62,7 @@ class ImageGenerator:
     def __init__(self, store: Store, client: XAIClient) -> None:
         self.store = store
         self.client = client
+        self.stopped_reply: MessageRow | None = None  # the 'stopped' row written when a generation was cancelled
 
     async def save_prompt(self, conversation_id: int, prompt: str) -> MessageRow:
         return await asyncio.to_thread(self.store.add_message, conversation_id, "user", prompt, kind=PROMPT_KIND)
@@ -81,7 +82,7 @@ class ImageGenerator:
             return GenerationResult(await self._finish(conversation_id, model, status="failed", error=str(failure)),
                                     failure)
         except asyncio.CancelledError:
-            await asyncio.shield(self._finish(conversation_id, model, status="stopped"))
+            self.stopped_reply = await asyncio.shield(self._finish(conversation_id, model, status="stopped"))
             raise
         reply = await self._finish(conversation_id, model, status="complete", text=revised_text(generation),
                                    images=images, cost_ticks=generation.cost_ticks)
