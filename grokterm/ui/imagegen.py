@@ -12,6 +12,7 @@ empty composer so rewording it costs one keystroke.
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,8 @@ from grokterm.xai.images import DEFAULT_IMAGE_MODEL, MAX_IMAGES
 
 if TYPE_CHECKING:
     from grokterm.ui.message_data import MessageData
+
+log = logging.getLogger(__name__)
 
 COMMAND = "/image"
 GENERATED_BOX = 192  # thumbnail pixels for a generated picture shown in the conversation
@@ -132,6 +135,7 @@ async def _generate(pane: Any, prompt: str, n: int, model: str | None) -> None:
     except asyncio.CancelledError:
         raise
     except Exception as error:  # a full disk, a locked database: say so, keep the prompt, never crash
+        log.warning("image generation failed", exc_info=True)
         for waiting in list(pane.query(".-generating")):
             await waiting.remove()
         tell(pane.app, f"Image generation failed: {error}", title="No image generated", severity="error",
