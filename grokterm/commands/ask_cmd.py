@@ -39,6 +39,7 @@ import sys
 from typing import TYPE_CHECKING, Any, TextIO
 
 from grokterm import config
+from grokterm.commands.search_options import add_search_options
 
 if TYPE_CHECKING:
     from grokterm.settings import Settings
@@ -159,6 +160,7 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-r", "--reasoning", action="store_true", help="print reasoning on stderr")
     parser.add_argument("--no-save", action="store_true",
                         help="do not record this question and answer in grokterm's history")
+    add_search_options(parser)
     add_connection_options(parser)
 
 
@@ -241,9 +243,12 @@ class AnswerPrinter:
 
     def show(self, event: Any) -> Any:
         """Print what a turn event carries; returns the event itself when it ends the turn."""
-        from grokterm.xai.events import Completed, Failed, ReasoningDelta, Retrying, TextDelta
+        from grokterm.commands.search_options import tool_status_to_stderr
+        from grokterm.xai.events import Completed, Failed, ReasoningDelta, Retrying, TextDelta, ToolCallUpdate
 
-        if isinstance(event, TextDelta):
+        if isinstance(event, ToolCallUpdate):
+            tool_status_to_stderr(event.call)
+        elif isinstance(event, TextDelta):
             self.text(event.text)
         elif isinstance(event, ReasoningDelta):
             self.reasoning(event.text)
@@ -306,9 +311,11 @@ async def _ask_recorded(args: argparse.Namespace, history: tuple[Any, ...], sett
     from grokterm.xai.events import (
         Completed, Failed, TurnRequest,
     )
+    from grokterm.commands.search_options import print_sources, search_json
     from grokterm.xai.usage import cost_ticks, format_usage
 
-    request = TurnRequest(model=args.model, history=history, reasoning_effort=args.reasoning_effort)
+    request = TurnRequest(model=args.model, history=history, reasoning_effort=args.reasoning_effort,
+                          search=getattr(args, "search_settings", None))
     printer = AnswerPrinter(sys.stdout, show_text=not args.json, show_reasoning=args.reasoning)
     completed: Completed | None = None
     failure: Failed | None = None
@@ -333,6 +340,8 @@ async def _ask_recorded(args: argparse.Namespace, history: tuple[Any, ...], sett
                 elif isinstance(ending, Failed):
                     failure = ending
         printer.finish()
+        if completed is not None and not args.json:
+            print_sources(sys.stdout, completed.citations)
         if recorder is not None:
             _finish_recording(recorder, completed or failure)
         usage = completed.usage if completed else None
@@ -351,6 +360,7 @@ async def _ask_recorded(args: argparse.Namespace, history: tuple[Any, ...], sett
                 "response_id": completed.response_id, "model": completed.model,
                 "stored": completed.stored, "finish_reason": completed.finish_reason,
                 **usage_json(usage, ticks),
+                **search_json(completed.citations, completed.tool_calls, completed.tool_usage),
             }
         else:
             assert failure is not None
@@ -358,6 +368,7 @@ async def _ask_recorded(args: argparse.Namespace, history: tuple[Any, ...], sett
                 "text": failure.partial_text, "reasoning": failure.partial_reasoning,
                 "response_id": failure.response_id, "model": args.model,
                 "error": {"type": type(failure.error).__name__, "message": str(failure.error)},
+                **search_json((), failure.tool_calls, None),
             }
         sys.stdout.write(json_dumps_safe(body) + "\n")
         sys.stdout.flush()
@@ -373,6 +384,13 @@ def run(args: argparse.Namespace) -> int:
     question = _read_question(args)
     if question is None or not question.strip():
         return fail("no question: pass it as an argument or pipe it on stdin", EXIT_USAGE)
+    from grokterm.commands.search_options import search_settings_from_args
+    from grokterm.xai.tools import SearchSettingsError
+
+    try:
+        args.search_settings = search_settings_from_args(args)
+    except SearchSettingsError as error:
+        return fail(f"search: {error}", EXIT_USAGE)
     try:
         images = _prepare_images(args.image, args.detail) if args.image else []
     except _ImageFailure as error:

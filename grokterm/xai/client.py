@@ -58,7 +58,7 @@ from pydantic import ValidationError
 from grokterm import __version__
 from grokterm.xai.chat_stream import ChatStreamState, completed_from_chat
 from grokterm.xai.errors import (
-    APIConnectionError, APITimeoutError, MalformedResponseError, NotFoundError,
+    APIConnectionError, APITimeoutError, BadRequestError, MalformedResponseError, NotFoundError,
     StreamInterruptedError, StreamStalledError, XAIError, error_from_status, redact,
 )
 from grokterm.xai.events import (
@@ -310,6 +310,9 @@ class XAIClient:
         """
         while True:
             style = self._resolved_style or "responses"
+            if style == "chat" and request.search is not None and request.search.enabled:
+                raise self._error(BadRequestError, "web and X search need the Responses API "
+                                  "(/v1/responses); this server or --api-style uses chat completions")
             if style == "chat":
                 path, body, headers = "/chat/completions", chat_payload(request, stream=stream), chat_headers(request)
             else:
