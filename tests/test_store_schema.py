@@ -107,7 +107,11 @@ def _seed_v2(conn: sqlite3.Connection) -> None:
     conn.execute("INSERT INTO ui_state (key, value, updated_at) VALUES ('open_tabs', '[1]', 1.0)")
 
 
-SEEDS = {1: _seed_v1, 2: _seed_v2}
+def _seed_v3(conn: sqlite3.Connection) -> None:
+    _seed_v2(conn)  # v3 only added the full-text index, which the triggers fill
+
+
+SEEDS = {1: _seed_v1, 2: _seed_v2, 3: _seed_v3}
 
 
 def test_every_earlier_version_has_a_seed():
@@ -144,6 +148,10 @@ def test_upgrade_from_earlier_version_keeps_data_and_enables_new_features(tmp_pa
             assert s.ui_get("open_tabs") == [1]
         s.ui_set("active_tab", 1)
         assert s.ui_get("active_tab") == 1
+        # v4: replies can keep their search sources; old replies simply have none.
+        assert s.sources_of([1, 2, 3]) == {}
+        s.set_sources(2, {"citations": [{"url": "https://example.org/z", "title": "Zeppelins"}]})
+        assert s.sources_of([2])[2].citations == ({"url": "https://example.org/z", "title": "Zeppelins"},)
         # an old half-written reply is recovered like any other
         assert [m.id for m in s.recover_interrupted()] == [3]
 

@@ -22,6 +22,7 @@ from grokterm.store import Store
 from grokterm.store.rows import MessageRow, NewImage
 from grokterm.xai.client import XAIClient
 from grokterm.xai.errors import XAIError
+from grokterm.xai.tools import SearchSettings
 from grokterm.xai.events import (
     Completed,
     Failed,
@@ -32,6 +33,7 @@ from grokterm.xai.events import (
 )
 from grokterm.chat.models import find_model
 from grokterm.chat.recorder import TurnRecorder
+from grokterm.chat.sources import load_search_settings
 
 HISTORY_STATUSES = ("complete", "stopped", "interrupted")  # replies whose text the model should see
 
@@ -67,7 +69,7 @@ class TurnRunner:
 
     # -- public -----------------------------------------------------------------
     async def send(self, conversation_id: int, text: str, images: Sequence = (), *, model: str,
-                   ) -> AsyncIterator[TurnEvent | TurnSaved]:
+                   search: SearchSettings | None = None) -> AsyncIterator[TurnEvent | TurnSaved]:
         """Save the user's message (and images), then stream the reply."""
         new_images = [to_new_image(image) for image in images]
         record = await asyncio.to_thread(
@@ -78,12 +80,12 @@ class TurnRunner:
         yield TurnSaved(user, reply)
         # aclosing: closing this generator must close the inner one at once (so its final
         # row is written now), not whenever the garbage collector gets to it.
-        async with aclosing(self._stream(record.conversation_id, reply, model)) as events:
+        async with aclosing(self._stream(record.conversation_id, reply, model, search)) as events:
             async for event in events:
                 yield event
 
     async def retry(self, conversation_id: int, reply_id: int, *, model: str,
-                    ) -> AsyncIterator[TurnEvent | TurnSaved]:
+                    search: SearchSettings | None = None) -> AsyncIterator[TurnEvent | TurnSaved]:
         """Ask again for the reply `reply_id` (failed, interrupted, stopped or just unloved).
 
         The old reply row is replaced by a fresh pending one in the same place of the history.
@@ -97,12 +99,14 @@ class TurnRunner:
             await asyncio.to_thread(self.store.delete_message, message_id)
         reply = await asyncio.to_thread(self.store.add_message, conversation_id, "assistant", "", model=model)
         yield TurnSaved(None, reply)
-        async with aclosing(self._stream(conversation_id, reply, model)) as events:
+        async with aclosing(self._stream(conversation_id, reply, model, search)) as events:
             async for event in events:
                 yield event
 
     # -- the turn ------------------------------------------------------------------
-    async def build_request(self, conversation_id: int, reply_id: int, model: str) -> TurnRequest:
+    async def build_request(self, conversation_id: int, reply_id: int, model: str,
+                            search: SearchSettings | None = None) -> TurnRequest:
+        """`search`: the conversation's search settings as the UI holds them (None: read them)."""
         conversation = await asyncio.to_thread(self.store.get_conversation, conversation_id)
         rows = await asyncio.to_thread(self.store.list_messages, conversation_id)
         history: list[Message] = []
@@ -125,9 +129,12 @@ class TurnRunner:
             entry = await asyncio.to_thread(self.store.get_response_entry, previous)
             if entry is None or not entry.stored or entry.status != "live":
                 previous = None  # not retrievable on the server: send the full history instead
+        if search is None:
+            search = await asyncio.to_thread(load_search_settings, self.store, conversation_id)
         return TurnRequest(
             model=model, history=tuple(history), previous_response_id=previous,
             conversation_id=conversation.uid if conversation else None,
+            search=search if search.enabled else None,
         )
 
     def _image_parts(self, row: MessageRow) -> list[ImagePart]:
@@ -138,8 +145,9 @@ class TurnRunner:
                 parts.append(ImagePart(url, attachment.detail))  # type: ignore[arg-type]
         return parts
 
-    async def _stream(self, conversation_id: int, reply: MessageRow, model: str) -> AsyncIterator[TurnEvent]:
-        request = await self.build_request(conversation_id, reply.id, model)
+    async def _stream(self, conversation_id: int, reply: MessageRow, model: str,
+                      search: SearchSettings | None = None) -> AsyncIterator[TurnEvent]:
+        request = await self.build_request(conversation_id, reply.id, model, search)
         recorder = TurnRecorder(self.store, reply.id, model=model, write=self._checkpoint_in_background,
                                 model_info=self._model)
 

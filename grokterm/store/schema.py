@@ -12,6 +12,8 @@ Version history:
      ui_state and cache key/value tables
   3. full-text search: an FTS5 external-content table over messages.text, kept in
      sync by triggers, rebuilt from existing rows
+  4. message_sources: a reply's citations, server-side tool calls and tool usage
+     (web / X search), as JSON, one row per reply
 """
 
 from __future__ import annotations
@@ -159,8 +161,19 @@ _V3 = (
     "INSERT INTO messages_fts(messages_fts) VALUES ('rebuild')",
 )
 
+_V4 = (
+    # Additive: replies without search have no row. JSON because the shapes follow the API's
+    # (docs/api/tools-search.md) and are only ever read whole, with the reply.
+    """CREATE TABLE message_sources (
+        message_id INTEGER PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE,
+        citations TEXT NOT NULL DEFAULT '[]',
+        tool_calls TEXT NOT NULL DEFAULT '[]',
+        tool_usage TEXT
+    )""",
+)
+
 # MIGRATIONS[i] upgrades a version-i file to version i+1.
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3)
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4)
 CURRENT_VERSION = len(MIGRATIONS)
 
 

@@ -22,9 +22,11 @@ from grokterm.store.messages import MessagesMixin
 from grokterm.store.responses import ResponsesMixin
 from grokterm.store.schema import CURRENT_VERSION, migrate, schema_version
 from grokterm.store.search import SearchMixin
+from grokterm.store.sources import SourcesMixin
 
 
-class Store(ConversationsMixin, MessagesMixin, ResponsesMixin, SearchMixin, KeyValueMixin, ExchangeMixin):
+class Store(ConversationsMixin, MessagesMixin, ResponsesMixin, SearchMixin, KeyValueMixin, ExchangeMixin,
+            SourcesMixin):
     """Open (creating or upgrading) the database at `path` (default: paths.database_file()).
 
     Image files go to `images_dir` (default: an `images` folder next to the

@@ -52,6 +52,9 @@ class GrokApp(App):
         Binding("ctrl+f", "conversations", "Chats", id="app.conversations"),
         Binding("f9", "settings", "Settings", show=False, id="app.settings"),
         Binding("f4", "system_prompt", "System prompt", show=False, id="app.system_prompt"),
+        Binding("f3", "toggle_web_search", "Web search", show=False, id="app.search_web"),
+        Binding("f5", "toggle_x_search", "X search", show=False, id="app.search_x"),
+        Binding("f8", "search_settings", "Search settings", show=False, id="app.search_settings"),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
     ]
 
@@ -320,6 +323,38 @@ class GrokApp(App):
                        last_response_id=None)
         self.notify("System prompt set." if text else "System prompt removed.")
 
+    def action_toggle_web_search(self) -> None:
+        """Web search on/off for this conversation (its filters are kept)."""
+        pane = self.active_pane()
+        if pane is not None:
+            self.set_search(pane, replace(pane.search, web=not pane.search.web))
+
+    def action_toggle_x_search(self) -> None:
+        pane = self.active_pane()
+        if pane is not None:
+            self.set_search(pane, replace(pane.search, x=not pane.search.x))
+
+    def action_search_settings(self) -> None:
+        """The dialog with both search tools and their filters."""
+        pane = self.active_pane()
+        if pane is None:
+            return
+        from grokterm.ui.screens.search_settings import SearchSettingsScreen
+
+        def saved(settings) -> None:
+            if settings is not None:
+                self.set_search(pane, settings)
+
+        self.push_screen(SearchSettingsScreen(pane.search, pane.conversation.title or ""), saved)
+
+    def set_search(self, pane: ConversationPane, settings) -> None:
+        """Use these search settings from the next turn on, and keep them with the conversation."""
+        from grokterm.chat.sources import save_search_settings
+
+        pane.set_search(settings)
+        self.run_store(save_search_settings, self.store, pane.conversation.id, settings)
+        self.notify(f"Search: {settings.summary() or 'off'}", markup=False)
+
     def action_rename(self) -> None:
         pane = self.active_pane()
         if pane is None:
@@ -407,6 +442,12 @@ class GrokApp(App):
         yield SystemCommand("Stop reply", "Stop the streaming reply, keeping the partial text (esc)", self.action_stop)
         yield SystemCommand("System prompt", "Choose a preset or write this conversation's system prompt (f4)",
                             self.action_system_prompt)
+        yield SystemCommand("Toggle web search", "Let Grok search the web in this conversation (f3)",
+                            self.action_toggle_web_search)
+        yield SystemCommand("Toggle X search", "Let Grok search X posts in this conversation (f5)",
+                            self.action_toggle_x_search)
+        yield SystemCommand("Search settings", "Web and X search with domain, handle and date filters (f8)",
+                            self.action_search_settings)
         yield SystemCommand("Rename conversation", "Give this conversation a title (f2)", self.action_rename)
         yield SystemCommand("Attach image", "Attach a file, clipboard image or latest screenshot (ctrl+o)",
                             self.action_attach)

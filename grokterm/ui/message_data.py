@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from grokterm.chat.sources import ReplySources
 from grokterm.xai.usage import Usage
 
 
@@ -29,6 +30,7 @@ class MessageData:
     attachment_rows: tuple = ()  # the store's Attachment rows, to load thumbnails from
     created_at: float | None = None
     stored: bool = True
+    sources: ReplySources | None = None  # citations, search calls and their usage (search replies)
 
 
 def chip_text_for(attachment) -> str:

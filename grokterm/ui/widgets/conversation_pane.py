@@ -22,6 +22,7 @@ from textual.widgets import Button, Static
 from textual.worker import Worker, WorkerState
 
 from grokterm.chat.runner import TurnSaved
+from grokterm.chat.sources import load_search_settings, reply_sources
 from grokterm.ui import attach
 from grokterm.ui.message_data import MessageData
 from grokterm.ui.render import plain
@@ -35,8 +36,10 @@ from grokterm.xai.events import (
     ReasoningDelta,
     Retrying,
     TextDelta,
+    ToolCallUpdate,
     TurnStarted,
 )
+from grokterm.xai.tools import SearchSettings, status_text
 
 YIELD_EVERY = 0.008  # seconds of stream handling before the event loop gets a turn
 CODE_BLOCK = re.compile(r"```[^\n]*\n(.*?)```", re.S)
@@ -65,6 +68,8 @@ class ConversationPane(Vertical):
         self._hidden_older = 0
         self._latest_draft: str | None = None
         self._sending_images: list = []  # composer text as last seen (composer may be gone at unmount)
+        self.search = SearchSettings()  # web / X search for this conversation (loaded on mount)
+        self.tool_status = ""  # the live "searching the web…" line of the reply being streamed
 
     # -- layout ------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -111,6 +116,7 @@ class ConversationPane(Vertical):
     async def load_history(self) -> None:
         rows = await asyncio.to_thread(self.app.store.list_messages, self.conversation.id)
         self.messages = [self.app.message_data(r) for r in rows]
+        await self._load_sources(self.messages)
         window = self.app.context.lazy_window
         self._hidden_older = max(0, len(self.messages) - window)
         await self._load_thumbnails(self.messages[self._hidden_older:])
@@ -120,6 +126,27 @@ class ConversationPane(Vertical):
         self._update_load_earlier()
         self.message_list.scroll_end(animate=False, immediate=True)
         self.post_message(self.Changed(self))
+
+    async def _load_sources(self, messages: list[MessageData]) -> None:
+        """Citations and search calls of replies that used search, and this conversation's search settings."""
+        store = self.app.store
+        self.search = await asyncio.to_thread(load_search_settings, store, self.conversation.id)
+        self.show_search_status()
+        ids = [m.id for m in messages if m.role == "assistant" and m.id is not None]
+        found = await asyncio.to_thread(store.sources_of, ids) if ids else {}
+        for data in messages:
+            if data.id in found:
+                data.sources = reply_sources(found[data.id])
+
+    def set_search(self, settings: SearchSettings) -> None:
+        self.search = settings
+        self.show_search_status()
+
+    def show_search_status(self) -> None:
+        """The line under the composer says when search is on (outside text: never markup)."""
+        if self.is_mounted and not self.composer.text.strip():
+            status = self.query_one(".composer-status", Static)
+            status.update(plain(self._status_hint()) if self.search.enabled else "")
 
     async def _load_thumbnails(self, messages: list[MessageData]) -> None:
         """Thumbnails of stored images for the messages about to be mounted (Pillow in a thread)."""
@@ -185,9 +212,9 @@ class ConversationPane(Vertical):
     async def _run_turn(self, text: str | None, images: list, retry_reply_id: int | None = None) -> None:
         runner = self.app.runner
         if retry_reply_id is not None:
-            stream = runner.retry(self.conversation.id, retry_reply_id, model=self.model)
+            stream = runner.retry(self.conversation.id, retry_reply_id, model=self.model, search=self.search)
         else:
-            stream = runner.send(self.conversation.id, text, images, model=self.model)
+            stream = runner.send(self.conversation.id, text, images, model=self.model, search=self.search)
         streaming: StreamingMessage | None = None
         self._sending_images = images
         loop = asyncio.get_running_loop()
@@ -204,7 +231,13 @@ class ConversationPane(Vertical):
                 elif streaming is None:
                     continue
                 elif isinstance(event, TextDelta):
+                    if self.tool_status:  # the answer is coming: the search status gives way to the stats
+                        self.tool_status = ""
+                        streaming.set_status("")
                     streaming.add_text(event.text)
+                elif isinstance(event, ToolCallUpdate):
+                    self.tool_status = status_text(event.call)
+                    streaming.set_status(self.tool_status)
                 elif isinstance(event, ReasoningDelta):
                     streaming.add_reasoning(event.text)
                 elif isinstance(event, Retrying):
@@ -275,8 +308,12 @@ class ConversationPane(Vertical):
         if streaming is None:
             return
         await streaming.finish()
+        self.tool_status = ""
         row = await asyncio.to_thread(self.app.store.get_message, self.reply_id)
         data = self.app.message_data(row) if row is not None else MessageData(None, "assistant", streaming.text, status=how)
+        if row is not None:
+            found = await asyncio.to_thread(self.app.store.sources_of, [row.id])
+            data.sources = reply_sources(found[row.id]) if row.id in found else None
         if data.ttft_ms is None:
             data.ttft_ms = streaming.ttft_ms
         if data.tokens_per_s is None:
@@ -285,7 +322,8 @@ class ConversationPane(Vertical):
         conversation = await asyncio.to_thread(self.app.store.get_conversation, self.conversation.id)
         if conversation is not None:
             self.conversation = replace(conversation, draft=self.conversation.draft)
-        finished = self._finished_widget(data, streaming.body_parts(data.text))
+        cited = data.sources is not None and bool(data.sources.citations)
+        finished = self._finished_widget(data, None if cited else streaming.body_parts(data.text))
         await self.message_list.mount(finished, after=streaming)
         await streaming.remove()
         self.app.show_in_sidebar(self, data)
@@ -378,7 +416,7 @@ class ConversationPane(Vertical):
         text = self.composer.text
         status = self.query_one(".composer-status", Static)
         if not text.strip():
-            status.update(self._status_hint())
+            status.update(plain(self._status_hint()))
             return
         try:
             count = await self.app.client.tokenize(text, self.model)
@@ -387,7 +425,8 @@ class ConversationPane(Vertical):
         status.update(plain(f"≈ {count:,} tokens before sending · {self.model}", "dim"))
 
     def _status_hint(self) -> str:
-        return f"{self.model}"
+        summary = self.search.summary()
+        return f"{self.model}" + (f" · search: {summary}" if summary else "")
 
     @on(Composer.PastedText)
     def _pasted(self, event: Composer.PastedText) -> None:

@@ -17,6 +17,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Static
 
+from grokterm.ui.citations import has_inline_citations, reply_body, sources_block
 from grokterm.ui.message_data import MessageData
 from grokterm.ui.render import RenderCache, markdown_renderable, plain
 from grokterm.ui.widgets.image_preview import image_line
@@ -90,10 +91,17 @@ class FinishedMessage(Static, can_focus=True):
         for chip, picture in zip_longest(d.attachments, d.thumbnails):
             if chip is not None:
                 parts.append(image_line(picture, plain(f"[image] {chip}", "cyan")))
-        if d.text and self.body_parts:
+        citations = d.sources.citations if d.sources is not None else ()
+        if d.text and citations and has_inline_citations(d.text):
+            parts.append(reply_body(d.text, citations, self.code_theme))  # [k] markers link to sources
+        elif d.text and self.body_parts:
             parts.extend(self.body_parts)
         elif d.text:
             parts.append(markdown_renderable(d.text, self.code_theme).renderable)
+        if d.sources is not None and d.role == "assistant":
+            block = sources_block(d.sources)
+            if block is not None:
+                parts.append(block)
         note = STATUS_NOTES.get(d.status)
         if d.status == "failed" and d.error:
             note = f"failed: {d.error}"
