@@ -23,13 +23,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
 
-from bench_media import encoded, photo_like, screenshot_like  # noqa: E402
-from textual import events  # noqa: E402
+from bench_media import encoded, photo_like, screenshot_like
+from textual import events
 
-from grokterm.emulator.server import start_emulator  # noqa: E402
-from grokterm.ui.app import GrokApp  # noqa: E402
-from grokterm.ui.context import AppContext  # noqa: E402
-from grokterm.ui.widgets.attachment_chips import AttachmentChip  # noqa: E402
+from grokterm.emulator.server import start_emulator
+from grokterm.ui.app import GrokApp
+from grokterm.ui.context import AppContext
+from grokterm.ui.widgets.attachment_chips import AttachmentChip
 
 
 async def measure(app: GrokApp, pilot, path: Path, runs: int) -> tuple[list[float], list[float]]:
@@ -41,7 +41,7 @@ async def measure(app: GrokApp, pilot, path: Path, runs: int) -> tuple[list[floa
         gaps: list[float] = []
         last = [time.perf_counter()]
 
-        def tick() -> None:
+        def tick(gaps: list[float] = gaps, last: list[float] = last) -> None:  # bind this round's lists
             now = time.perf_counter()
             gaps.append(now - last[0])
             last[0] = now

@@ -124,7 +124,8 @@ def main() -> None:
         process.terminate()
         process.wait(10)
     print(f"grokterm --help      : {cli_wall(['--help'], options.runs) * 1000:6.0f} ms (median of {options.runs})")
-    print(f"grokterm ask --help  : {cli_wall(['ask', '--help'], options.runs) * 1000:6.0f} ms (median of {options.runs})")
+    ask_help = cli_wall(['ask', '--help'], options.runs)
+    print(f"grokterm ask --help  : {ask_help * 1000:6.0f} ms (median of {options.runs})")
 
 
 if __name__ == "__main__":

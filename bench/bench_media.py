@@ -19,9 +19,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from PIL import Image, ImageDraw, ImageFont  # noqa: E402
+from PIL import Image, ImageDraw, ImageFont
 
-from grokterm.media import human_size, prepare_image  # noqa: E402
+from grokterm.media import human_size, prepare_image
 
 
 def screenshot_like(width: int = 3840, height: int = 2160) -> Image.Image:
@@ -35,7 +35,8 @@ def screenshot_like(width: int = 3840, height: int = 2160) -> Image.Image:
     except TypeError:  # Pillow < 10.1: bitmap default font only
         font = ImageFont.load_default()
     rnd = random.Random(1)
-    words = "def prepare image limits return encoded width height screenshot model reply token cost".split()
+    words = ["def", "prepare", "image", "limits", "return", "encoded", "width", "height", "screenshot", "model",
+             "reply", "token", "cost"]
     for row in range(60):
         y = 120 + row * 33
         x = width // 5 + 40 + rnd.randint(0, 3) * 40

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import argparse
 import random
-import sqlite3
 import shutil
+import sqlite3
 import statistics
 import tempfile
 import time

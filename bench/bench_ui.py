@@ -172,7 +172,8 @@ async def main() -> None:
         for earlier in (0, 200):
             results = [await app_stream(base_url, args.tokens, earlier) for _ in range(args.runs)]
             best = min(results, key=lambda r: r["total"])
-            print(f"app, {earlier:>3} earlier messages: best {best['total']:.3f} s  ratio {best['total'] / raw_best:.2f}x"
+            ratio = best["total"] / raw_best
+            print(f"app, {earlier:>3} earlier messages: best {best['total']:.3f} s  ratio {ratio:.2f}x"
                   f" (last token at {best['streamed']:.2f} s, final render {best['total'] - best['streamed']:.2f} s)"
                   f"  deltas {best['deltas']}  per token: first 1k {best['first_1k_us_per_token']:.0f} µs,"
                   f" last 1k {best['last_1k_us_per_token']:.0f} µs")

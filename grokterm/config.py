@@ -62,13 +62,13 @@ class ApiKey:
 def _keyring_call(action: str, func: Callable[..., Any], *args: str) -> Any:
     """Run `func(keyring, *args)`; any failure becomes a one-line KeyringUnavailableError."""
     try:
-        import keyring  # noqa: PLC0415 - lazy on purpose
-        import keyring.errors  # noqa: PLC0415
-    except Exception as exc:  # noqa: BLE001
+        import keyring
+        import keyring.errors
+    except Exception as exc:
         raise KeyringUnavailableError(f"OS keyring unavailable, cannot {action}: {type(exc).__name__}") from None
     try:
         return func(keyring, *args)
-    except Exception as exc:  # noqa: BLE001 - every backend has its own failure types
+    except Exception as exc:
         text = str(exc).strip()
         detail = redact(text.splitlines()[0].split(". ")[0] if text else type(exc).__name__, args)
         raise KeyringUnavailableError(f"OS keyring unavailable, cannot {action}: {detail}") from None
@@ -134,6 +134,6 @@ def resolve_base_url(explicit: str | None = None, configured: str | None = None)
 
 def load_settings_quietly(path: Path | None = None) -> Settings:
     """config.toml as validated `Settings` (grokterm.settings); never raises, problems are in `.warnings`."""
-    from grokterm.settings import load_settings_quietly as load  # noqa: PLC0415 - pydantic/tomlkit are slow to import
+    from grokterm.settings import load_settings_quietly as load
 
     return load(path)

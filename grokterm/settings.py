@@ -86,8 +86,8 @@ class ImageLimits(BaseModel):
 
     def to_media(self):
         """The media pipeline's `grokterm.media.limits.ImageLimits` for these values."""
-        from grokterm.media.limits import MiB
         from grokterm.media.limits import ImageLimits as MediaLimits
+        from grokterm.media.limits import MiB
 
         cap = int(self.max_encoded_mb * MiB)
         return MediaLimits(max_long_side=self.max_long_side, max_encoded_bytes=cap,
@@ -301,7 +301,7 @@ def _validate_leniently(data: dict, text: str, path: Path) -> tuple[Settings, li
                 if loc and _drop(data, loc):
                     dropped_any = True
             if not dropped_any:
-                return Settings(), _in_file_order(found) + [f"{path}: using the defaults."]
+                return Settings(), [*_in_file_order(found), f"{path}: using the defaults."]
     else:  # pragma: no cover - every round drops at least one key
         return Settings(), _in_file_order(found)
     warnings = _in_file_order(found) + _cross_checks(settings, path, lines)

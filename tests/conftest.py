@@ -14,6 +14,9 @@ import pytest
 os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
 for _var in ("XAI_API_KEY", "XAI_BASE_URL"):
     os.environ.pop(_var, None)
+# Every emulator the tests start (in-process or `grokterm emulator` subprocesses) is strict: a request
+# field or header with no documented source fails the test (grokterm/emulator/allowlist.py).
+os.environ["GROKTERM_EMULATOR_STRICT"] = "1"
 
 
 @pytest.fixture(autouse=True)
@@ -27,12 +30,6 @@ def isolated_user_files(tmp_path, monkeypatch):
     return home
 
 
-try:  # the emulator fixtures (tests/fixtures_emulator.py)
-    from fixtures_emulator import *  # noqa: F401,F403
-except ImportError:  # pragma: no cover - only while the module is being written
-    pass
-
-try:  # the store fixtures (tests/fixtures_store.py)
-    from fixtures_store import *  # noqa: F401,F403
-except ImportError:  # pragma: no cover
-    pass
+# The fixture families (tests/fixtures_*.py), loaded as plugins so
+# every test sees them without importing them (an import that fails must fail loudly, not vanish).
+pytest_plugins = ["fixtures_emulator", "fixtures_keyring", "fixtures_store"]

@@ -1,4 +1,4 @@
-"""Emulator fixtures, re-exported by conftest.py.
+"""Emulator fixtures, loaded by conftest.py as a pytest plugin.
 
 One emulator serves the whole test session (starting uvicorn per test would
 cost time); the function-scoped `emulator` fixture resets its state so every

@@ -1,6 +1,6 @@
 """Store fixtures: a Store on the per-test database path, and a hand-driven clock.
 
-Re-exported by conftest.py (`from fixtures_store import *`).
+Loaded by conftest.py as a pytest plugin.
 """
 
 from __future__ import annotations

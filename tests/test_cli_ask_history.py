@@ -10,9 +10,9 @@ import sys
 from pathlib import Path
 
 from PIL import Image
+from test_cli_ask import ask
 
 from grokterm.store import Store
-from test_cli_ask import ask
 
 
 def open_store() -> Store:

@@ -11,7 +11,6 @@ from grokterm import config
 from grokterm.cli import main
 from grokterm.commands.models_cmd import per_million
 from grokterm.emulator.faults import Fault
-from test_config_key import memory_keyring  # noqa: F401 - the in-memory keyring fixture
 
 NEW_KEY = "xai-NEWnewNEWnew0123456789abcdefgh"
 

@@ -13,12 +13,28 @@ import pytest
 from grokterm.emulator.faults import Fault
 from grokterm.xai.client import XAIClient
 from grokterm.xai.errors import (
-    APIConnectionError, AuthenticationError, BadRequestError, CreditsExhaustedError, MalformedResponseError,
-    NotFoundError, PermissionDeniedError, RateLimitError, ServerError, StreamInterruptedError,
+    APIConnectionError,
+    AuthenticationError,
+    BadRequestError,
+    CreditsExhaustedError,
+    MalformedResponseError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    ServerError,
+    StreamInterruptedError,
     StreamStalledError,
 )
 from grokterm.xai.events import (
-    Completed, Failed, ImagePart, Message, ReasoningDelta, Retrying, TextDelta, TurnRequest, TurnStarted,
+    Completed,
+    Failed,
+    ImagePart,
+    Message,
+    ReasoningDelta,
+    Retrying,
+    TextDelta,
+    TurnRequest,
+    TurnStarted,
     UsageUpdate,
 )
 

@@ -8,12 +8,29 @@ import pytest
 
 from grokterm.xai.chat_stream import ChatStreamState
 from grokterm.xai.errors import (
-    AuthenticationError, BadRequestError, ConflictError, CreditsExhaustedError, NotFoundError,
-    PermissionDeniedError, RateLimitError, ServerError, StreamInterruptedError, XAIError,
-    error_from_status, redact,
+    AuthenticationError,
+    BadRequestError,
+    ConflictError,
+    CreditsExhaustedError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    ServerError,
+    StreamInterruptedError,
+    XAIError,
+    error_from_status,
+    redact,
 )
 from grokterm.xai.events import (
-    Completed, Failed, ImagePart, Message, ReasoningDelta, TextDelta, TurnRequest, TurnStarted, UsageUpdate,
+    Completed,
+    Failed,
+    ImagePart,
+    Message,
+    ReasoningDelta,
+    TextDelta,
+    TurnRequest,
+    TurnStarted,
+    UsageUpdate,
 )
 from grokterm.xai.payloads import chat_headers, chat_payload, responses_payload
 from grokterm.xai.responses_stream import ResponsesStreamState
@@ -163,7 +180,8 @@ def test_responses_error_event_and_failed_response() -> None:
     assert isinstance(events[-1], Failed) and "Invalid arguments" in str(events[-1].error)
 
     state = ResponsesStreamState(requested_store=True)
-    events = feed_all(state, responses_events()[:8] + [
+    events = feed_all(state, [
+        *responses_events()[:8],
         {"type": "response.failed", "response": {"id": RID, "status": "failed", "output": [],
                                                  "error": {"code": "server_error", "message": "boom"}}}])
     failed = events[-1]

@@ -10,7 +10,12 @@ from grokterm.xai.events import Completed, Message, TextDelta, ToolCallUpdate, T
 from grokterm.xai.payloads import responses_payload
 from grokterm.xai.responses_stream import ResponsesStreamState
 from grokterm.xai.tools import (
-    SearchSettings, SearchSettingsError, citations_from_output, is_web_url, status_text, tool_usage_from_wire,
+    SearchSettings,
+    SearchSettingsError,
+    citations_from_output,
+    is_web_url,
+    status_text,
+    tool_usage_from_wire,
 )
 
 QUESTION = (Message("user", "What is xAI?"),)

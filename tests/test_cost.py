@@ -46,7 +46,8 @@ def test_responses_naming_output_includes_reasoning() -> None:
         "output_tokens": 923, "output_tokens_details": {"reasoning_tokens": 323},
         "total_tokens": 1139, "num_sources_used": 0,
     })
-    assert (usage.input_tokens, usage.cached_tokens, usage.output_tokens, usage.reasoning_tokens) == (216, 192, 600, 323)
+    counts = (usage.input_tokens, usage.cached_tokens, usage.output_tokens, usage.reasoning_tokens)
+    assert counts == (216, 192, 600, 323)
     assert usage.total_tokens == 1139
     code_fast = {"prompt_text_token_price": 2000, "cached_prompt_text_token_price": 200,
                  "completion_text_token_price": 15000}

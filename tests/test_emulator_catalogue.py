@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from fixtures_emulator import http_client
+
 from grokterm.emulator.tokenizer import tokenize
 
 CATALOGUE = {

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from fixtures_emulator import sse_data_lines, sse_json_events
+
 from grokterm.emulator.tokenizer import count_tokens
 
 PRICES = {"grok-3-mini": (3000, 750, 5000), "grok-4-0709": (20000, 0, 100000), "grok-3": (30000, 7500, 150000)}

@@ -8,8 +8,8 @@ import time
 
 import httpx
 import pytest
-
 from fixtures_emulator import http_client, sse_data_lines, sse_json_events
+
 from grokterm.emulator.faults import Fault, parse_fault_spec
 
 CHAT = "/chat/completions"
@@ -164,7 +164,7 @@ def test_stall_pauses_one_stream_without_blocking_others(emulator, emulator_http
     timeout = httpx.Timeout(10, read=0.5)
     chunks: list[bytes] = []
     with http_client(headers={"Authorization": f"Bearer {emulator.api_key}"}) as client:
-        with pytest.raises(httpx.ReadTimeout):
+        with pytest.raises(httpx.ReadTimeout):  # noqa: PT012 - reading the stream is what times out
             with client.stream("POST", f"{emulator.base_url}{CHAT}", json=chat_body(stream=True),
                                timeout=timeout) as reply:
                 for chunk in reply.iter_raw():

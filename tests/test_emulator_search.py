@@ -4,7 +4,6 @@ usage and the search faults (docs/api/tools-search.md)."""
 from __future__ import annotations
 
 import pytest
-
 from fixtures_emulator import sse_json_events
 
 WEB = {"type": "web_search"}
@@ -92,14 +91,15 @@ def test_search_empty_and_fail_faults(emulator_http):
     ([{**WEB, "allowed_domains": ["a.com"], "excluded_domains": ["b.com"]}], "cannot be used together"),
     ([{**WEB, "allowed_domains": [f"d{i}.com" for i in range(6)]}], "at most 5"),
     ([{**WEB, "allowed_domains": ["https://a.com/x"]}], "not a domain name"),
-    ([{**WEB, "search_context_size": "high"}], "unknown field `search_context_size`"),
+    ([{**WEB, "search_context_size": "high"}], "search_context_size"),  # undocumented: the allowlist says no
+    ([{**WEB, "allowed_x_handles": ["xai"]}], "unknown field `allowed_x_handles` in a `web_search` tool"),
     ([{**X, "from_date": "31/01/2026"}], "YYYY-MM-DD"),
     ([{**X, "from_date": "2026-02-01", "to_date": "2026-01-01"}], "after"),
     ([{**X, "allowed_x_handles": ["@xai"]}], "not an X handle"),
     ([{**X, "allowed_x_handles": ["a"], "excluded_x_handles": ["b"]}], "cannot be used together"),
     ([{"type": "live_search"}], "unsupported tool type"),
     ([WEB, WEB], "given twice"),
-    ({"type": "web_search"}, "must be an array"),
+    ({"type": "web_search"}, "tools.type"),  # an object, not an array: refused by path
 ])
 def test_bad_tool_shapes_are_refused(emulator_http, tools, message):
     reply = create(emulator_http, tools=tools)

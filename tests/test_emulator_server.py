@@ -10,9 +10,9 @@ import time
 
 import httpx
 import pytest
+from fixtures_emulator import http_client
 from httpx_sse import connect_sse
 
-from fixtures_emulator import http_client
 from grokterm.emulator.server import start_emulator
 
 
@@ -43,9 +43,8 @@ def test_context_manager_and_two_servers_at_once(emulator_factory):
 
 
 def test_busy_port_raises():
-    with start_emulator(port=0, speed=0) as emu:
-        with pytest.raises(OSError):
-            start_emulator(port=emu.port, speed=0)
+    with start_emulator(port=0, speed=0) as emu, pytest.raises(OSError):
+        start_emulator(port=emu.port, speed=0)
 
 
 def test_streams_are_paced_by_speed_and_first_token_delay(emulator_factory):
@@ -56,7 +55,7 @@ def test_streams_are_paced_by_speed_and_first_token_delay(emulator_factory):
         with connect_sse(client, "POST", f"{emu.base_url}/chat/completions", json={
                 "model": "grok-3", "stream": True,
                 "messages": [{"role": "user", "content": "!echo a b c d e f g h i j k"}]}) as source:
-            for sse in source.iter_sse():
+            for _ in source.iter_sse():
                 times.append(time.monotonic() - started)
     assert len(times) == 11 + 2
     assert times[0] >= 0.2  # first token delay
@@ -77,8 +76,10 @@ def test_start_rejects_negative_speed():
 
 def test_grokterm_emulator_command_runs_in_the_foreground():
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env.pop("GROKTERM_EMULATOR_STRICT", None)  # --strict alone must turn it on
     process = subprocess.Popen(
-        [sys.executable, "-m", "grokterm", "emulator", "--port", "0", "--speed", "0", "--api-key", "xai-cli-key"],
+        [sys.executable, "-m", "grokterm", "emulator", "--port", "0", "--speed", "0", "--api-key", "xai-cli-key",
+         "--strict"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
     )
     try:
@@ -89,7 +90,11 @@ def test_grokterm_emulator_command_runs_in_the_foreground():
         with http_client() as client:
             reply = client.post(f"{base_url}/chat/completions", headers={"Authorization": "Bearer xai-cli-key"},
                                 json={"model": "grok-3", "messages": [{"role": "user", "content": "!echo cli"}]})
-        assert reply.json()["choices"][0]["message"]["content"] == "cli"
+            assert reply.json()["choices"][0]["message"]["content"] == "cli"
+            bogus = client.post(f"{base_url}/chat/completions", headers={"Authorization": "Bearer xai-cli-key"},
+                                json={"model": "grok-3", "messages": [{"role": "user", "content": "x"}],
+                                      "bogus_field": 1})
+        assert bogus.status_code == 400 and "bogus_field" in bogus.json()["error"]
         process.send_signal(signal.SIGTERM)
         out, err = process.communicate(timeout=10)
         assert process.returncode == 0, err

@@ -18,7 +18,7 @@ from grokterm.media import ImageError, grab_clipboard_image
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="fake tools are POSIX scripts")
 
 
-@pytest.fixture()
+@pytest.fixture
 def linux(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     """Pretend to be on Linux with an empty PATH; returns the PATH folder for fake tools."""
     bin_dir = tmp_path / "bin"

@@ -9,7 +9,7 @@ import pytest
 from grokterm.media import parse_pasted_paths
 
 
-@pytest.fixture()
+@pytest.fixture
 def images(tmp_path: Path) -> dict[str, Path]:
     folder = tmp_path / "My Shots"
     folder.mkdir()

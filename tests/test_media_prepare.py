@@ -9,9 +9,9 @@ import os
 import random
 import struct
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import pytest
 from PIL import Image, ImageDraw, ImageOps, PngImagePlugin
@@ -330,7 +330,7 @@ def test_permission_denied(tmp_path: Path) -> None:
     path = tmp_path / "private.png"
     path.write_bytes(encode(line_art(50, 50), "PNG"))
     path.chmod(0)
-    with pytest.raises(ImageError, match="Permission denied reading private.png"):
+    with pytest.raises(ImageError, match=r"Permission denied reading private\.png"):
         prepare_image(path)
 
 
@@ -338,7 +338,7 @@ def test_permission_denied(tmp_path: Path) -> None:
 def test_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
     fifo = tmp_path / "pipe.png"
     os.mkfifo(fifo)
-    with pytest.raises(ImageError, match="pipe.png is not a regular file"):
+    with pytest.raises(ImageError, match=r"pipe\.png is not a regular file"):
         prepare_image(fifo)
 
 

@@ -38,12 +38,12 @@ def test_given_folder_counts_any_image_name(tmp_path: Path) -> None:
 
 def test_empty_folder_is_a_clear_error(tmp_path: Path) -> None:
     make(tmp_path, "readme.md", 1_000)
-    with pytest.raises(ImageError, match="^No screenshots found in .+"):
+    with pytest.raises(ImageError, match=r"^No screenshots found in .+"):
         latest_screenshot(tmp_path)
 
 
 def test_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(ImageError, match="screenshot folder .*gone does not exist"):
+    with pytest.raises(ImageError, match=r"screenshot folder .*gone does not exist"):
         latest_screenshot(tmp_path / "gone")
 
 

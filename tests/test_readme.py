@@ -28,3 +28,12 @@ def test_ci_runs_the_readme_test_command_verbatim():
     run_app, run_tests = commands
     assert run_app.endswith(".venv/bin/grokterm")
     assert run_tests in (ROOT / ".ci" / "run").read_text()
+
+
+def test_ci_also_runs_the_lint_and_type_gates():
+    """CI = the README's test command, then ruff and mypy as configured in pyproject.toml."""
+    ci = (ROOT / ".ci" / "run").read_text().splitlines()
+    gates = [line for line in ci if line.startswith(".venv/bin/")]
+    assert gates == [".venv/bin/ruff check .", ".venv/bin/mypy"]
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    assert "[tool.ruff.lint]" in pyproject and "[tool.mypy]" in pyproject

@@ -53,7 +53,7 @@ async def turns(emulator):
 
 
 async def test_list_reads_the_index_without_the_network(emulator, turns):
-    store, ids = turns
+    _, ids = turns
     seen = len(emulator.state.requests)
     rows = cli_json(emulator, "list")
     assert [row["response_id"] for row in rows] == ids[::-1]

@@ -6,8 +6,8 @@ from __future__ import annotations
 import socket
 
 import pytest
-
 from fixtures_store import FakeClock
+
 from grokterm.chat import responses as rs
 from grokterm.chat.runner import TurnRunner
 from grokterm.emulator.faults import Fault

@@ -9,13 +9,13 @@ from __future__ import annotations
 import sqlite3
 
 from textual.widgets import DataTable, Input, Static
+from ui_helpers import make_app, notifications, send, wait_started
 
 from grokterm.emulator.faults import Fault
 from grokterm.store import Store
 from grokterm.ui.screens.prompt_dialog import PromptDialog
 from grokterm.ui.screens.response_detail import ConfirmDialog, ResponseDetailScreen
 from grokterm.ui.screens.responses_screen import ResponsesScreen
-from ui_helpers import make_app, notifications, send, wait_started
 
 DAY = 24 * 3600
 

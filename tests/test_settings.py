@@ -146,7 +146,8 @@ def test_dotted_keymap_ids_are_quoted_in_messages(config_path: Path) -> None:
         "app.quit" = 3
     """)
     settings, warnings = load_settings()
-    assert warnings == [f'{config_path}:3: keymap."app.quit": Input should be a valid string (got 3); using the default']
+    assert warnings == [
+        f'{config_path}:3: keymap."app.quit": Input should be a valid string (got 3); using the default']
     assert settings.keymap == {"app.new": "ctrl+t"}
 
 
@@ -189,7 +190,8 @@ def test_bad_values_in_profiles_and_urls(config_path: Path) -> None:
         base_url = "ftp://example.com"
     """)
     settings, warnings = load_settings()
-    assert len(warnings) == 1 and "profiles.odd.base_url: Value error, must be an http:// or https:// URL" in warnings[0]
+    assert len(warnings) == 1
+    assert "profiles.odd.base_url: Value error, must be an http:// or https:// URL" in warnings[0]
     assert "odd" not in settings.profiles and "xai" in settings.profiles
 
 

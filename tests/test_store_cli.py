@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import stat
 
-from fixtures_store import store  # noqa: F401
 from grokterm.cli import main
 from grokterm.store import NewImage
 

@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pytest
 
-from fixtures_store import store  # noqa: F401
 from grokterm.store import Store, StoreBusyError
 from grokterm.store import database as database_module
 from grokterm.store.schema import migrate
@@ -151,7 +150,7 @@ def test_many_threads_share_one_store(store):
                 store.finish_message(turn.assistant_message_id, "complete", text=f"t{n} a{i}")
                 store.list_conversations()
                 store.search(f"t{n}")
-        except BaseException as error:  # noqa: BLE001 - reported below
+        except BaseException as error:
             errors.append(error)
 
     threads = [threading.Thread(target=work, args=(n,)) for n in range(8)]

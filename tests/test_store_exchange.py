@@ -8,7 +8,6 @@ from dataclasses import asdict
 
 import pytest
 
-from fixtures_store import store  # noqa: F401
 from grokterm.store import ImportFormatError, NewImage, NotFoundError, Store
 
 PNG = b"\x89PNG\r\n\x1a\n fake image bytes"
@@ -118,7 +117,8 @@ def _valid_document(store):
     lambda d: dict(d, messages=[{"role": "user", "attachments": [{"mime": "image/png", "data_base64": "!!!"}]}]),
     lambda d: dict(d, messages=[{"role": "user", "attachments": [
         {"mime": "image/png", "data_base64": base64.b64encode(b"x").decode(), "sha256": "0" * 64}]}]),
-    lambda d: dict(d, messages=[{"role": "user", "attachments": [{"mime": "image/png", "sha256": "../../etc/passwd"}]}]),
+    lambda d: dict(d, messages=[{"role": "user", "attachments": [
+        {"mime": "image/png", "sha256": "../../etc/passwd"}]}]),
 ])
 def test_bad_import_files_are_rejected_without_side_effects(store, breakage):
     document = _valid_document(store)

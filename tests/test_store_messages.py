@@ -8,8 +8,8 @@ import sys
 import time
 
 import pytest
+from fixtures_store import FakeClock
 
-from fixtures_store import FakeClock, clocked_store, fake_clock, store  # noqa: F401
 from grokterm.store import NewImage, NotFoundError, Store, StreamCheckpointer
 from grokterm.store.base import writer_id
 from grokterm.xai.usage import Usage

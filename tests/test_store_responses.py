@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from fixtures_store import clocked_store, fake_clock, store  # noqa: F401
 from grokterm.store import NotFoundError
 
 DAY = 24 * 3600

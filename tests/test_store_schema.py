@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from fixtures_store import store  # noqa: F401  (until conftest re-exports fixtures_store)
 from grokterm import paths
 from grokterm.store import SchemaTooNewError, Store
 from grokterm.store.schema import CURRENT_VERSION, MIGRATIONS, migrate

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from fixtures_store import store  # noqa: F401
 from grokterm.store.fts_query import fts_query, split_snippet
 
 
@@ -61,7 +60,7 @@ def test_any_user_query_is_safe(corpus, query):
 
 
 def test_filters_by_conversation_and_archived(corpus):
-    store, travel, code, ids = corpus
+    store, travel, code, _ = corpus
     assert {h.conversation_id for h in store.search("the")} == {travel.id, code.id}
     assert {h.conversation_id for h in store.search("the", conversation_id=code.id)} == {code.id}
     store.archive_conversation(code.id)

@@ -134,7 +134,7 @@ def test_spec_converts_to_a_textual_theme_with_variables(tmp_path: Path) -> None
 def same_colour(a: str, b: str) -> bool:
     """Textual round-trips colours through its own maths: allow one step of rounding."""
     ca, cb = Color.parse(a), Color.parse(b)
-    return all(abs(x - y) <= 1 for x, y in zip(ca.rgb, cb.rgb))
+    return all(abs(x - y) <= 1 for x, y in zip(ca.rgb, cb.rgb, strict=True))
 
 
 async def test_bundled_themes_register_and_apply_in_a_real_app() -> None:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from ui_helpers import make_app, notifications, send, wait_started, wait_until
+
 from grokterm.emulator.faults import Fault
 from grokterm.store import Store
 from grokterm.ui.screens.welcome import WelcomeScreen
 from grokterm.ui.widgets.finished_message import FinishedMessage
 from grokterm.ui.widgets.streaming_message import StreamingMessage
-from ui_helpers import make_app, notifications, send, wait_started, wait_until
 
 
 def widgets(pane) -> list[FinishedMessage]:

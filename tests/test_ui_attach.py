@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageDraw
 from textual import events
+from ui_helpers import make_app, notifications, wait_started
 
 from grokterm.media import ImageError, human_size, prepare_image
 from grokterm.ui import attach
@@ -19,7 +20,6 @@ from grokterm.ui.app import GrokApp
 from grokterm.ui.screens.attach_screen import AttachScreen
 from grokterm.ui.widgets.attachment_chips import AttachmentChip, AttachmentChips
 from grokterm.ui.widgets.conversation_pane import ConversationPane
-from ui_helpers import make_app, notifications, wait_started
 
 SIZE = (120, 40)
 

@@ -7,12 +7,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from test_ui_attach import corrupt, diagram, highlight, screenshots, settle
 from textual.app import App
+from ui_helpers import notifications
 
 from grokterm.media import ImageError, prepare_image
 from grokterm.ui.screens.attach_screen import AttachScreen
-from test_ui_attach import corrupt, diagram, highlight, screenshots, settle
-from ui_helpers import notifications
 
 MISSING = object()
 

@@ -8,6 +8,8 @@ import sys
 
 import pytest
 from rich.console import Console
+from textual.worker import WorkerCancelled
+from ui_helpers import make_app, notifications, send, wait_started, wait_until, wait_workers
 
 from grokterm.emulator.faults import Fault
 from grokterm.store import Store
@@ -16,7 +18,6 @@ from grokterm.ui.widgets.finished_message import FinishedMessage
 from grokterm.ui.widgets.streaming_message import StreamingMessage
 from grokterm.xai.client import XAIClient
 from grokterm.xai.usage import usage_from_wire
-from ui_helpers import make_app, notifications, send, wait_started, wait_until, wait_workers
 
 
 def rendered_text(widget: FinishedMessage, width: int = 100) -> str:
@@ -96,11 +97,11 @@ async def test_stop_keeps_the_partial_reply(emulator_factory, tmp_path):
         pane = await wait_started(app, pilot)
         pane.composer.load_text("!long 3000")
         await pilot.press("enter")
-        while pane.streaming is None or len(pane.streaming.text) < 20:
-            await pilot.pause(0.02)
+        await wait_until(pilot, lambda: pane.streaming is not None and len(pane.streaming.text) >= 20,
+                         what="the reply to start streaming")
         await pilot.press("escape")
         await pilot.pause()
-        with pytest.raises(Exception):
+        with pytest.raises(WorkerCancelled):
             await pane.turn_worker.wait()  # cancelled
         await wait_until(pilot, lambda: pane.streaming is None and pane.messages[-1].role == "assistant",
                          what="the stopped reply to be finished")
@@ -340,10 +341,10 @@ async def test_stop_while_the_pane_handles_an_event_still_records_stopped(emulat
         monkeypatch.setattr(conversation_pane, "YIELD_EVERY", -1.0)  # yield to the loop on every event
         pane.composer.load_text("!long 3000")
         await pilot.press("enter")
-        while pane.streaming is None or len(pane.streaming.text) < 20:
-            await pilot.pause(0.01)
+        await wait_until(pilot, lambda: pane.streaming is not None and len(pane.streaming.text) >= 20,
+                         what="the reply to start streaming")
         pane.turn_worker.cancel()  # most likely lands in the pane's own `await asyncio.sleep(0)`
-        with pytest.raises(Exception):
+        with pytest.raises(WorkerCancelled):
             await pane.turn_worker.wait()
         await wait_until(pilot, lambda: pane.streaming is None and pane.messages[-1].role == "assistant",
                          what="the stopped reply to be finished")

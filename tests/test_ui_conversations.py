@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from ui_helpers import make_app, wait_started, wait_until
+
 from grokterm.store import Store
 from grokterm.ui.screens.conversations_screen import ConversationsScreen
-from ui_helpers import make_app, wait_started, wait_until
 
 
 def seed(db_path) -> dict[str, int]:

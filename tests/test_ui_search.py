@@ -4,6 +4,7 @@ the numbered sources under the reply (with safe hyperlinks), the sidebar, and re
 from __future__ import annotations
 
 import httpx
+from ui_helpers import make_app, notifications, send, wait_started, wait_until, wait_workers
 
 from grokterm.chat.sources import load_search_settings
 from grokterm.emulator.faults import Fault
@@ -12,7 +13,6 @@ from grokterm.ui.screens.search_settings import SearchSettingsScreen
 from grokterm.ui.widgets.finished_message import FinishedMessage
 from grokterm.ui.widgets.streaming_message import StreamingMessage
 from grokterm.xai.tools import SearchSettings
-from ui_helpers import make_app, notifications, send, wait_started, wait_until, wait_workers
 
 
 def widget_lines(widget) -> list:
@@ -183,7 +183,9 @@ async def test_empty_and_failed_searches_are_explained_under_the_reply(emulator,
         pane = await wait_started(app, pilot)
         await pilot.press("f3")
         await send(pane, pilot, "!search-empty obscure topic")
-        assert "web search for \u201cobscure topic\u201d: no results" in widget_text(list(pane.query(FinishedMessage))[-1])
+        last = list(pane.query(FinishedMessage))[-1]
+        assert "web search for \u201cobscure topic\u201d: no results" in widget_text(last)
         await send(pane, pilot, "!search-fail obscure topic")
-        assert "web search for \u201cobscure topic\u201d failed" in widget_text(list(pane.query(FinishedMessage))[-1])
+        last = list(pane.query(FinishedMessage))[-1]
+        assert "web search for \u201cobscure topic\u201d failed" in widget_text(last)
         await wait_workers(app, pilot, "store")

@@ -4,11 +4,12 @@ Update after an intended change with `pytest tests/test_ui_search_snapshot.py --
 
 from __future__ import annotations
 
+from ui_helpers import make_app, wait_started
+
 from grokterm.chat.sources import save_search_settings
 from grokterm.store import Store
 from grokterm.ui.widgets.finished_message import FinishedMessage
 from grokterm.xai.tools import SearchSettings
-from ui_helpers import make_app, wait_started
 
 FIXED_NOW = 1_795_000_000.0  # 2026-11-18
 

@@ -7,9 +7,10 @@ Update after an intended change with `pytest tests/test_ui_snapshots.py --snapsh
 
 from __future__ import annotations
 
+from ui_helpers import make_app, wait_started
+
 from grokterm.store import Store
 from grokterm.ui.widgets.finished_message import FinishedMessage
-from ui_helpers import make_app, wait_started
 
 FIXED_NOW = 1_795_000_000.0  # 2026-11-18, a fixed "now" for created/expiry dates
 

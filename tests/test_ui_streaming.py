@@ -47,3 +47,26 @@ async def test_a_flush_in_flight_when_the_reply_ends_touches_nothing():
         await pilot.pause()
         assert not app.query(StreamingMessage)
     assert app.return_code in (None, 0)
+
+
+async def test_the_reply_ending_right_after_a_freeze_does_not_cancel_the_turn():
+    """Regression (bench_ui crashed 1 run in 2 with WorkerCancelled): a flush that froze blocks starts a
+    fresh Markdown stream; when the reply ended in the same loop iteration, finish() stopped that stream
+    before its task had run, its CancelledError escaped into the turn worker, and the turn was recorded
+    as stopped by the user while the reply stayed half-drawn."""
+    from textual.app import App
+
+    from grokterm.ui.widgets.streaming_message import StreamingMessage
+
+    class Host(App):
+        def compose(self):
+            yield StreamingMessage("grok-4-0709", interval=60)
+
+    app = Host()
+    async with app.run_test() as pilot:
+        message = app.query_one(StreamingMessage)
+        message.add_text("para one\n\n" + "x" * 3000 + "\n\nnext")  # long enough to freeze blocks
+        await message.flush()  # freezes: a new stream exists whose task has not run yet
+        await message.finish()  # same iteration: must not raise CancelledError
+        await pilot.pause()
+        assert message.body_parts(message.text) is not None

@@ -14,6 +14,7 @@ from types import SimpleNamespace
 
 from rich.console import Console
 from rich.text import Text
+from test_ui_attach import SIZE, diagram, make_app, paste, settle, started
 
 from grokterm.media import prepare_image
 from grokterm.store import Store
@@ -22,7 +23,6 @@ from grokterm.ui.screens.vision_dialog import VisionDialog
 from grokterm.ui.widgets.finished_message import FinishedMessage
 from grokterm.ui.widgets.image_preview import image_line
 from grokterm.xai.wire import LanguageModel
-from test_ui_attach import SIZE, diagram, make_app, paste, settle, started
 
 
 def described(image) -> str:

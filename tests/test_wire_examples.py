@@ -18,9 +18,22 @@ from pydantic import BaseModel
 
 from grokterm.xai.errors import error_from_status
 from grokterm.xai.wire import (
-    ApiKeyInfo, ChatCompletion, ChatCompletionChunk, DeletedResponse, ErrorBody, LanguageModel,
-    LanguageModelList, ModelCard, ModelList, ResponseObject, StreamEvent, TextDeltaEvent, TokenizeResult,
-    WireUsage, parse_output_item, parse_stream_event,
+    ApiKeyInfo,
+    ChatCompletion,
+    ChatCompletionChunk,
+    DeletedResponse,
+    ErrorBody,
+    LanguageModel,
+    LanguageModelList,
+    ModelCard,
+    ModelList,
+    ResponseObject,
+    StreamEvent,
+    TextDeltaEvent,
+    TokenizeResult,
+    WireUsage,
+    parse_output_item,
+    parse_stream_event,
 )
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
@@ -69,7 +82,7 @@ def seed_examples() -> list[tuple[str, str, Any]]:
             before = [line.strip() for line in lines[max(0, start - 60) : start] if line.strip()]
             if "Response" not in before[-3:]:
                 continue
-            endpoint = next((l for l in reversed(before) if l.startswith("/v1")), "").replace("\\_", "_")
+            endpoint = next((line for line in reversed(before) if line.startswith("/v1")), "").replace("\\_", "_")
             try:
                 data = json.loads(body)
             except ValueError:

@@ -13,16 +13,18 @@ draws a UI never waits on SQLite.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import aclosing
-from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 
+from grokterm.chat.models import find_model
+from grokterm.chat.recorder import TurnRecorder
+from grokterm.chat.sources import load_search_settings
 from grokterm.store import Store
 from grokterm.store.rows import MessageRow, NewImage
 from grokterm.xai.client import XAIClient
 from grokterm.xai.errors import XAIError
-from grokterm.xai.tools import SearchSettings
 from grokterm.xai.events import (
     Completed,
     Failed,
@@ -31,9 +33,7 @@ from grokterm.xai.events import (
     TurnEvent,
     TurnRequest,
 )
-from grokterm.chat.models import find_model
-from grokterm.chat.recorder import TurnRecorder
-from grokterm.chat.sources import load_search_settings
+from grokterm.xai.tools import SearchSettings
 
 HISTORY_STATUSES = ("complete", "stopped", "interrupted")  # replies whose text the model should see
 

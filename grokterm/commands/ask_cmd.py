@@ -124,7 +124,7 @@ def json_dumps_safe(value: Any) -> str:
 
 def run_api_command(coroutine_factory: Any) -> int:
     """Run an async command body with the shared handling of keys, API errors and Ctrl-C."""
-    import asyncio  # noqa: PLC0415 - not at module level: keeps `grokterm ask --help` fast
+    import asyncio
 
     from grokterm.xai.errors import XAIError
 
@@ -307,11 +307,13 @@ async def _ask(args: argparse.Namespace, history: tuple[Any, ...], settings: Set
 
 async def _ask_recorded(args: argparse.Namespace, history: tuple[Any, ...], settings: Settings,
                         recorder: Any) -> int:
+    from grokterm.commands.search_options import print_sources, search_json
     from grokterm.xai.errors import XAIError
     from grokterm.xai.events import (
-        Completed, Failed, TurnRequest,
+        Completed,
+        Failed,
+        TurnRequest,
     )
-    from grokterm.commands.search_options import print_sources, search_json
     from grokterm.xai.usage import cost_ticks, format_usage
 
     request = TurnRequest(model=args.model, history=history, reasoning_effort=args.reasoning_effort,

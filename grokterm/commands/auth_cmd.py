@@ -15,7 +15,13 @@ import sys
 
 from grokterm import config
 from grokterm.commands.ask_cmd import (
-    EXIT_NO_KEY, EXIT_USAGE, add_connection_options, client_from_args, eprint, fail, load_settings,
+    EXIT_NO_KEY,
+    EXIT_USAGE,
+    add_connection_options,
+    client_from_args,
+    eprint,
+    fail,
+    load_settings,
     run_api_command,
 )
 

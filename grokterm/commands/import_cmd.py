@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from grokterm.store.display import fail, one_line
 
@@ -16,7 +17,7 @@ def run(args: argparse.Namespace) -> int:
     from grokterm.store import Store, StoreError
 
     try:
-        data = sys.stdin.buffer.read() if args.file == "-" else open(args.file, "rb").read()
+        data = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
     except OSError as error:
         return fail(f"cannot read {args.file}: {error.strerror}")
     try:

@@ -14,7 +14,11 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from grokterm.commands.ask_cmd import (
-    add_connection_options, client_from_args, json_dumps_safe, load_settings, run_api_command,
+    add_connection_options,
+    client_from_args,
+    json_dumps_safe,
+    load_settings,
+    run_api_command,
 )
 
 if TYPE_CHECKING:

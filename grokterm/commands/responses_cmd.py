@@ -13,15 +13,22 @@ Exit codes are those of `grokterm ask` (8: not on the server / not found).
 from __future__ import annotations
 
 import argparse
-import sys
 import os
+import sys
 import time
 from dataclasses import asdict
 from typing import Any
 
 from grokterm.commands.ask_cmd import (
-    EXIT_USAGE, add_connection_options, client_from_args, default_model, eprint, fail, json_dumps_safe,
-    load_settings, run_api_command,
+    EXIT_USAGE,
+    add_connection_options,
+    client_from_args,
+    default_model,
+    eprint,
+    fail,
+    json_dumps_safe,
+    load_settings,
+    run_api_command,
 )
 
 EXIT_NOT_FOUND = 8

@@ -20,9 +20,10 @@ from starlette.routing import Route
 from grokterm.emulator import chat, imagegen, models_api, responses
 from grokterm.emulator.admin import ADMIN_ROUTES
 from grokterm.emulator.calls import Call
-from grokterm.emulator.errors import ApiError, STATUS_CODE_TEXT, redact_key, route_not_found
+from grokterm.emulator.errors import STATUS_CODE_TEXT, ApiError, redact_key, route_not_found
 from grokterm.emulator.sse import StreamRegistry
 from grokterm.emulator.state import EmulatorState, SeenRequest
+from grokterm.emulator.strict import check_request
 
 Handler = Callable[[Call], Awaitable[object]]
 HIDDEN_HEADERS = frozenset({"authorization"})
@@ -75,8 +76,11 @@ async def _record(request: Request, state: EmulatorState) -> tuple[bytes, object
     return raw, body, invalid
 
 
-def api(handler: Handler):
-    """Wrap a handler with logging, auth, body checks and the fault gate."""
+def api(handler: Handler, route_key: str = ""):
+    """Wrap a handler with logging, auth, body checks, strict mode and the fault gate.
+
+    `route_key` ("POST /v1/responses") names the route's entry in grokterm/emulator/allowlist.py.
+    """
 
     async def endpoint(request: Request):
         state: EmulatorState = request.app.state.emulator
@@ -88,6 +92,8 @@ def api(handler: Handler):
                     raise ApiError(415, "Expected a JSON request body with 'Content-Type: application/json'.")
                 if invalid:
                     raise ApiError(400, "The request body is not valid JSON.")
+            if state.strict:
+                check_request(route_key, body, request.headers.keys(), request.query_params.keys())
             streaming = request.method == "POST" and isinstance(body, dict) and body.get("stream") is True
             fault = state.take_fault(request.url.path, streaming)
             if fault is not None and not fault.is_stream_fault:
@@ -117,19 +123,23 @@ async def _server_error(request: Request, exc: Exception):
 
 
 def build_app(state: EmulatorState, streams: StreamRegistry | None = None) -> Starlette:
+    endpoints: list[tuple[str, str, Handler]] = [
+        ("GET", "/v1/models", models_api.list_models),
+        ("GET", "/v1/models/{model_id:path}", models_api.get_model),
+        ("GET", "/v1/language-models", models_api.list_language_models),
+        ("GET", "/v1/language-models/{model_id:path}", models_api.get_language_model),
+        ("GET", "/v1/image-generation-models", models_api.list_image_generation_models),
+        ("GET", "/v1/api-key", models_api.api_key_info),
+        ("POST", "/v1/tokenize-text", models_api.tokenize_text),
+        ("POST", "/v1/chat/completions", chat.chat_completions),
+        ("POST", "/v1/responses", responses.create_response),
+        ("GET", "/v1/responses/{response_id}", responses.get_response),
+        ("DELETE", "/v1/responses/{response_id}", responses.delete_response),
+        ("POST", "/v1/images/generations", imagegen.generate_images),
+    ]
     routes = [
-        Route("/v1/models", api(models_api.list_models), methods=["GET"]),
-        Route("/v1/models/{model_id:path}", api(models_api.get_model), methods=["GET"]),
-        Route("/v1/language-models", api(models_api.list_language_models), methods=["GET"]),
-        Route("/v1/language-models/{model_id:path}", api(models_api.get_language_model), methods=["GET"]),
-        Route("/v1/image-generation-models", api(models_api.list_image_generation_models), methods=["GET"]),
-        Route("/v1/api-key", api(models_api.api_key_info), methods=["GET"]),
-        Route("/v1/tokenize-text", api(models_api.tokenize_text), methods=["POST"]),
-        Route("/v1/chat/completions", api(chat.chat_completions), methods=["POST"]),
-        Route("/v1/responses", api(responses.create_response), methods=["POST"]),
-        Route("/v1/responses/{response_id}", api(responses.get_response), methods=["GET"]),
-        Route("/v1/responses/{response_id}", api(responses.delete_response), methods=["DELETE"]),
-        Route("/v1/images/generations", api(imagegen.generate_images), methods=["POST"]),
+        *(Route(path, api(handler, f"{method} {path.replace(':path', '')}"), methods=[method])
+          for method, path, handler in endpoints),
         *ADMIN_ROUTES,
     ]
     app = Starlette(

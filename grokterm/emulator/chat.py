@@ -19,7 +19,7 @@ from grokterm.emulator.accounting import chat_usage
 from grokterm.emulator.calls import Call
 from grokterm.emulator.catalogue import ModelInfo, find_language_model
 from grokterm.emulator.context import parse_chat_messages
-from grokterm.emulator.errors import ApiError, STATUS_CODE_TEXT, model_not_found, unprocessable
+from grokterm.emulator.errors import STATUS_CODE_TEXT, ApiError, model_not_found, unprocessable
 from grokterm.emulator.faults import Fault
 from grokterm.emulator.sse import Frame, SSEResponse, data_frame
 from grokterm.emulator.turns import Turn, plan_turn, positive_int, turn_directives
@@ -140,7 +140,7 @@ def chat_frames(turn: Turn, include_usage: bool) -> Iterator[Frame]:
     yield (finish + usage_part(completion, reasoning) + close).encode("utf-8"), False
     if include_usage:
         usage = json.dumps(_usage(turn, completion, reasoning), separators=(",", ":"))
-        yield f'{envelope}[],"usage":{usage}{close}'.encode("utf-8"), False
+        yield f'{envelope}[],"usage":{usage}{close}'.encode(), False
     yield DONE_FRAME, False
 
 

@@ -97,7 +97,7 @@ class Fault:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Fault":
+    def from_dict(cls, data: dict[str, Any]) -> Fault:
         """Build from admin JSON: the field names above, or {"spec": "429:retry=2", ...}."""
         data = dict(data)
         spec = data.pop("spec", None)

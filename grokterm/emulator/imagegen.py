@@ -23,7 +23,7 @@ IMAGE_SIZE = (768, 512)
 
 
 def render_image(prompt: str, index: int) -> bytes:
-    seed = zlib.crc32(f"{prompt}\0{index}".encode("utf-8"))
+    seed = zlib.crc32(f"{prompt}\0{index}".encode())
     colour = (seed & 0xFF, (seed >> 8) & 0xFF, (seed >> 16) & 0xFF)
     image = Image.new("RGB", IMAGE_SIZE, colour)
     draw = ImageDraw.Draw(image)

@@ -6,7 +6,12 @@ from starlette.responses import JSONResponse
 
 from grokterm.emulator.calls import Call
 from grokterm.emulator.catalogue import (
-    IMAGE_MODEL_ALIASES, IMAGE_MODEL_ID, LANGUAGE_MODELS, TEAM_ID, all_model_records, find_language_model,
+    IMAGE_MODEL_ALIASES,
+    IMAGE_MODEL_ID,
+    LANGUAGE_MODELS,
+    TEAM_ID,
+    all_model_records,
+    find_language_model,
     image_generation_model_record,
 )
 from grokterm.emulator.errors import model_not_found, unprocessable

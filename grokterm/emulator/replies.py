@@ -19,9 +19,10 @@ from grokterm.emulator.tokenizer import count_tokens
 
 QUOTE_WORDS = 8
 STOPWORDS = frozenset(
-    "a an and are can could do does for from how i in is it me my of on or please should tell the this to "
-    "what when where which who why will with would you your about explain show give write make compare vs "
-    "versus".split()
+    ["a", "an", "and", "are", "can", "could", "do", "does", "for", "from", "how", "i", "in", "is", "it", "me", "my",
+     "of", "on", "or", "please", "should", "tell", "the", "this", "to", "what", "when", "where", "which", "who", "why",
+     "will", "with", "would", "you", "your", "about", "explain", "show", "give", "write", "make", "compare", "vs",
+     "versus"]
 )
 KEYWORDS: dict[str, tuple[str, ...]] = {
     "code": ("code", "python", "function", "bug", "script", "program", "rust", "javascript", "bash", "class",
@@ -29,8 +30,9 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
     "compare": ("compare", "comparison", "versus", "vs", "difference", "differences", "better", "table"),
     "steps": ("how", "steps", "guide", "install", "setup", "configure", "tutorial", "plan"),
 }
-FILLER_WORDS = ("lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor incididunt ut "
-                "labore et dolore magna aliqua enim ad minim veniam quis nostrud").split()
+FILLER_WORDS = ["lorem", "ipsum", "dolor", "sit", "amet", "consectetur", "adipiscing", "elit", "sed", "do", "eiusmod",
+                "tempor", "incididunt", "ut", "labore", "et", "dolore", "magna", "aliqua", "enim", "ad", "minim",
+                "veniam", "quis", "nostrud"]
 
 
 @dataclass(frozen=True)
@@ -278,7 +280,8 @@ def _snippet(language: str, topic: str, seed: int) -> str:
         return f"function {name}(values) {{\n  return values.reduce((a, b) => a + b, {seed % 10});\n}}"
     if language == "bash":
         return f"#!/usr/bin/env bash\nset -euo pipefail\necho \"{topic}: step {seed % 10}\""
-    return f"def {name}(values: list[int]) -> int:\n    \"\"\"Add up the values (variant {seed % 10}).\"\"\"\n    return sum(values)"
+    return (f"def {name}(values: list[int]) -> int:\n"
+            f"    \"\"\"Add up the values (variant {seed % 10}).\"\"\"\n    return sum(values)")
 
 
 def _language(prompt: str) -> str:

@@ -22,14 +22,21 @@ from starlette.responses import JSONResponse
 from grokterm.emulator.accounting import responses_usage
 from grokterm.emulator.calls import Call
 from grokterm.emulator.chat import resolve_model, stream_flag
-from grokterm.emulator.context import ContextMessage, parse_responses_input
+from grokterm.emulator.context import ContextMessage, last_user_message, parse_responses_input
 from grokterm.emulator.directives import parse_directives
-from grokterm.emulator.context import last_user_message
 from grokterm.emulator.errors import ApiError, response_not_found, unprocessable
 from grokterm.emulator.faults import Fault
 from grokterm.emulator.search import (
-    CALL_PRICE_TICKS, SearchResult, annotations, call_item, call_item_id, parse_tools, plan_search,
-    strip_search_directives, tool_usage, x_input,
+    CALL_PRICE_TICKS,
+    SearchResult,
+    call_item,
+    call_item_id,
+    citation_annotations,
+    parse_tools,
+    plan_search,
+    strip_search_directives,
+    tool_usage,
+    x_input,
 )
 from grokterm.emulator.sse import Frame, SSEResponse, data_frame
 from grokterm.emulator.state import StoredResponse
@@ -142,7 +149,7 @@ def reasoning_item(turn: Turn, include: object) -> dict | None:
 
 
 def message_item(turn: Turn, search: SearchResult | None = None) -> dict:
-    notes = annotations(search) if search is not None else []
+    notes = citation_annotations(search) if search is not None else []
     return {
         "content": [{"type": "output_text", "text": turn.text, "logprobs": [], "annotations": notes}],
         "id": f"msg_{turn.id}", "role": "assistant", "type": "message",

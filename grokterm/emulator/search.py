@@ -214,8 +214,8 @@ def _web_sources(query: str, tools: dict) -> tuple[tuple[str, str], ...]:
     allowed, excluded = tools["allowed_domains"], tools["excluded_domains"]
     sites = [site for site in WEB_SITES if site[0] not in excluded]
     if allowed:
-        sites = [(allowed[i % len(allowed)], "/articles/{slug}-" + str(i + 1), "{Title} (part %d) | %s"
-                  % (i + 1, allowed[i % len(allowed)])) for i in range(3)]
+        sites = [(allowed[i % len(allowed)], "/articles/{slug}-" + str(i + 1),
+                  "{Title} (part " + str(i + 1) + ") | " + allowed[i % len(allowed)]) for i in range(3)]
     sources = []
     for offset, (domain, path, title_format) in enumerate(sites[:3]):
         num = (seed + offset * 7919) % 100000
@@ -303,7 +303,7 @@ def call_item(response_id: str, call: SearchCall, *, done: bool) -> dict:
             "type": "custom_tool_call", "id": item_id, "status": status}
 
 
-def annotations(result: SearchResult) -> list[dict]:
+def citation_annotations(result: SearchResult) -> list[dict]:
     return [{"type": "url_citation", "url": url, "start_index": start, "end_index": end, "title": title}
             for url, title, start, end in result.citations]
 

@@ -17,6 +17,7 @@ import uvicorn
 from grokterm.emulator.app import build_app
 from grokterm.emulator.sse import StreamRegistry, quiet_uvicorn_about_cuts
 from grokterm.emulator.state import EmulatorState
+from grokterm.emulator.strict import strict_from_env
 
 DEFAULT_API_KEY = "xai-emulator-key"
 DEFAULT_SPEED = 80.0  # tokens per second, like a fast real model
@@ -47,7 +48,7 @@ class _ThreadedServer(uvicorn.Server):
             counter = (counter + 10) % 864000  # on_tick refreshes the Date header every 10 "ticks"
             try:
                 await asyncio.wait_for(self._wake.wait(), 1.0)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
 
     def request_stop(self) -> None:
@@ -104,7 +105,7 @@ class RunningEmulator:
         if self._thread.is_alive():
             raise RuntimeError("the emulator thread did not stop")
 
-    def __enter__(self) -> "RunningEmulator":
+    def __enter__(self) -> RunningEmulator:
         return self
 
     def __exit__(self, *exc_info) -> None:
@@ -121,15 +122,19 @@ def start_emulator(
     first_token_delay: float = DEFAULT_FIRST_TOKEN_DELAY,
     host: str = "127.0.0.1",
     state: EmulatorState | None = None,
+    strict: bool | None = None,
 ) -> RunningEmulator:
     """Start the emulator on `host:port` (0 = any free port); returns once it accepts connections.
 
     speed is tokens per second (0 = unlimited, no sleeping at all); first_token_delay is the pause
-    before the first streamed token.
+    before the first streamed token. strict rejects request fields and headers that no document
+    shows (grokterm/emulator/allowlist.py); None takes $GROKTERM_EMULATOR_STRICT.
     """
     if speed < 0 or first_token_delay < 0:
         raise ValueError("speed and first_token_delay must be >= 0")
-    state = state or EmulatorState(api_key, speed=speed, first_token_delay=first_token_delay)
+    if strict is None:
+        strict = strict_from_env()
+    state = state or EmulatorState(api_key, speed=speed, first_token_delay=first_token_delay, strict=strict)
     streams = StreamRegistry()
     # proto=IPPROTO_TCP matters: asyncio only sets TCP_NODELAY on sockets that say so, and without it
     # every reply (headers, then body) waits ~40 ms for a delayed ACK.

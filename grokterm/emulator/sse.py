@@ -162,7 +162,7 @@ async def _wait(abort: asyncio.Event, seconds: float) -> bool:
         return True
     try:
         await asyncio.wait_for(abort.wait(), seconds)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         return False
     return True
 

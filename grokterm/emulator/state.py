@@ -50,9 +50,10 @@ class StoredResponse:
 class EmulatorState:
     """Thread-safe emulator state: request log, fault queue, stored responses, clock, prompt cache."""
 
-    def __init__(self, api_key: str, speed: float = 0.0, first_token_delay: float = 0.0):
+    def __init__(self, api_key: str, speed: float = 0.0, first_token_delay: float = 0.0, strict: bool = False):
         self.api_key = api_key
-        self._defaults = (speed, first_token_delay)
+        self._defaults = (speed, first_token_delay, strict)
+        self.strict = strict  # reject undocumented request fields/headers (grokterm/emulator/allowlist.py)
         self.speed = speed  # tokens per second, 0 = unlimited
         self.first_token_delay = first_token_delay
         self._lock = threading.Lock()
@@ -68,7 +69,7 @@ class EmulatorState:
     # ------------------------------------------------------------ reset / clock
 
     def reset(self) -> None:
-        """Forget everything a test may have changed (faults, requests, responses, clock, speed)."""
+        """Forget everything a test may have changed (faults, requests, responses, clock, speed, strictness)."""
         with self._lock:
             self._requests.clear()
             self._faults.clear()
@@ -77,7 +78,7 @@ class EmulatorState:
             self._prefixes.clear()
             self._directive_hits.clear()
             self._images.clear()
-            self.speed, self.first_token_delay = self._defaults
+            self.speed, self.first_token_delay, self.strict = self._defaults
 
     def clock_now(self) -> float:
         """Wall time plus the offset tests added with clock_advance()."""

@@ -39,14 +39,16 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 if TYPE_CHECKING:
-    from grokterm.media.clipboard import grab_clipboard_image
-    from grokterm.media.errors import ImageError
-    from grokterm.media.limits import ImageLimits
-    from grokterm.media.paste import IMAGE_EXTENSIONS, parse_pasted_paths
-    from grokterm.media.prepare import prepare_image
-    from grokterm.media.prepared import PreparedImage, human_size
-    from grokterm.media.preview import thumbnail
-    from grokterm.media.screenshots import latest_screenshot
+    from grokterm.media.clipboard import grab_clipboard_image as grab_clipboard_image
+    from grokterm.media.errors import ImageError as ImageError
+    from grokterm.media.limits import ImageLimits as ImageLimits
+    from grokterm.media.paste import IMAGE_EXTENSIONS as IMAGE_EXTENSIONS
+    from grokterm.media.paste import parse_pasted_paths as parse_pasted_paths
+    from grokterm.media.prepare import prepare_image as prepare_image
+    from grokterm.media.prepared import PreparedImage as PreparedImage
+    from grokterm.media.prepared import human_size as human_size
+    from grokterm.media.preview import thumbnail as thumbnail
+    from grokterm.media.screenshots import latest_screenshot as latest_screenshot
 
 
 def __getattr__(name: str) -> Any:

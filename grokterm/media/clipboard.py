@@ -16,8 +16,8 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from grokterm.media.errors import ImageError
 from grokterm.media.limits import ImageLimits
@@ -88,7 +88,7 @@ def _linux_tool() -> tuple[list[str], Callable[[str], list[str]]] | None:
         return [wl_paste, "--list-types"], lambda kind: [wl_paste, "--no-newline", "--type", kind]
     if xclip and (x11 or not wayland):
         base = [xclip, "-selection", "clipboard", "-o", "-t"]
-        return base + ["TARGETS"], lambda kind: base + [kind]
+        return [*base, "TARGETS"], lambda kind: [*base, kind]
     return None
 
 

@@ -57,7 +57,7 @@ def default_screenshot_folders() -> list[tuple[Path, bool]]:
         places += [(home / "Desktop", False), (pictures / "Screenshots", True)]
     elif sys.platform == "win32":
         places.append((pictures / "Screenshots", True))
-        onedrive = os.environ.get("OneDrive")
+        onedrive = os.environ.get("OneDrive")  # noqa: SIM112 - Windows spells it this way
         if onedrive:
             places.append((Path(onedrive) / "Pictures" / "Screenshots", True))
     else:

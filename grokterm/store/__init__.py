@@ -8,10 +8,21 @@
 
 from grokterm.store.checkpoint import StreamCheckpointer
 from grokterm.store.errors import (
-    ImportFormatError, NotFoundError, SchemaTooNewError, StoreBusyError, StoreError,
+    ImportFormatError,
+    NotFoundError,
+    SchemaTooNewError,
+    StoreBusyError,
+    StoreError,
 )
 from grokterm.store.rows import (
-    Attachment, CacheEntry, Conversation, MessageRow, NewImage, ResponseIndexEntry, SearchHit, TurnRecord,
+    Attachment,
+    CacheEntry,
+    Conversation,
+    MessageRow,
+    NewImage,
+    ResponseIndexEntry,
+    SearchHit,
+    TurnRecord,
     UsageTotals,
 )
 from grokterm.store.store import Store

@@ -9,8 +9,8 @@ from typing import Any
 from grokterm.store.base import CONVERSATION_COLUMNS, StoreBase, conversation_from_row, like_pattern
 from grokterm.store.errors import NotFoundError
 from grokterm.store.fts_query import fts_query
-from grokterm.store.search import match_floor
 from grokterm.store.rows import Conversation, UsageTotals
+from grokterm.store.search import match_floor
 
 _UPDATABLE = frozenset({"title", "model", "system_prompt", "archived", "draft", "last_response_id", "updated_at"})
 

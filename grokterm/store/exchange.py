@@ -87,7 +87,8 @@ def conversation_markdown(conversation: Conversation, messages: list[MessageRow]
             size = f" {attachment.width}×{attachment.height}" if attachment.width and attachment.height else ""
             out += [f"![{label}{size}]({image_prefix}{attachment.file_name})", ""]
         if message.status not in ("complete",):
-            note = f"*status: {message.status}*" if not message.error else f"*status: {message.status} — {message.error}*"
+            note = f"*status: {message.status}*" if not message.error else (
+                f"*status: {message.status} — {message.error}*")
             out += [note, ""]
         usage = _usage_line(message) if message.role == "assistant" else ""
         if usage:
@@ -198,7 +199,7 @@ class ExchangeMixin(StoreBase):
                 archived=bool(_field(conversation, "archived", (bool, int), False)),
                 draft=_field(conversation, "draft", _STR, ""),
             )
-            for message, message_images in zip(messages, images):
+            for message, message_images in zip(messages, images, strict=True):
                 message_id = self._import_message(conn, new.id, message)
                 for attachment, data in message_images:
                     self._import_attachment(conn, message_id, attachment, data)
@@ -261,7 +262,8 @@ class ExchangeMixin(StoreBase):
             name=_field(attachment, "name", _STR, ""), width=_field(attachment, "width", _INT),
             height=_field(attachment, "height", _INT), original_width=_field(attachment, "original_width", _INT),
             original_height=_field(attachment, "original_height", _INT),
-            original_bytes=_field(attachment, "original_bytes", _INT), detail=_field(attachment, "detail", _STR, "auto"),
+            original_bytes=_field(attachment, "original_bytes", _INT),
+            detail=_field(attachment, "detail", _STR, "auto"),
         )
         if data is not None:
             self._insert_attachment(conn, message_id, image)  # type: ignore[attr-defined]

@@ -15,7 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from grokterm.store.base import (
-    ATTACHMENT_COLUMNS, MESSAGE_COLUMNS, StoreBase, attachment_from_row, message_from_row, writer_id,
+    ATTACHMENT_COLUMNS,
+    MESSAGE_COLUMNS,
+    StoreBase,
+    attachment_from_row,
+    message_from_row,
+    writer_id,
 )
 from grokterm.store.conversations import derive_title
 from grokterm.store.errors import NotFoundError
@@ -235,7 +240,8 @@ class MessagesMixin(StoreBase):
             ).fetchone()
             if row is None:
                 return False
-            files = [r[0] for r in conn.execute("SELECT file_name FROM attachments WHERE message_id = ?", (message_id,))]
+            rows = conn.execute("SELECT file_name FROM attachments WHERE message_id = ?", (message_id,))
+            files = [r[0] for r in rows]
             conn.execute("DELETE FROM messages WHERE id = ?", (message_id,))
             if row["response_id"]:
                 conn.execute(
@@ -347,7 +353,8 @@ class MessagesMixin(StoreBase):
 
     def sweep_orphan_images(self, older_than: float = 3600.0) -> list[str]:
         """Remove image files no row refers to (left by a crash between file write and commit)."""
-        referenced = self._db.read(lambda conn: {r[0] for r in conn.execute("SELECT DISTINCT file_name FROM attachments")})
+        referenced = self._db.read(
+            lambda conn: {r[0] for r in conn.execute("SELECT DISTINCT file_name FROM attachments")})
         return self._images.sweep(referenced, older_than=older_than)
 
     # -- crash recovery ------------------------------------------------------------------------

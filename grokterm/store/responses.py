@@ -41,7 +41,7 @@ def _preview(text: str | None) -> str:
 
 
 def _entry(row: sqlite3.Row) -> ResponseIndexEntry:
-    values = {key: row[key] for key in row.keys()}
+    values = {key: row[key] for key in row.keys()}  # noqa: SIM118 - sqlite3.Row iterates values
     values["stored"] = bool(values["stored"])
     return ResponseIndexEntry(**values)
 
@@ -120,7 +120,8 @@ class ResponsesMixin(StoreBase):
         )
 
     def _get_response(self, conn: sqlite3.Connection, response_id: str) -> ResponseIndexEntry:
-        row = conn.execute(_ENTRY_SELECT + " WHERE r.response_id = :id", {"now": self._now(), "id": response_id}).fetchone()
+        row = conn.execute(_ENTRY_SELECT + " WHERE r.response_id = :id",
+                           {"now": self._now(), "id": response_id}).fetchone()
         if row is None:
             raise NotFoundError(f"response {response_id} is not in the local index")
         return _entry(row)

@@ -169,7 +169,8 @@ class GrokApp(App):
         self.remember_tabs()
 
     def _new_conversation_row(self):
-        return self.store.create_conversation(model=self.context.default_model, system_prompt=self.context.system_prompt)
+        return self.store.create_conversation(model=self.context.default_model,
+                                              system_prompt=self.context.system_prompt)
 
     @work(exclusive=True, group="models")
     async def load_models(self, force: bool = False) -> list:
@@ -436,7 +437,8 @@ class GrokApp(App):
         yield SystemCommand("Next tab", "Switch to the next conversation", self.action_next_tab)
         yield SystemCommand("Previous tab", "Switch to the previous conversation", self.action_previous_tab)
         yield SystemCommand("Choose model", "Pick the model for this conversation (ctrl+l)", self.action_pick_model)
-        yield SystemCommand("Refresh model list", "Fetch /v1/language-models again", lambda: self.load_models(force=True))
+        yield SystemCommand("Refresh model list", "Fetch /v1/language-models again",
+                            lambda: self.load_models(force=True))
         yield SystemCommand("Toggle sidebar", "Show or hide usage, reasoning and response id (ctrl+b)",
                             self.action_toggle_sidebar)
         yield SystemCommand("Stop reply", "Stop the streaming reply, keeping the partial text (esc)", self.action_stop)

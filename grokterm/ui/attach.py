@@ -18,9 +18,10 @@ import asyncio
 import os
 import re
 import weakref
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from grokterm.media import ImageError, ImageLimits, human_size
 
@@ -35,7 +36,7 @@ PREVIEW_BOX = 320  # pixels: the attach screen's preview pane
 _NEUTRAL_BACKGROUND = (128, 128, 128)  # transparent areas of a thumbnail
 
 # Thumbnails made while preparing, so a chip can draw at once (keys die with their images).
-_thumbnails: "weakref.WeakKeyDictionary[PreparedImage, PILImage]" = weakref.WeakKeyDictionary()
+_thumbnails: weakref.WeakKeyDictionary[PreparedImage, PILImage] = weakref.WeakKeyDictionary()
 
 # A token ending in an image extension: the cheap test before looking at the disk on send.
 _MENTIONS_IMAGE_FILE = re.compile(r"\.(png|jpe?g|gif|webp|bmp|tiff?|heic|heif|avif)\b", re.IGNORECASE)
@@ -170,7 +171,7 @@ async def prepare_many(
     tokens = [chips.add_pending(label) if chips is not None else None for label, _ in jobs]
     results = await asyncio.gather(*(asyncio.to_thread(job) for _, job in jobs), return_exceptions=True)
     prepared: list[PreparedImage] = []
-    for token, result in zip(tokens, results):
+    for token, result in zip(tokens, results, strict=True):
         if chips is not None and token is not None:
             chips.remove_pending(token)
         if isinstance(result, ImageError):
@@ -276,7 +277,7 @@ class _SubmitState:
     busy: bool = False  # typed paths are being attached: further enters wait for it
 
 
-_submit_states: "weakref.WeakKeyDictionary[Any, _SubmitState]" = weakref.WeakKeyDictionary()
+_submit_states: weakref.WeakKeyDictionary[Any, _SubmitState] = weakref.WeakKeyDictionary()
 
 
 def intercept_submit(pane: Any, text: str) -> bool:

@@ -22,7 +22,7 @@ from rich.text import Text
 
 from grokterm.chat.sources import ReplySources
 from grokterm.ui.render import RenderCache, safe_text
-from grokterm.xai.tools import Citation, TOOL_CALL_PRICE_TICKS, ToolCall, is_web_url
+from grokterm.xai.tools import TOOL_CALL_PRICE_TICKS, Citation, ToolCall, is_web_url
 from grokterm.xai.usage import format_usd
 
 OPEN, CLOSE = "\ue000", "\ue001"  # private-use sentinels: one cell each, like the brackets they become

@@ -19,7 +19,6 @@ def quiet_server_logs() -> None:
 
 def build_context(args: argparse.Namespace) -> AppContext:
     from grokterm import config
-
     from grokterm.settings import load_settings_quietly
 
     settings = load_settings_quietly()

@@ -70,7 +70,7 @@ async def shoot(out: Path) -> list[Path]:
     from grokterm.ui.app import GrokApp
     from grokterm.ui.context import AppContext
 
-    out.mkdir(parents=True, exist_ok=True)
+    out.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - a one-off script, before the app starts
     written: list[Path] = []
     emulator = start_emulator(port=0, speed=0.0, first_token_delay=0.0)
     try:

@@ -13,11 +13,16 @@ from typing import Any
 
 from grokterm.xai.errors import StreamInterruptedError, XAIError, error_from_stream_payload
 from grokterm.xai.events import (
-    Completed, Failed, ReasoningDelta, TextDelta, TurnEvent, TurnStarted, UsageUpdate,
+    Completed,
+    Failed,
+    ReasoningDelta,
+    TextDelta,
+    TurnEvent,
+    TurnStarted,
+    UsageUpdate,
 )
 from grokterm.xai.usage import Usage, usage_from_wire
 from grokterm.xai.wire import ChatCompletion, ChatCompletionChunk
-
 
 _PLAIN_CHOICE_KEYS = frozenset({"index", "delta", "finish_reason", "logprobs"})
 _PLAIN_DELTA_KEYS = frozenset({"content", "reasoning_content", "role"})

@@ -22,6 +22,7 @@ full history instead.
 
 from __future__ import annotations
 
+# ruff: noqa: E402  (httpx is imported after _import_httpx_without_its_cli, on purpose)
 import asyncio
 import dataclasses
 import json
@@ -42,7 +43,7 @@ def _import_httpx_without_its_cli() -> None:
         return
     sys.modules["httpx._main"] = None  # type: ignore[assignment]
     try:
-        import httpx  # noqa: F401, PLC0415
+        import httpx  # noqa: F401
     except ImportError:  # a future httpx that needs it: import normally below
         pass
     finally:
@@ -51,18 +52,33 @@ def _import_httpx_without_its_cli() -> None:
 
 _import_httpx_without_its_cli()
 
-import httpx  # noqa: E402
-from httpx_sse import EventSource  # noqa: E402
+import httpx
+from httpx_sse import EventSource
 from pydantic import ValidationError
 
 from grokterm import __version__
 from grokterm.xai.chat_stream import ChatStreamState, completed_from_chat
 from grokterm.xai.errors import (
-    APIConnectionError, APITimeoutError, BadRequestError, MalformedResponseError, NotFoundError,
-    StreamInterruptedError, StreamStalledError, XAIError, error_from_status, redact,
+    APIConnectionError,
+    APITimeoutError,
+    BadRequestError,
+    MalformedResponseError,
+    NotFoundError,
+    StreamInterruptedError,
+    StreamStalledError,
+    XAIError,
+    error_from_status,
+    redact,
 )
 from grokterm.xai.events import (
-    Completed, Failed, Retrying, TextDelta, ReasoningDelta, TurnEvent, TurnRequest, TurnStarted,
+    Completed,
+    Failed,
+    ReasoningDelta,
+    Retrying,
+    TextDelta,
+    TurnEvent,
+    TurnRequest,
+    TurnStarted,
     UsageUpdate,
 )
 from grokterm.xai.payloads import chat_headers, chat_payload, responses_payload
@@ -70,8 +86,15 @@ from grokterm.xai.responses_stream import ResponsesStreamState, completed_from_r
 from grokterm.xai.retry import RetryPolicy, retry_after_seconds
 from grokterm.xai.urls import DEFAULT_BASE_URL, normalize_base_url
 from grokterm.xai.wire import (
-    ApiKeyInfo, ChatCompletion, DeletedResponse, LanguageModel, LanguageModelList, ModelCard,
-    ModelList, ResponseObject, TokenizeResult,
+    ApiKeyInfo,
+    ChatCompletion,
+    DeletedResponse,
+    LanguageModel,
+    LanguageModelList,
+    ModelCard,
+    ModelList,
+    ResponseObject,
+    TokenizeResult,
 )
 
 ApiStyle = Literal["auto", "responses", "chat"]

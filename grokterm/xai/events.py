@@ -7,7 +7,7 @@ The UI consumes only these, so it never knows whether `/v1/responses` or
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, Union
+from typing import Literal
 
 from grokterm.xai.tools import Citation, SearchSettings, ToolCall, ToolUsage
 from grokterm.xai.usage import Usage
@@ -120,9 +120,9 @@ class Failed:
     tool_calls: tuple[ToolCall, ...] = ()  # what the tools had done before it failed
 
 
-TurnEvent = Union[
-    Retrying, TurnStarted, TextDelta, ReasoningDelta, ToolCallUpdate, UsageUpdate, Completed, Failed,
-]
+TurnEvent = (
+    Retrying | TurnStarted | TextDelta | ReasoningDelta | ToolCallUpdate | UsageUpdate | Completed | Failed
+)
 
 __all__ = [
     "Completed", "Detail", "Failed", "ImagePart", "Message", "ReasoningDelta", "Retrying", "Role",

@@ -14,14 +14,31 @@ from typing import Any
 
 from grokterm.xai.errors import StreamInterruptedError, XAIError, error_from_stream_payload
 from grokterm.xai.events import (
-    Completed, Failed, ReasoningDelta, TextDelta, ToolCallUpdate, TurnEvent, TurnStarted, UsageUpdate,
+    Completed,
+    Failed,
+    ReasoningDelta,
+    TextDelta,
+    ToolCallUpdate,
+    TurnEvent,
+    TurnStarted,
+    UsageUpdate,
 )
 from grokterm.xai.tools import (
-    Citation, ToolCall, citation_from_annotation, citations_from_output, tool_call_from_item,
-    tool_calls_from_output, tool_usage_from_wire, unique_citations,
+    Citation,
+    ToolCall,
+    citation_from_annotation,
+    citations_from_output,
+    tool_call_from_item,
+    tool_calls_from_output,
+    tool_usage_from_wire,
+    unique_citations,
 )
 from grokterm.xai.wire import (
-    ResponseObject, ResponseSnapshotEvent, TextDeltaEvent, TextDoneEvent, parse_stream_event,
+    ResponseObject,
+    ResponseSnapshotEvent,
+    TextDeltaEvent,
+    TextDoneEvent,
+    parse_stream_event,
 )
 
 _TERMINAL_OK = {"response.completed", "response.done", "response.incomplete"}

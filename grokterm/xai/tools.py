@@ -291,14 +291,16 @@ def tool_call_from_item(item: Mapping[str, Any], fallback_id: str = "") -> ToolC
     if kinds is None:
         return None
     tool, name = kinds
-    action = item.get("action") if isinstance(item.get("action"), Mapping) else {}
+    raw_action = item.get("action")
+    action: Mapping[str, Any] = raw_action if isinstance(raw_action, Mapping) else {}
     query = action.get("query") if isinstance(action.get("query"), str) else ""
     query = query or _arguments_query(item.get("arguments")) or _arguments_query(item.get("input"))
     sources: list[str] = []
     raw_sources = action.get("sources")
     if isinstance(raw_sources, list):
         sources = [s["url"] for s in raw_sources if isinstance(s, Mapping) and isinstance(s.get("url"), str)]
-    status = item.get("status") if isinstance(item.get("status"), str) else "in_progress"
+    raw_status = item.get("status")
+    status = raw_status if isinstance(raw_status, str) else "in_progress"
     return ToolCall(id=str(item.get("id") or fallback_id), tool=tool, name=name, status=status,
                     query=query, sources=tuple(sources))
 
@@ -395,8 +397,24 @@ def status_text(call: ToolCall) -> str:
 
 
 __all__ = [
-    "Citation", "MAX_DOMAINS", "MAX_X_HANDLES", "SEARCH_TOOLS", "SearchSettings", "SearchSettingsError",
-    "TOOL_CALL_PRICE_TICKS", "ToolCall", "ToolUsage", "WEB_SEARCH", "X_SEARCH", "citation_from_annotation",
-    "citations_from_output", "domain_of", "is_web_url", "status_text", "tool_call_from_item",
-    "tool_calls_from_output", "tool_usage_from_wire", "unique_citations",
+    "MAX_DOMAINS",
+    "MAX_X_HANDLES",
+    "SEARCH_TOOLS",
+    "TOOL_CALL_PRICE_TICKS",
+    "WEB_SEARCH",
+    "X_SEARCH",
+    "Citation",
+    "SearchSettings",
+    "SearchSettingsError",
+    "ToolCall",
+    "ToolUsage",
+    "citation_from_annotation",
+    "citations_from_output",
+    "domain_of",
+    "is_web_url",
+    "status_text",
+    "tool_call_from_item",
+    "tool_calls_from_output",
+    "tool_usage_from_wire",
+    "unique_citations",
 ]

@@ -10,8 +10,9 @@ prepared in threads as soon as they are picked, so attaching is instant.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING
 
 from rich.text import Text, TextType
 from textual import on
@@ -126,7 +127,7 @@ class AttachScreen(ModalScreen["list[PreparedImage]"]):
         raw = event.value.strip()
         if not raw:
             return
-        path = Path(raw).expanduser()
+        path = Path(raw).expanduser()  # noqa: ASYNC240 - reads $HOME only; the disk check below runs in a thread
         if await asyncio.to_thread(path.is_dir):
             self.go_to(path)
             self.tree.focus()

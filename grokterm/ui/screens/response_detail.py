@@ -335,7 +335,7 @@ class ResponseDetailScreen(ResponseActions, Screen):
         if usage is None:
             return Text("(not reported)", style="dim")
         table = Table.grid(padding=(0, 2))
-        for name in ("input", "cached", "output", "reasoning", "image"):
+        for _ in ("input", "cached", "output", "reasoning", "image"):
             table.add_column(justify="right")
         table.add_column()
         table.add_row("input", "cached", "output", "reasoning", "image", "cost", style="dim")

@@ -28,14 +28,13 @@ class WelcomeScreen(Screen[tuple[str, str | None]]):
     BINDINGS = [Binding("ctrl+d", "demo", "Start demo", id="welcome.demo")]
 
     def compose(self) -> ComposeResult:
-        with Center():
-            with Vertical(id="welcome-box"):
-                yield Markdown(WELCOME, id="welcome-text")
-                yield Input(placeholder="xai-…", password=True, id="welcome-key")
-                yield Static("", id="welcome-error")
-                with Horizontal(id="welcome-buttons"):
-                    yield Button("Save key", id="welcome-save", variant="primary")
-                    yield Button("Start demo", id="welcome-demo")
+        with Center(), Vertical(id="welcome-box"):
+            yield Markdown(WELCOME, id="welcome-text")
+            yield Input(placeholder="xai-…", password=True, id="welcome-key")
+            yield Static("", id="welcome-error")
+            with Horizontal(id="welcome-buttons"):
+                yield Button("Save key", id="welcome-save", variant="primary")
+                yield Button("Start demo", id="welcome-demo")
         yield Footer()
 
     def on_mount(self) -> None:

@@ -149,7 +149,7 @@ class AttachmentChips(HorizontalScroll):
     class Changed(Message):
         """The user removed an image from the list."""
 
-        def __init__(self, chips: "AttachmentChips", removed: PreparedImage) -> None:
+        def __init__(self, chips: AttachmentChips, removed: PreparedImage) -> None:
             super().__init__()
             self.chips = chips
             self.removed = removed

@@ -51,7 +51,7 @@ class ConversationPane(Vertical):
     class Changed(Message):
         """Something the sidebar or tab title shows has changed."""
 
-        def __init__(self, pane: "ConversationPane") -> None:
+        def __init__(self, pane: ConversationPane) -> None:
             super().__init__()
             self.pane = pane
 
@@ -174,7 +174,7 @@ class ConversationPane(Vertical):
         self._hidden_older = start
         first = self.query(FinishedMessage).first() if self.query(FinishedMessage) else None
         if older:
-            await self.message_list.mount_all(older, before=first) if first else await self.message_list.mount_all(older)
+            await (self.message_list.mount_all(older, before=first) if first else self.message_list.mount_all(older))
         self._update_load_earlier()
 
     # -- sending -------------------------------------------------------------
@@ -310,7 +310,8 @@ class ConversationPane(Vertical):
         await streaming.finish()
         self.tool_status = ""
         row = await asyncio.to_thread(self.app.store.get_message, self.reply_id)
-        data = self.app.message_data(row) if row is not None else MessageData(None, "assistant", streaming.text, status=how)
+        data = (self.app.message_data(row) if row is not None
+                else MessageData(None, "assistant", streaming.text, status=how))
         if row is not None:
             found = await asyncio.to_thread(self.app.store.sources_of, [row.id])
             data.sources = reply_sources(found[row.id]) if row.id in found else None

@@ -47,13 +47,13 @@ class FinishedMessage(Static, can_focus=True):
     class Action(Message):
         """Asks the conversation pane to act on this message."""
 
-        def __init__(self, widget: "FinishedMessage", action: str) -> None:
+        def __init__(self, widget: FinishedMessage, action: str) -> None:
             super().__init__()
             self.widget = widget
             self.action = action
 
     class Selected(Message):
-        def __init__(self, widget: "FinishedMessage") -> None:
+        def __init__(self, widget: FinishedMessage) -> None:
             super().__init__()
             self.widget = widget
 

@@ -48,6 +48,21 @@ def safe_split_point(text: str) -> int:
     return best
 
 
+async def stop_stream(stream) -> None:
+    """Stop a MarkdownStream without letting ITS cancellation escape into our task.
+
+    `MarkdownStream.stop()` cancels its task and awaits it. A stream created in this loop iteration
+    (right after a freeze) has a task that never started: cancelling it makes `await task` raise
+    CancelledError in the caller, which the turn worker took for the user pressing esc.
+    """
+    try:
+        await stream.stop()
+    except asyncio.CancelledError:
+        current = asyncio.current_task()
+        if current is not None and current.cancelling():
+            raise  # we are being cancelled ourselves (esc): that one must propagate
+
+
 class StreamingMessage(Vertical):
     """Header, collapsible live reasoning, live Markdown body and a speed line."""
 
@@ -155,7 +170,7 @@ class StreamingMessage(Vertical):
     async def _freeze(self, split: int) -> None:
         """Move finished blocks out of the live widget into a static block above it."""
         done, self._live_text = self._live_text[:split], self._live_text[split:]
-        await self._stream.stop()
+        await stop_stream(self._stream)
         body = self.query_one(".reply-body", Markdown)
         code_theme = getattr(self.app, "code_theme", "monokai")
         block = markdown_renderable(done, code_theme)
@@ -180,5 +195,5 @@ class StreamingMessage(Vertical):
         async with self._lock:
             self._finished = True
             if self._stream is not None:
-                await self._stream.stop()
+                await stop_stream(self._stream)
                 self._stream = None

@@ -1,0 +1,542 @@
+"""Does the TUI ever make you wait? Issue #11's figures, measured the way a user feels them.
+
+Every figure is measured in a fresh child process whose `PYTHONPATH` points at a source tree, so the same
+script compares two trees (e.g. `--tree before=/tmp/before --tree after=.`) run INTERLEAVED with their
+baseline (raw reader, A, B, raw reader, A, B, ...). Printed: median and spread (min–max) of each figure,
+with the load average at the start and end, because the machine is shared and noisy. Never asserted.
+
+Figures (`--only` picks some):
+  ratio     20k-token reply at unlimited speed, Enter → final frame, against a raw httpx + httpx-sse
+            reader of the same stream; with 0 and 200 earlier messages. Also the longest event-loop
+            stall while streaming and after the last token (the final render), in-process (Pilot).
+  keys      keystroke → echo latency while a fast reply streams (1,000 tok/s), p50/p99, in-process:
+            a key event is posted every ~40 ms; echo = first frame drawn after the composer holds it.
+  cpu       CPU used by the app while a reply streams at 150 tok/s with 200 earlier messages
+            (process CPU time / wall time, all threads; the emulator runs in its own process).
+  start     cold start to first frame in-process (headless) and in a real terminal (tmux 160×48:
+            process start → the composer's placeholder is on screen).
+  open      open a 100 / 1,000 / 100,000-message conversation from inside the running app
+            (the finder's path: `open_conversation_by_id` → its last message is on screen).
+  tmuxkeys  keystroke → echo in a real terminal (tmux send-keys, capture-pane polled) idle and while
+            a fast reply streams.
+
+    .venv/bin/python bench/bench_responsive.py [--tree NAME=PATH ...] [--runs 3] [--only ratio,keys]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+KEY = "xai-bench-key"
+ROOT = Path(__file__).resolve().parent.parent
+CACHE = Path(tempfile.gettempdir()) / "grokterm-bench-responsive"
+
+SAMPLE_REPLY = """Here is an answer with **bold**, `code` and a list:
+
+- first point
+- second point
+
+```python
+def f(x):
+    return x * 2
+```
+
+| a | b |
+|---|---|
+| 1 | 2 |
+"""
+
+
+# ---------------------------------------------------------------------------------------------------------
+# children: each runs with PYTHONPATH=<tree> and prints one JSON object on its last stdout line
+# ---------------------------------------------------------------------------------------------------------
+
+def seeded_db(messages: int, tag: str) -> Path:
+    """A database holding one conversation of `messages` messages (built once per tree, then copied)."""
+    CACHE.mkdir(exist_ok=True)
+    master = CACHE / f"{tag}-{messages}.db"
+    if not master.exists():
+        from grokterm.store import Store
+
+        store = Store(master)
+        conv = store.create_conversation(title="bench", model="grok-4-0709")
+        store.ui_set("open_tabs", [conv.id])
+        store.close()
+        conn = sqlite3.connect(master, isolation_level=None)
+        now = time.time() - messages
+        rows = []
+        for i in range(messages):
+            role = "user" if i % 2 == 0 else "assistant"
+            text = f"Question {i // 2}: how does this work?" if role == "user" else SAMPLE_REPLY
+            rows.append((conv.id, role, text, "grok-4-0709" if role == "assistant" else None, now + i, now + i,
+                         "complete"))
+        conn.execute("BEGIN")
+        conn.executemany("INSERT INTO messages (conversation_id, role, text, model, created_at, updated_at, status)"
+                         " VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+        conn.execute("COMMIT")
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.close()
+    copy = Path(tempfile.mkdtemp()) / "bench.db"
+    shutil.copy(master, copy)
+    return copy
+
+
+class Frames:
+    """Timestamps of every frame the app draws (App._display runs for each screen update, headless too)."""
+
+    def __init__(self) -> None:
+        from textual.app import App
+
+        self.times: list[float] = []
+        self.hooks: list = []
+        original = App._display
+        frames = self
+
+        def display(app, screen, renderable):
+            frames.times.append(time.perf_counter())
+            for hook in frames.hooks:
+                hook()
+            return original(app, screen, renderable)
+
+        App._display = display
+
+
+class StallMonitor:
+    """Longest gap the event loop left a 5 ms sleeper waiting (what a keystroke would also wait)."""
+
+    def __init__(self) -> None:
+        self.samples: list[tuple[float, float]] = []  # (when it woke, how late)
+        self._task = asyncio.create_task(self._run())
+
+    async def _run(self) -> None:
+        while True:
+            before = time.perf_counter()
+            await asyncio.sleep(0.005)
+            now = time.perf_counter()
+            self.samples.append((now, now - before - 0.005))
+
+    def stop(self) -> None:
+        self._task.cancel()
+
+    def longest(self, start: float, end: float) -> float:
+        return max((late for when, late in self.samples if start <= when <= end), default=0.0)
+
+
+async def started_app(db: Path, base_url: str):
+    from grokterm.ui.app import GrokApp
+    from grokterm.ui.context import AppContext
+
+    app = GrokApp(AppContext(api_key=KEY, base_url=base_url, db_path=db, max_retries=0))
+    return app
+
+
+class StreamClock:
+    """When the client handed the app its last stream event (wraps XAIClient.stream_turn, any tree)."""
+
+    def __init__(self) -> None:
+        from grokterm.xai.client import XAIClient
+
+        self.last = [0.0]
+        self.events = 0
+        original = XAIClient.stream_turn
+        clock = self
+
+        async def stream_turn(client, request):
+            async for event in original(client, request):
+                clock.last[0] = time.perf_counter()
+                clock.events += 1
+                yield event
+
+        XAIClient.stream_turn = stream_turn
+
+
+async def child_stream(base_url: str, tokens: int, earlier: int, tag: str, typing: bool) -> dict:
+    frames = Frames()
+    stream_clock = StreamClock()
+    db = seeded_db(earlier, tag)
+    app = await started_app(db, base_url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await app.wait_ready()
+        await pilot.pause()
+        await app.wait_ready()
+        await pilot.pause()
+        pane = app.active_pane()
+        pane.composer.load_text(f"!long {tokens}")
+        pane.composer.focus()
+        await pilot.pause()
+        monitor = StallMonitor()
+        cpu0 = time.process_time()
+        start = time.perf_counter()
+        await pilot.press("enter")
+        last_delta = stream_clock.last
+        keys: list[float] = []
+        echoes: list[float] = []
+
+        def note_echo():
+            typed = pane.composer.text.count("x")
+            while len(echoes) < min(typed, len(keys)):
+                echoes.append(time.perf_counter() - keys[len(echoes)])
+
+        if typing:
+            frames.hooks.append(note_echo)
+
+        async def type_keys():
+            from textual import events
+
+            await asyncio.sleep(0.3)
+            while pane.is_streaming:
+                keys.append(time.perf_counter())
+                app.post_message(events.Key("x", "x"))
+                await asyncio.sleep(random.uniform(0.03, 0.05))
+
+        typist = asyncio.create_task(type_keys()) if typing else None
+        worker = pane.turn_worker
+        while worker is None:
+            await asyncio.sleep(0.01)
+            worker = pane.turn_worker
+        await worker.wait()
+        await pilot.pause()
+        end = time.perf_counter()
+        cpu = time.process_time() - cpu0
+        monitor.stop()
+        if typist is not None:
+            typist.cancel()
+        await pilot.pause()
+        final_frame = max(t for t in frames.times if t <= end + 1) if frames.times else end
+        status = pane.messages[-1].status
+        stream_end = last_delta[0]
+        return {
+            "total": final_frame - start, "status": status,
+            "stall_streaming": monitor.longest(start, stream_end),
+            "stall_end": monitor.longest(stream_end, end),
+            "cpu_fraction": cpu / max(end - start, 1e-9), "seconds": end - start,
+            "keys": len(keys), "echo": echoes, "events": stream_clock.events,
+            "chars": len(pane.messages[-1].text),
+        }
+
+
+async def child_raw(base_url: str, tokens: int) -> dict:
+    import httpx
+    from httpx_sse import aconnect_sse
+
+    body = {"model": "grok-4-0709", "input": [{"role": "user", "content": f"!long {tokens}"}], "stream": True}
+    async with httpx.AsyncClient(headers={"Authorization": f"Bearer {KEY}"}, timeout=120) as client:
+        start = time.perf_counter()
+        text = []
+        async with aconnect_sse(client, "POST", f"{base_url}/responses", json=body) as source:
+            async for event in source.aiter_sse():
+                payload = json.loads(event.data)
+                if payload.get("type") == "response.output_text.delta":
+                    text.append(payload["delta"])
+        return {"total": time.perf_counter() - start}
+
+
+async def child_start(base_url: str, tag: str, t0: float) -> dict:
+    """Called right after the imports a real launch needs: start → first frame with the tab ready."""
+    frames = Frames()
+    db = seeded_db(0, tag)
+    app = await started_app(db, base_url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        first = None
+        while first is None:
+            await pilot.pause()
+            pane = app.active_pane()
+            if pane is not None and pane.is_mounted and frames.times:
+                first = frames.times[-1]
+        return {"first_frame": first - t0}
+
+
+async def child_open(base_url: str, messages: int, tag: str) -> dict:
+    """Open a conversation of `messages` messages from inside the app (the finder's path)."""
+    frames = Frames()
+    db = seeded_db(messages, tag)
+    from grokterm.store import Store
+
+    store = Store(db)
+    other = store.create_conversation(title="other", model="grok-4-0709")
+    store.ui_set("open_tabs", [other.id])
+    store.close()
+    target = 1  # the seeded conversation
+    app = await started_app(db, base_url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await app.wait_ready()
+        await pilot.pause()
+        start = time.perf_counter()
+        pane = await app.open_conversation_by_id(target)
+        while True:
+            await app.wait_ready()
+            await pilot.pause()
+            if pane.messages and len(pane.messages) > 0:
+                break
+        end = frames.times[-1]
+        status = Path("/proc/self/status").read_text().splitlines()
+        rss = int(next(line for line in status if line.startswith("VmRSS")).split()[1]) // 1024
+        return {"open": end - start, "rss_mb": rss}
+
+
+def child_main(mode: str, args: dict) -> None:
+    t0 = time.perf_counter()
+    if mode == "start":
+        import grokterm.ui.app  # noqa: F401  (what `grokterm` imports before the app runs)
+        result = asyncio.run(child_start(args["base_url"], args["tag"], t0))
+    elif mode == "stream":
+        result = asyncio.run(child_stream(args["base_url"], args["tokens"], args["earlier"], args["tag"],
+                                          args.get("typing", False)))
+    elif mode == "raw":
+        result = asyncio.run(child_raw(args["base_url"], args["tokens"]))
+    elif mode == "open":
+        result = asyncio.run(child_open(args["base_url"], args["messages"], args["tag"]))
+    else:
+        raise SystemExit(f"unknown mode {mode}")
+    print(json.dumps(result))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# tmux: a real terminal
+# ---------------------------------------------------------------------------------------------------------
+
+class Tmux:
+    def __init__(self, tree: Path, base_url: str, db: Path, size=(160, 48)) -> None:
+        self.name = f"bench-{os.getpid()}-{random.randrange(1 << 30)}"
+        env = {"PYTHONPATH": str(tree), "XAI_API_KEY": KEY, "GROKTERM_DB": str(db),
+               "GROKTERM_CONFIG": str(db.parent / "config.toml"), "GROKTERM_DATA_DIR": str(db.parent),
+               "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring", "TERM": "xterm-256color"}
+        exports = " ".join(f"{k}={v}" for k, v in env.items())
+        self.command = f"env {exports} {sys.executable} -m grokterm --base-url {base_url}"
+        self.size = size
+
+    def start(self) -> float:
+        t0 = time.perf_counter()
+        subprocess.run(["tmux", "new-session", "-d", "-s", self.name, "-x", str(self.size[0]), "-y",
+                        str(self.size[1]), self.command], check=True)
+        return t0
+
+    def capture(self) -> str:
+        return subprocess.run(["tmux", "capture-pane", "-p", "-t", self.name], capture_output=True,
+                              text=True).stdout
+
+    def wait_for(self, predicate, timeout: float = 30.0) -> float:
+        deadline = time.perf_counter() + timeout
+        while time.perf_counter() < deadline:
+            screen = self.capture()
+            if predicate(screen):
+                return time.perf_counter()
+            time.sleep(0.002)
+        raise TimeoutError(f"screen never matched; last screen:\n{self.capture()}")
+
+    def send(self, *keys: str, literal: bool = False) -> None:
+        subprocess.run(["tmux", "send-keys", "-t", self.name, *(["-l"] if literal else []), *keys], check=True)
+
+    def kill(self) -> None:
+        subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
+
+
+PLACEHOLDER = "Message grok"
+
+
+def tmux_start(tree: Path, base_url: str, tag: str) -> dict:
+    db = run_child(tree, "seed", {"messages": 0, "tag": tag})
+    tmux = Tmux(tree, base_url, Path(db["db"]))
+    try:
+        t0 = tmux.start()
+        seen = tmux.wait_for(lambda s: PLACEHOLDER in s)
+        return {"first_frame": seen - t0}
+    finally:
+        tmux.kill()
+
+
+def tmux_keys(tree: Path, base_url: str, tag: str, tokens: int) -> dict:
+    db = run_child(tree, "seed", {"messages": 0, "tag": tag})
+    tmux = Tmux(tree, base_url, Path(db["db"]))
+    idle, streaming = [], []
+    try:
+        tmux.start()
+        tmux.wait_for(lambda s: PLACEHOLDER in s)
+        time.sleep(0.5)  # let start-up's background work settle (model list)
+
+        def type_probe(out: list, count: int, busy=None) -> None:
+            typed = ""
+            for i in range(count):
+                if busy is not None and not busy():
+                    return
+                char = "abcdefghij"[i % 10]
+                typed += char
+                t = time.perf_counter()
+                tmux.send(char, literal=True)
+                tmux.wait_for(lambda s, probe=typed[-12:]: probe in s, timeout=10)
+                out.append(time.perf_counter() - t)
+                time.sleep(random.uniform(0.02, 0.04))
+
+        type_probe(idle, 20)
+        tmux.send(*(["BSpace"] * 25))  # clear the probe text
+        time.sleep(0.2)
+        tmux.send(f"!long {tokens}", literal=True)
+        tmux.send("Enter")
+        tmux.wait_for(lambda s: "first token" in s or "tok/s" in s, timeout=20)
+        type_probe(streaming, 60)
+        return {"idle": idle, "streaming": streaming}
+    finally:
+        tmux.kill()
+
+
+# ---------------------------------------------------------------------------------------------------------
+# the orchestrator
+# ---------------------------------------------------------------------------------------------------------
+
+def run_child(tree: Path, mode: str, args: dict, timeout: float = 600) -> dict:
+    if mode == "seed":
+        code = (f"import sys, json; sys.argv=['x']; sys.path.insert(0, {str(Path(__file__).parent)!r});"
+                "import bench_responsive as b;"
+                f"print(json.dumps({{'db': str(b.seeded_db({args['messages']}, {args['tag']!r}))}}))")
+        command = [sys.executable, "-c", code]
+    else:
+        command = [sys.executable, __file__, "--child", mode, json.dumps(args)]
+    env = dict(os.environ, PYTHONPATH=str(tree), PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring",
+               GROKTERM_CONFIG=str(CACHE / "no-config.toml"))
+    out = subprocess.run(command, capture_output=True, text=True, env=env, timeout=timeout)
+    if out.returncode != 0:
+        raise RuntimeError(f"{mode} in {tree} failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def start_emulator(speed: float) -> tuple[subprocess.Popen, str]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "grokterm", "emulator", "--port", "0", "--speed", str(speed), "--api-key", KEY,
+         "--first-token-delay", "0"], stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    base_url = process.stdout.readline().split()[-1]
+    return process, base_url
+
+
+def load() -> str:
+    return open("/proc/loadavg").read().split(" ", 3)[:3].__str__()
+
+
+def summary(values: list[float], unit: str = "s", scale: float = 1.0) -> str:
+    if not values:
+        return "n/a"
+    values = sorted(v * scale for v in values)
+    return f"{statistics.median(values):.3g} {unit} ({values[0]:.3g}–{values[-1]:.3g}, n={len(values)})"
+
+
+def percentile(values: list[float], p: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))] if values else float("nan")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--child")
+    parser.add_argument("child_args", nargs="?")
+    parser.add_argument("--tree", action="append", default=[], help="NAME=PATH of a source tree (repeatable)")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--tokens", type=int, default=20000)
+    parser.add_argument("--only", default="ratio,keys,cpu,start,open,tmuxkeys")
+    args = parser.parse_args()
+    if args.child:
+        child_main(args.child, json.loads(args.child_args))
+        return
+    CACHE.mkdir(exist_ok=True)
+    trees = [(name, Path(path).resolve()) for name, path in (t.split("=", 1) for t in args.tree)] or [
+        ("this", ROOT)]
+    only = set(args.only.split(","))
+    emulators = {speed: start_emulator(speed) for speed in (0, 150, 1000)}
+    url = {speed: base for speed, (_, base) in emulators.items()}
+    print(f"load at start: {load()}; trees: {', '.join(f'{n}={p}' for n, p in trees)}; runs {args.runs}")
+    results: dict[tuple, list] = {}
+
+    def record(key: tuple, value) -> None:
+        results.setdefault(key, []).append(value)
+
+    try:
+        for run in range(args.runs):
+            for name, tree in trees:
+                tag = name
+                if "ratio" in only:
+                    for earlier in (0, 200):
+                        record(("raw", earlier), run_child(tree, "raw", {"base_url": url[0], "tokens": args.tokens}))
+                        record((name, "ratio", earlier), run_child(tree, "stream", {
+                            "base_url": url[0], "tokens": args.tokens, "earlier": earlier, "tag": tag}))
+                if "keys" in only:
+                    record((name, "keys"), run_child(tree, "stream", {
+                        "base_url": url[1000], "tokens": 6000, "earlier": 0, "tag": tag, "typing": True}))
+                if "cpu" in only:
+                    record((name, "cpu"), run_child(tree, "stream", {
+                        "base_url": url[150], "tokens": 900, "earlier": 200, "tag": tag}))
+                if "start" in only:
+                    record((name, "start"), run_child(tree, "start", {"base_url": url[0], "tag": tag}))
+                    if shutil.which("tmux"):
+                        record((name, "tmuxstart"), tmux_start(tree, url[0], tag))
+                if "open" in only:
+                    for messages in (100, 1000, 100_000):
+                        record((name, "open", messages), run_child(tree, "open", {
+                            "base_url": url[0], "messages": messages, "tag": tag}))
+                if "tmuxkeys" in only and shutil.which("tmux"):
+                    record((name, "tmuxkeys"), tmux_keys(tree, url[1000], tag, 20000))
+            print(f"  run {run + 1}/{args.runs} done, load {load()}", flush=True)
+    finally:
+        for process, _ in emulators.values():
+            process.terminate()
+            process.wait()
+
+    print(f"load at end: {load()}")
+    for name, _ in trees:
+        print(f"== {name}")
+        if "ratio" in only:
+            for earlier in (0, 200):
+                raws = [r["total"] for r in results[("raw", earlier)]]
+                apps = results[(name, "ratio", earlier)]
+                ratios = [a["total"] / r for a, r in zip(apps, raws, strict=True)]  # each app run against its neighbour
+                app_totals = summary([a["total"] for a in apps])
+                print(f"  20k tokens, {earlier:>3} earlier: raw {summary(raws)}; app {app_totals};"
+                      f" ratio {summary(ratios, 'x')}; longest stall streaming "
+                      f"{summary([a['stall_streaming'] for a in apps], 'ms', 1000)}, at the end "
+                      f"{summary([a['stall_end'] for a in apps], 'ms', 1000)}; statuses {[a['status'] for a in apps]}")
+        if "keys" in only:
+            runs = results[(name, "keys")]
+            echoes = [e for r in runs for e in r["echo"]]
+            print(f"  keystroke→echo while streaming 1,000 tok/s (Pilot): p50 per run "
+                  f"{summary([percentile(r['echo'], 50) for r in runs], 'ms', 1000)}, p99 per run "
+                  f"{summary([percentile(r['echo'], 99) for r in runs], 'ms', 1000)}; pooled p50 "
+                  f"{percentile(echoes, 50) * 1000:.0f} ms p99 {percentile(echoes, 99) * 1000:.0f} ms"
+                  f" ({len(echoes)} of {sum(r['keys'] for r in runs)} keys echoed)")
+        if "cpu" in only:
+            runs = results[(name, "cpu")]
+            cpu = summary([r["cpu_fraction"] for r in runs], "%", 100)
+            print(f"  CPU while streaming 150 tok/s, 200 earlier: {cpu}"
+                  f" of one core; longest stall {summary([r['stall_streaming'] for r in runs], 'ms', 1000)}")
+        if "start" in only:
+            in_process = summary([r["first_frame"] for r in results[(name, "start")]])
+            print(f"  cold start → first frame, in-process: {in_process}")
+            if (name, "tmuxstart") in results:
+                in_tmux = summary([r["first_frame"] for r in results[(name, "tmuxstart")]])
+                print(f"  cold start → first frame, tmux: {in_tmux}")
+        if "open" in only:
+            for messages in (100, 1000, 100_000):
+                runs = results[(name, "open", messages)]
+                print(f"  open a {messages:,}-message conversation: {summary([r['open'] for r in runs])},"
+                      f" RSS {statistics.median(r['rss_mb'] for r in runs):.0f} MB")
+        if (name, "tmuxkeys") in results:
+            runs = results[(name, "tmuxkeys")]
+            for kind in ("idle", "streaming"):
+                pooled = [e for r in runs for e in r[kind]]
+                print(f"  keystroke→echo in tmux, {kind}: p50 {percentile(pooled, 50) * 1000:.0f} ms,"
+                      f" p99 {percentile(pooled, 99) * 1000:.0f} ms (n={len(pooled)}; per-run p99 "
+                      f"{summary([percentile(r[kind], 99) for r in runs], 'ms', 1000)})")
+
+
+if __name__ == "__main__":
+    main()
