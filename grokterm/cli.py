@@ -12,6 +12,8 @@ import argparse
 import importlib
 import sys
 
+from grokterm import defaults
+
 # name -> one-line help; the module grokterm.commands.<name> does the work.
 COMMANDS: dict[str, str] = {
     "ask": "ask one question, stream the answer to stdout",
@@ -32,7 +34,7 @@ def _command_module(name: str):
 def build_parser(argv: list[str]) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="grokterm", description="Terminal chat for xAI's Grok API.")
     parser.add_argument("--demo", action="store_true", help="run on the built-in emulator (no key needed)")
-    parser.add_argument("--base-url", help="API base URL (default $XAI_BASE_URL or https://api.x.ai/v1)")
+    parser.add_argument("--base-url", help=f"API base URL (default $XAI_BASE_URL or {defaults.BASE_URL})")
     parser.add_argument("--api-key", help="API key (default $XAI_API_KEY, then the OS keyring)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     wanted = next((a for a in argv if a in COMMANDS), None)

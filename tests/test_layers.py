@@ -5,8 +5,8 @@ import sys
 
 import pytest
 
-LAYERS = ["grokterm.xai", "grokterm.store", "grokterm.media", "grokterm.config", "grokterm.settings", "grokterm.chat",
-          "grokterm.emulator", "grokterm.cli"]
+LAYERS = ["grokterm.xai", "grokterm.store", "grokterm.media", "grokterm.config",
+          "grokterm.chat", "grokterm.emulator", "grokterm.cli"]
 
 
 @pytest.mark.parametrize("module", LAYERS)

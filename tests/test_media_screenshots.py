@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from grokterm.media import ImageError, latest_screenshot
-from grokterm.media.screenshots import default_screenshot_folders
+from grokterm.media.screenshot_folders import default_screenshot_folders
 
 
 def make(folder: Path, name: str, mtime: int, data: bytes = b"png") -> Path:

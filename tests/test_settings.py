@@ -12,11 +12,10 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from grokterm import paths
-from grokterm.settings import (
+from grokterm import defaults, paths
+from grokterm.config.settings import (
     BUILTIN_PRESETS,
     DEFAULT_SYSTEM_PROMPT,
-    XAI_BASE_URL,
     Settings,
     load_settings,
     load_settings_quietly,
@@ -43,7 +42,7 @@ def test_missing_file_gives_defaults_without_warnings(config_path: Path) -> None
     assert warnings == []
     assert settings == Settings()
     assert settings.default_model == "grok-4-0709"
-    assert settings.base_url == XAI_BASE_URL
+    assert settings.base_url == defaults.BASE_URL
     assert settings.render_interval_ms == 50
 
 
@@ -165,7 +164,7 @@ def test_broken_profile_is_dropped_and_a_dangling_active_profile_is_reset(config
     assert f"{config_path}:4:" in warnings[0]
     assert f"{config_path}:1: active_profile: no profile named 'local'" in warnings[1]
     assert f"{config_path}:2: default_preset: no preset named 'poet'" in warnings[2]
-    assert settings.active_profile == "xai" and settings.base_url == XAI_BASE_URL
+    assert settings.active_profile == "xai" and settings.base_url == defaults.BASE_URL
     assert settings.default_preset is None
     assert settings.effective_system_prompt == DEFAULT_SYSTEM_PROMPT
 
@@ -211,7 +210,7 @@ def test_quiet_loader_keeps_warnings_on_the_settings(config_path: Path) -> None:
 
 
 def test_settings_module_does_not_import_textual() -> None:
-    code = "import sys, grokterm.settings; print(any(m.split('.')[0] == 'textual' for m in sys.modules))"
+    code = "import sys, grokterm.config.settings; print(any(m.split('.')[0] == 'textual' for m in sys.modules))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from grokterm import paths
-from grokterm.settings import load_settings
+from grokterm.config.settings import load_settings
 from grokterm.ui.app import GrokApp
 from grokterm.ui.context import AppContext
 

@@ -10,7 +10,7 @@ from textual.app import App
 from textual.widgets import Input, Select, Static, TextArea
 
 from grokterm import paths
-from grokterm.settings import BUILTIN_PRESETS, Settings, load_settings
+from grokterm.config.settings import BUILTIN_PRESETS, Settings, load_settings
 from grokterm.ui.screens.settings_screen import SettingsScreen
 from grokterm.ui.themes import install_themes
 

@@ -7,145 +7,43 @@ and in a pipe alike. `--json` prints one JSON object instead (control
 characters escaped). Diagnostics, retries, `--usage` and `--reasoning` go to
 stderr, so stdout holds only the answer.
 
-Exit codes (shared by every command that calls the API; the API error
-classes carry theirs as `exit_code`):
-
-    0    success
-    1    unexpected API error
-    2    usage error (bad arguments, no question)
-    3    no API key (none given, none in $XAI_API_KEY, keyring empty or unavailable)
-    4    API key rejected (HTTP 400 "incorrect API key", 401)
-    5    permission denied (HTTP 403, key or team blocked)
-    6    out of credits or over the spending limit
-    7    rate limited (after retries)
-    8    not found (model, stored response)
-    9    request rejected (other 4xx)
-    10   server error (5xx, 408/409) after retries
-    11   timed out
-    12   cannot connect (refused, DNS, TLS)
-    13   reply interrupted or stalled (the partial answer was printed)
-    14   unreadable reply
-    15   an --image could not be read or prepared
-    130  interrupted (Ctrl-C)
+Exit codes: see grokterm.commands.common (15 = an --image could not be read).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import re
 import sys
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any
 
-from grokterm import config
+from grokterm import defaults
+from grokterm.commands.common import (
+    EXIT_IMAGE,
+    EXIT_USAGE,
+    AnswerPrinter,
+    add_connection_options,
+    client_from_args,
+    default_model,
+    eprint,
+    fail,
+    json_dumps_safe,
+    load_settings,
+    run_api_command,
+    usage_json,
+)
 from grokterm.commands.search_options import add_search_options
 
 if TYPE_CHECKING:
-    from grokterm.settings import Settings
-    from grokterm.xai.client import XAIClient
+    from grokterm.config.settings import Settings
     from grokterm.xai.events import Completed, ImagePart
-
-EXIT_USAGE = 2
-EXIT_NO_KEY = 3
-EXIT_IMAGE = 15
-EXIT_INTERRUPTED = 130
-
-_C1_AND_DEL = re.compile(r"[\x7f-\x9f]")
-
-
-def add_connection_options(parser: argparse.ArgumentParser) -> None:
-    """Options every API command shares; --base-url/--api-key are also accepted after the command.
-
-    SUPPRESS keeps the top-level values (`grokterm --api-key K ask ...`) when not repeated here.
-    """
-    parser.add_argument("--base-url", default=argparse.SUPPRESS,
-                        help="API base URL (default $XAI_BASE_URL or https://api.x.ai/v1)")
-    parser.add_argument("--api-key", default=argparse.SUPPRESS,
-                        help="API key (default $XAI_API_KEY, then the OS keyring)")
-    parser.add_argument("--api-style", choices=("auto", "responses", "chat"),
-                        help="wire API: responses, chat completions, or auto (responses, chat if missing)")
-    parser.add_argument("--timeout", type=float, metavar="SECONDS",
-                        help="give up when the server sends nothing for this long (default 300)")
-    parser.add_argument("--retries", type=int, metavar="N",
-                        help="retries of a request that failed before any reply (default 2)")
-
-
-def eprint(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-def fail(message: str, code: int) -> int:
-    """Print `grokterm: <message>` on stderr and return the exit code."""
-    from grokterm.sanitize import sanitize_terminal
-
-    eprint(f"grokterm: {sanitize_terminal(message)}")
-    return code
-
-
-def load_settings() -> Settings:
-    """config.toml (never raises); its warnings go to stderr."""
-    settings = config.load_settings_quietly()
-    for warning in settings.warnings:
-        eprint(f"grokterm: warning: {warning}")
-    return settings
-
-
-def client_from_args(
-    args: argparse.Namespace, settings: Settings, key: config.ApiKey | None = None
-) -> XAIClient:
-    """An XAIClient from --api-key/--base-url and the shared options; config.toml fills the gaps.
-
-    Raises config.ConfigError (exit code EXIT_NO_KEY) when no key can be found.
-    """
-    from grokterm.xai.client import XAIClient
-
-    profile = settings.profiles.get(settings.active_profile)
-    key = key or config.resolve_api_key(getattr(args, "api_key", None))
-    return XAIClient(
-        key.value,
-        base_url=config.resolve_base_url(getattr(args, "base_url", None), profile and profile.base_url),
-        api_style=getattr(args, "api_style", None) or (profile and profile.api_style) or settings.api_style,
-        read_timeout=getattr(args, "timeout", None) or settings.read_timeout_s,
-        max_retries=settings.max_retries if getattr(args, "retries", None) is None else args.retries,
-    )
-
-
-def default_model(settings: Settings) -> str:
-    profile = settings.profiles.get(settings.active_profile)
-    return (profile and profile.default_model) or settings.default_model
-
-
-def json_dumps_safe(value: Any) -> str:
-    """JSON whose text has no raw control bytes at all (C0 are escaped by json; C1/DEL too here)."""
-    text = json.dumps(value, ensure_ascii=False, indent=None)
-    return _C1_AND_DEL.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
-
-
-def run_api_command(coroutine_factory: Any) -> int:
-    """Run an async command body with the shared handling of keys, API errors and Ctrl-C."""
-    import asyncio
-
-    from grokterm.xai.errors import XAIError
-
-    try:
-        return asyncio.run(coroutine_factory())
-    except config.ConfigError as error:
-        return fail(str(error), EXIT_NO_KEY)
-    except XAIError as error:
-        return fail(str(error), error.exit_code)
-    except KeyboardInterrupt:
-        return fail("interrupted", EXIT_INTERRUPTED)
-
-
-# ---------------------------------------------------------------------------- ask
 
 
 def register(parser: argparse.ArgumentParser) -> None:
     parser.description = "Ask one question and stream the answer to stdout."
     parser.add_argument("question", nargs="*", help="the question (default: read stdin when piped)")
     parser.add_argument("-m", "--model",
-                        help=f"model id or alias (default: config.toml's, else {config.DEFAULT_MODEL})")
+                        help=f"model id or alias (default: config.toml's, else {defaults.MODEL})")
     parser.add_argument("-s", "--system", help="system prompt")
     parser.add_argument("-i", "--image", action="append", default=[], metavar="PATH",
                         help="attach an image (repeatable)")
@@ -191,79 +89,6 @@ def _prepare_images(paths: list[str], detail: str) -> list[tuple[ImagePart, Any]
 
 class _ImageFailure(Exception):
     pass
-
-
-def usage_json(usage: Any, ticks: int | None) -> dict[str, Any]:
-    return {
-        "usage": None if usage is None else {
-            "input_tokens": usage.input_tokens, "cached_tokens": usage.cached_tokens,
-            "output_tokens": usage.output_tokens, "reasoning_tokens": usage.reasoning_tokens,
-            "image_tokens": usage.image_tokens, "total_tokens": usage.total_tokens,
-        },
-        "cost_ticks": ticks,
-        "cost": None if ticks is None else ticks / 10**10,
-    }
-
-
-class AnswerPrinter:
-    """Writes sanitised answer text to stdout and reasoning to stderr as it arrives."""
-
-    def __init__(self, out: TextIO, show_text: bool, show_reasoning: bool) -> None:
-        from grokterm.sanitize import StreamSanitizer
-
-        self.out = out
-        self.show_text = show_text
-        self.show_reasoning = show_reasoning
-        self.text_filter = StreamSanitizer()
-        self.reasoning_filter = StreamSanitizer()
-        self.last_char = ""
-        self.reasoning_open = False
-
-    def text(self, chunk: str) -> None:
-        if self.show_text and chunk:
-            self.end_reasoning()
-            self._write(self.text_filter.feed(chunk))
-
-    def _write(self, clean: str) -> None:
-        if clean:
-            self.out.write(clean)
-            self.out.flush()
-            self.last_char = clean[-1]
-
-    def reasoning(self, chunk: str) -> None:
-        if self.show_reasoning and chunk:
-            sys.stderr.write(self.reasoning_filter.feed(chunk))
-            sys.stderr.flush()
-            self.reasoning_open = True
-
-    def end_reasoning(self) -> None:
-        if self.reasoning_open:
-            sys.stderr.write(self.reasoning_filter.flush() + "\n")
-            self.reasoning_open = False
-
-    def show(self, event: Any) -> Any:
-        """Print what a turn event carries; returns the event itself when it ends the turn."""
-        from grokterm.commands.search_options import tool_status_to_stderr
-        from grokterm.xai.events import Completed, Failed, ReasoningDelta, Retrying, TextDelta, ToolCallUpdate
-
-        if isinstance(event, ToolCallUpdate):
-            tool_status_to_stderr(event.call)
-        elif isinstance(event, TextDelta):
-            self.text(event.text)
-        elif isinstance(event, ReasoningDelta):
-            self.reasoning(event.text)
-        elif isinstance(event, Retrying):
-            eprint(f"grokterm: {event.reason} (retry {event.attempt} in {event.delay:.2g} s)")
-        elif isinstance(event, (Completed, Failed)):
-            return event
-        return None
-
-    def finish(self) -> None:
-        self.end_reasoning()
-        self._write(self.text_filter.flush())
-        if self.last_char not in ("", "\n"):
-            self.out.write("\n")
-        self.out.flush()
 
 
 def _start_recording(args: argparse.Namespace, question: str, prepared: list[Any]) -> Any:

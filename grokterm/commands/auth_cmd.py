@@ -3,7 +3,7 @@
 `set` reads the key without echo (getpass) or from piped stdin, never from the
 command line, so it stays out of shell history; `status` asks `/v1/api-key`
 and shows only the redacted key; `clear` removes it from the keyring.
-Exit codes as in ask_cmd (plus 5 when the key or team is blocked).
+Exit codes as in commands.common (plus 5 when the key or team is blocked).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import os
 import sys
 
 from grokterm import config
-from grokterm.commands.ask_cmd import (
+from grokterm.commands.common import (
     EXIT_NO_KEY,
     EXIT_USAGE,
     add_connection_options,

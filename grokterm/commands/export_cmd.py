@@ -10,8 +10,8 @@ import argparse
 import os
 import sys
 
+from grokterm.commands.common import EXIT_ERROR, fail
 from grokterm.sanitize import sanitize_terminal
-from grokterm.store.display import fail
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -37,18 +37,18 @@ def run(args: argparse.Namespace) -> int:
         with Store() as store:
             conversation = store.find_conversation(args.id)
             if conversation is None:
-                return fail(f"no conversation {args.id!r} (see `grokterm history`)")
+                return fail(f"no conversation {args.id!r} (see `grokterm history`)", EXIT_ERROR)
             if fmt == "json":
                 text = store.export_json(conversation.id, include_images=not args.no_images)
             else:
                 text = store.export_markdown(conversation.id)
     except StoreError as error:
-        return fail(str(error))
+        return fail(str(error), EXIT_ERROR)
     if args.output and args.output != "-":
         try:
             _write_private(args.output, text)
         except OSError as error:
-            return fail(f"cannot write {args.output}: {error.strerror}")
+            return fail(f"cannot write {args.output}: {error.strerror}", EXIT_ERROR)
         print(f"wrote {args.output}", file=sys.stderr)
     else:
         if sys.stdout.isatty():  # model text must not drive the terminal; files stay faithful

@@ -6,7 +6,8 @@ import argparse
 import json
 import sys
 
-from grokterm.store.display import fail, inline, one_line, when
+from grokterm.commands.common import EXIT_ERROR, fail
+from grokterm.store.display import inline, one_line, when
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -78,4 +79,4 @@ def run(args: argparse.Namespace) -> int:
         with Store() as store:
             return _search(store, args) if args.history_action == "search" else _list(store, args)
     except StoreError as error:
-        return fail(str(error))
+        return fail(str(error), EXIT_ERROR)

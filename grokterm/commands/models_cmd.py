@@ -3,7 +3,7 @@
 Reads `/v1/language-models` (falls back to `/v1/models`, which has no prices or
 modalities: shown as "?"). Prices on the wire are ticks per token (USD cents per
 100 M tokens), so dollars per million tokens = price / 10 000. Exit codes as
-in ask_cmd.
+in commands.common.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import sys
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from grokterm.commands.ask_cmd import (
+from grokterm.commands.common import (
     add_connection_options,
     client_from_args,
     json_dumps_safe,

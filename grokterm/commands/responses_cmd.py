@@ -19,7 +19,7 @@ import time
 from dataclasses import asdict
 from typing import Any
 
-from grokterm.commands.ask_cmd import (
+from grokterm.commands.common import (
     EXIT_USAGE,
     add_connection_options,
     client_from_args,
@@ -240,7 +240,7 @@ async def _continue(store: Any, args: argparse.Namespace, settings: Any, prompt:
     from grokterm.chat import responses as rs
     from grokterm.chat.models import load_models
     from grokterm.chat.runner import TurnRunner
-    from grokterm.commands.ask_cmd import AnswerPrinter, usage_json
+    from grokterm.commands.common import AnswerPrinter, usage_json
     from grokterm.xai.events import Completed, Failed
 
     async with client_from_args(args, settings) as client:

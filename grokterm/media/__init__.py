@@ -32,7 +32,7 @@ _EXPORTS = {
     "parse_pasted_paths": "grokterm.media.paste",
     "IMAGE_EXTENSIONS": "grokterm.media.paste",
     "grab_clipboard_image": "grokterm.media.clipboard",
-    "latest_screenshot": "grokterm.media.screenshots",
+    "latest_screenshot": "grokterm.media.screenshot_folders",
     "thumbnail": "grokterm.media.preview",
 }
 
@@ -48,7 +48,7 @@ if TYPE_CHECKING:
     from grokterm.media.prepared import PreparedImage as PreparedImage
     from grokterm.media.prepared import human_size as human_size
     from grokterm.media.preview import thumbnail as thumbnail
-    from grokterm.media.screenshots import latest_screenshot as latest_screenshot
+    from grokterm.media.screenshot_folders import latest_screenshot as latest_screenshot
 
 
 def __getattr__(name: str) -> Any:

@@ -7,7 +7,6 @@ through grokterm.sanitize, which drops escape sequences and control characters.
 from __future__ import annotations
 
 import re
-import sys
 from datetime import datetime
 
 from grokterm.sanitize import sanitize_terminal
@@ -28,8 +27,3 @@ def one_line(text: str, limit: int | None = None) -> str:
 
 def when(timestamp: float) -> str:
     return datetime.fromtimestamp(timestamp).astimezone().strftime("%Y-%m-%d %H:%M")
-
-
-def fail(message: str) -> int:
-    print(f"grokterm: error: {one_line(message)}", file=sys.stderr)
-    return 1

@@ -12,11 +12,12 @@ import sqlite3
 from collections.abc import Mapping
 from typing import Any
 
+from grokterm import defaults
 from grokterm.store.base import StoreBase, like_pattern
 from grokterm.store.errors import NotFoundError
 from grokterm.store.messages import usage_values
 from grokterm.store.rows import MessageRow, ResponseIndexEntry, UsageLike
-from grokterm.store.schema import RESPONSE_LIFETIME_SECONDS, RESPONSE_STATUSES
+from grokterm.store.schema import RESPONSE_STATUSES
 
 PREVIEW_CHARS = 200
 _SORTS = {
@@ -96,7 +97,7 @@ class ResponsesMixin(StoreBase):
                    cost_ticks = COALESCE(excluded.cost_ticks, cost_ticks),
                    status = excluded.status,
                    stored = excluded.stored""",
-            (response_id, conversation_id, message_id, model, created, created + RESPONSE_LIFETIME_SECONDS,
+            (response_id, conversation_id, message_id, model, created, created + defaults.RESPONSE_LIFETIME_SECONDS,
              prompt_preview, reply_preview, tokens.get("input_tokens"), tokens.get("cached_tokens"),
              tokens.get("output_tokens"), tokens.get("reasoning_tokens"), tokens.get("cost_ticks"),
              status, int(stored)),

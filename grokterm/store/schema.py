@@ -20,9 +20,8 @@ from __future__ import annotations
 
 import sqlite3
 
+from grokterm import defaults
 from grokterm.store.errors import SchemaTooNewError
-
-RESPONSE_LIFETIME_SECONDS = 30 * 24 * 3600  # xAI keeps stored responses 30 days
 
 MESSAGE_STATUSES = ("pending", "streaming", "complete", "interrupted", "failed", "stopped")
 RESPONSE_STATUSES = ("live", "deleted", "expired", "unknown")
@@ -116,7 +115,7 @@ _V2 = (
             expires_at, prompt_preview, reply_preview, input_tokens, cached_tokens, output_tokens,
             reasoning_tokens, cost_ticks, status, stored)
         SELECT m.response_id, m.conversation_id, m.id, m.model, m.created_at,
-            m.created_at + {RESPONSE_LIFETIME_SECONDS},
+            m.created_at + {defaults.RESPONSE_LIFETIME_SECONDS},
             COALESCE((SELECT substr(u.text, 1, 200) FROM messages u
                       WHERE u.conversation_id = m.conversation_id AND u.role = 'user' AND u.id < m.id
                       ORDER BY u.id DESC LIMIT 1), ''),

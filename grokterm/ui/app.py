@@ -37,24 +37,35 @@ class GrokApp(App):
     ENABLE_COMMAND_PALETTE = True
 
     BINDINGS = [
-        Binding("ctrl+n", "new_conversation", "New", id="app.new"),
-        Binding("alt+w", "close_conversation", "Close", id="app.close"),
+        Binding("ctrl+n", "new_conversation", "New", id="app.new", tooltip="new conversation tab"),
+        Binding("alt+w,f8", "close_conversation", "Close", id="app.close",
+                tooltip="close the tab (the conversation stays in the store)"),
         Binding("ctrl+pagedown,alt+right", "next_tab", "Next tab", show=False, id="app.next_tab"),
         Binding("ctrl+pageup,alt+left", "previous_tab", "Prev tab", show=False, id="app.prev_tab"),
-        Binding("ctrl+l", "pick_model", "Model", id="app.model"),
-        Binding("ctrl+b", "toggle_sidebar", "Sidebar", id="app.sidebar"),
-        Binding("escape", "stop", "Stop", id="app.stop"),
-        Binding("f2", "rename", "Rename", show=False, id="app.rename"),
-        Binding("ctrl+o", "attach", "Attach", id="app.attach"),
-        Binding("ctrl+s", "attach_screenshot", "Screenshot", show=False, id="app.attach_screenshot"),
-        Binding("ctrl+g", "attach_clipboard", "Paste image", show=False, id="app.attach_clipboard"),
-        Binding("ctrl+r", "responses", "Responses", id="app.responses"),
-        Binding("ctrl+f", "conversations", "Chats", id="app.conversations"),
-        Binding("f9", "settings", "Settings", show=False, id="app.settings"),
-        Binding("f4", "system_prompt", "System prompt", show=False, id="app.system_prompt"),
-        Binding("f3", "toggle_web_search", "Web search", show=False, id="app.search_web"),
-        Binding("f5", "toggle_x_search", "X search", show=False, id="app.search_x"),
-        Binding("f8", "search_settings", "Search settings", show=False, id="app.search_settings"),
+        Binding("ctrl+l", "pick_model", "Model", id="app.model",
+                tooltip="model picker (type to filter; `vision` shows vision models)"),
+        Binding("ctrl+b", "toggle_sidebar", "Sidebar", id="app.sidebar", tooltip="show or hide the sidebar"),
+        Binding("escape", "stop", "Stop", id="app.stop",
+                tooltip="stop the streaming reply (the partial text is kept and marked stopped)"),
+        Binding("f2", "rename", "Rename", show=False, id="app.rename", tooltip="rename the conversation"),
+        Binding("ctrl+o", "attach", "Attach", id="app.attach",
+                tooltip="attach an image: file picker with preview, clipboard, latest screenshot"),
+        Binding("ctrl+s", "attach_screenshot", "Screenshot", show=False, id="app.attach_screenshot",
+                tooltip="attach the latest screenshot"),
+        Binding("ctrl+g", "attach_clipboard", "Paste image", show=False, id="app.attach_clipboard",
+                tooltip="attach the clipboard's image"),
+        Binding("ctrl+r", "responses", "Responses", id="app.responses", tooltip="stored responses browser"),
+        Binding("ctrl+f", "conversations", "Chats", id="app.conversations",
+                tooltip="find conversations (full-text search), reopen, archive"),
+        Binding("f9", "settings", "Settings", show=False, id="app.settings", tooltip="settings (config.toml)"),
+        Binding("f4", "system_prompt", "System prompt", show=False, id="app.system_prompt",
+                tooltip="this conversation's system prompt: a preset or your own"),
+        Binding("f3", "toggle_web_search", "Web search", show=False, id="app.search_web",
+                tooltip="web search on or off for this conversation"),
+        Binding("f5", "toggle_x_search", "X search", show=False, id="app.search_x",
+                tooltip="X search on or off for this conversation"),
+        Binding("alt+s,f10", "search_settings", "Search settings", show=False, id="app.search_settings",
+                tooltip="web and X search with domain, handle and date filters"),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
     ]
 
@@ -70,6 +81,20 @@ class GrokApp(App):
         self._emulator = None
         if context.keymap:
             self.set_keymap(context.keymap)
+
+    def get_driver_class(self):
+        """The platform's driver, reading alt+key sent as ESC+key as alt+key (see ui/keys.py)."""
+        from grokterm.ui.keys import install_alt_prefix_parser
+
+        driver_class = super().get_driver_class()
+        install_alt_prefix_parser(driver_class)
+        return driver_class
+
+    def keys_for(self, binding_id: str) -> str:
+        """The live keys of a binding (the user's `[keymap]` applied), for hints and the palette."""
+        from grokterm.ui.keys import keys_for
+
+        return keys_for(binding_id, self.context.keymap)
 
     # -- start-up ---------------------------------------------------------------
     def on_mount(self) -> None:
@@ -414,6 +439,7 @@ class GrokApp(App):
         def saved(settings) -> None:
             if settings is not None:
                 settings.apply_to(self.context)
+                self.set_keymap(self.context.keymap)  # remaps apply now, footer and palette included
                 self.notify("Settings saved.")
 
         self.push_screen(SettingsScreen(), saved)
@@ -432,36 +458,42 @@ class GrokApp(App):
 
     def get_system_commands(self, screen: Screen):
         yield from super().get_system_commands(screen)
-        yield SystemCommand("New conversation", "Open a new conversation tab (ctrl+n)", self.action_new_conversation)
-        yield SystemCommand("Close conversation", "Close the current tab (alt+w)", self.action_close_conversation)
-        yield SystemCommand("Next tab", "Switch to the next conversation", self.action_next_tab)
-        yield SystemCommand("Previous tab", "Switch to the previous conversation", self.action_previous_tab)
-        yield SystemCommand("Choose model", "Pick the model for this conversation (ctrl+l)", self.action_pick_model)
-        yield SystemCommand("Refresh model list", "Fetch /v1/language-models again",
-                            lambda: self.load_models(force=True))
-        yield SystemCommand("Toggle sidebar", "Show or hide usage, reasoning and response id (ctrl+b)",
-                            self.action_toggle_sidebar)
-        yield SystemCommand("Stop reply", "Stop the streaming reply, keeping the partial text (esc)", self.action_stop)
-        yield SystemCommand("System prompt", "Choose a preset or write this conversation's system prompt (f4)",
-                            self.action_system_prompt)
-        yield SystemCommand("Toggle web search", "Let Grok search the web in this conversation (f3)",
-                            self.action_toggle_web_search)
-        yield SystemCommand("Toggle X search", "Let Grok search X posts in this conversation (f5)",
-                            self.action_toggle_x_search)
-        yield SystemCommand("Search settings", "Web and X search with domain, handle and date filters (f8)",
-                            self.action_search_settings)
-        yield SystemCommand("Rename conversation", "Give this conversation a title (f2)", self.action_rename)
-        yield SystemCommand("Attach image", "Attach a file, clipboard image or latest screenshot (ctrl+o)",
-                            self.action_attach)
-        yield SystemCommand("Attach latest screenshot", "Newest image in the screenshot folder (ctrl+s)",
-                            self.action_attach_screenshot)
-        yield SystemCommand("Paste image from clipboard", "Attach the clipboard's image (ctrl+g)",
-                            self.action_attach_clipboard)
-        yield SystemCommand("Stored responses", "Browse, fetch, continue or delete stored responses (ctrl+r)",
-                            self.action_responses)
-        yield SystemCommand("Conversations", "Search, reopen and archive conversations (ctrl+f)",
-                            self.action_conversations)
-        yield SystemCommand("Settings", "Edit config.toml options (f9)", self.action_settings)
+        keys = self.keys_for
+
+        def command(title: str, help_text: str, callback, binding_id: str | None = None) -> SystemCommand:
+            return SystemCommand(title, f"{help_text} ({keys(binding_id)})" if binding_id else help_text, callback)
+
+        yield command("New conversation", "Open a new conversation tab", self.action_new_conversation, "app.new")
+        yield command("Close conversation", "Close the current tab", self.action_close_conversation, "app.close")
+        yield command("Next tab", "Switch to the next conversation", self.action_next_tab, "app.next_tab")
+        yield command("Previous tab", "Switch to the previous conversation", self.action_previous_tab,
+                      "app.prev_tab")
+        yield command("Choose model", "Pick the model for this conversation", self.action_pick_model, "app.model")
+        yield command("Refresh model list", "Fetch /v1/language-models again", lambda: self.load_models(force=True))
+        yield command("Toggle sidebar", "Show or hide usage, reasoning and response id", self.action_toggle_sidebar,
+                      "app.sidebar")
+        yield command("Stop reply", "Stop the streaming reply, keeping the partial text", self.action_stop,
+                      "app.stop")
+        yield command("System prompt", "Choose a preset or write this conversation's system prompt",
+                      self.action_system_prompt, "app.system_prompt")
+        yield command("Toggle web search", "Let Grok search the web in this conversation",
+                      self.action_toggle_web_search, "app.search_web")
+        yield command("Toggle X search", "Let Grok search X posts in this conversation",
+                      self.action_toggle_x_search, "app.search_x")
+        yield command("Search settings", "Web and X search with domain, handle and date filters",
+                      self.action_search_settings, "app.search_settings")
+        yield command("Rename conversation", "Give this conversation a title", self.action_rename, "app.rename")
+        yield command("Attach image", "Attach a file, clipboard image or latest screenshot", self.action_attach,
+                      "app.attach")
+        yield command("Attach latest screenshot", "Newest image in the screenshot folder",
+                      self.action_attach_screenshot, "app.attach_screenshot")
+        yield command("Paste image from clipboard", "Attach the clipboard's image", self.action_attach_clipboard,
+                      "app.attach_clipboard")
+        yield command("Stored responses", "Browse, fetch, continue or delete stored responses",
+                      self.action_responses, "app.responses")
+        yield command("Conversations", "Search, reopen and archive conversations", self.action_conversations,
+                      "app.conversations")
+        yield command("Settings", "Edit config.toml options", self.action_settings, "app.settings")
 
     # -- shutdown -----------------------------------------------------------------
     async def on_unmount(self) -> None:

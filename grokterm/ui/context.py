@@ -11,23 +11,21 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grokterm import paths
-
-DEFAULT_MODEL = "grok-4-0709"
+from grokterm import defaults, paths
 
 
 @dataclass
 class AppContext:
     api_key: str | None
-    base_url: str = "https://api.x.ai/v1"
+    base_url: str = defaults.BASE_URL
     api_style: str = "auto"
-    default_model: str = DEFAULT_MODEL
+    default_model: str = defaults.MODEL
     system_prompt: str = ""
     demo: bool = False
     db_path: Path = field(default_factory=paths.database_file)
     render_interval: float = 0.05  # seconds between streaming Markdown flushes
-    read_timeout: float = 300.0
-    max_retries: int = 2
+    read_timeout: float = defaults.READ_TIMEOUT_S
+    max_retries: int = defaults.MAX_RETRIES
     show_welcome: bool = False  # no key configured: offer key entry or the demo
     theme: str | None = None
     keymap: dict[str, str] = field(default_factory=dict)  # binding id -> keys

@@ -19,7 +19,7 @@ def quiet_server_logs() -> None:
 
 def build_context(args: argparse.Namespace) -> AppContext:
     from grokterm import config
-    from grokterm.settings import load_settings_quietly
+    from grokterm.config.settings import load_settings_quietly
 
     settings = load_settings_quietly()
     context = AppContext(api_key=None)

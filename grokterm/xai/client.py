@@ -56,7 +56,7 @@ import httpx
 from httpx_sse import EventSource
 from pydantic import ValidationError
 
-from grokterm import __version__
+from grokterm import __version__, defaults
 from grokterm.xai.chat_stream import ChatStreamState, completed_from_chat
 from grokterm.xai.errors import (
     APIConnectionError,
@@ -84,7 +84,7 @@ from grokterm.xai.events import (
 from grokterm.xai.payloads import chat_headers, chat_payload, responses_payload
 from grokterm.xai.responses_stream import ResponsesStreamState, completed_from_response
 from grokterm.xai.retry import RetryPolicy, retry_after_seconds
-from grokterm.xai.urls import DEFAULT_BASE_URL, normalize_base_url
+from grokterm.xai.urls import normalize_base_url
 from grokterm.xai.wire import (
     ApiKeyInfo,
     ChatCompletion,
@@ -108,11 +108,11 @@ class XAIClient:
     def __init__(
         self,
         api_key: str,
-        base_url: str = DEFAULT_BASE_URL,
+        base_url: str = defaults.BASE_URL,
         api_style: ApiStyle = "auto",
-        max_retries: int = 2,
+        max_retries: int = defaults.MAX_RETRIES,
         connect_timeout: float = 5.0,
-        read_timeout: float = 300.0,
+        read_timeout: float = defaults.READ_TIMEOUT_S,
         *,
         sleep: Sleep = asyncio.sleep,
     ) -> None:

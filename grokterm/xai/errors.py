@@ -6,7 +6,7 @@ message is one short line that says what went wrong in the user's words
 The API key must never reach a message: `redact()` scrubs anything that looks
 like a key, and the client also scrubs its own key before building an error.
 Each class carries the CLI exit code (`exit_code`) so every command maps
-errors the same way (table in grokterm/commands/ask_cmd.py).
+errors the same way (table in grokterm/commands/common.py).
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
+from grokterm import defaults
 from grokterm.xai.errors import XAIError
 
 RETRY_AFTER_CAP = 120.0
@@ -49,7 +50,7 @@ def retry_after_seconds(headers: Mapping[str, str] | None) -> float | None:
 
 @dataclass
 class RetryPolicy:
-    max_retries: int = 2
+    max_retries: int = defaults.MAX_RETRIES
     random: Callable[[], float] = field(default=random.random)
 
     def backoff(self, retries_done: int) -> float:

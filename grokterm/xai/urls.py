@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit, urlunsplit
 
-DEFAULT_BASE_URL = "https://api.x.ai/v1"
+from grokterm import defaults
+
 _LOCAL_HOSTS = ("localhost", "127.", "[::1]", "0.0.0.0")
 
 
@@ -19,7 +20,7 @@ def normalize_base_url(url: str | None) -> str:
     """
     url = (url or "").strip()
     if not url:
-        return DEFAULT_BASE_URL
+        return defaults.BASE_URL
     if "://" not in url:
         url = ("http://" if url.startswith(_LOCAL_HOSTS) else "https://") + url
     parts = urlsplit(url)

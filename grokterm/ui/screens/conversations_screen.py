@@ -1,7 +1,8 @@
 """Find and reopen conversations: recent ones by default, full-text search as you type.
 
 Enter opens the highlighted conversation in a tab (or switches to it);
-alt+a archives or unarchives it; alt+t shows archived ones too.
+alt+a (or f3) archives or unarchives it; alt+t (or ctrl+t) shows archived ones too.
+The alt keys work while the search field has focus, also sent as ESC+key (ui/keys.py).
 Store calls run in thread workers, so typing a query never waits on SQLite.
 """
 
@@ -47,8 +48,8 @@ def entry_label(entry: Entry) -> Text:
 class ConversationsScreen(ModalScreen[None]):
     BINDINGS = [
         Binding("escape", "close", "Close", id="conversations.close"),
-        Binding("alt+a", "toggle_archive", "Archive/unarchive", id="conversations.archive"),
-        Binding("alt+t", "toggle_show_archived", "Show archived", id="conversations.show_archived"),
+        Binding("alt+a,f3", "toggle_archive", "Archive/unarchive", id="conversations.archive"),
+        Binding("alt+t,ctrl+t", "toggle_show_archived", "Show archived", id="conversations.show_archived"),
     ]
 
     def __init__(self) -> None:
@@ -61,8 +62,10 @@ class ConversationsScreen(ModalScreen[None]):
             yield Static("Conversations", classes="picker-title")
             yield Input(placeholder="search every message (words, \"phrases\", prefix*)", id="conversations-query")
             yield OptionList(id="conversations-list")
-            yield Static("enter open · alt+a archive/unarchive · alt+t show archived · esc close",
-                         classes="picker-help")
+            keys = self.app.keys_for
+            yield Static(f"enter open · {keys('conversations.archive')} archive/unarchive · "
+                         f"{keys('conversations.show_archived')} show archived · {keys('conversations.close')} close",
+                         classes="picker-help", markup=False)
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()

@@ -18,7 +18,8 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static, TextArea
 
-from grokterm.settings import Settings, load_settings, save_settings
+from grokterm import defaults
+from grokterm.config.settings import Settings, load_settings, save_settings
 
 API_STYLES = [
     ("auto (Responses API, else Chat)", "auto"),
@@ -50,7 +51,7 @@ class SettingsScreen(ModalScreen[Settings | None]):
             yield Static("Settings", id="settings-title")
             with VerticalScroll(id="settings-form"):
                 yield from _row("Default model", Input(s.default_model, id="settings-model",
-                                                       placeholder="grok-4-0709"))
+                                                       placeholder=defaults.MODEL))
                 yield from _row("API style", Select(API_STYLES, value=s.api_style, allow_blank=False,
                                                     id="settings-api-style"))
                 yield from _row("Theme", Select(self._theme_options(), value=self._current_theme(),

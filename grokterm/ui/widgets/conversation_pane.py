@@ -27,7 +27,7 @@ from grokterm.ui import attach
 from grokterm.ui.message_data import MessageData
 from grokterm.ui.render import plain
 from grokterm.ui.widgets.attachment_chips import AttachmentChips
-from grokterm.ui.widgets.composer import Composer
+from grokterm.ui.widgets.composer import PASTE_LIMIT, Composer
 from grokterm.ui.widgets.finished_message import FinishedMessage
 from grokterm.ui.widgets.streaming_message import StreamingMessage
 from grokterm.xai.events import (
@@ -192,8 +192,8 @@ class ConversationPane(Vertical):
         images = list(self.attachments)
         self.attachments.clear()
         self._refresh_chips()
-        self.composer.clear()
-        self._save_draft_now("")
+        self.composer.remove_sent(text)  # keys typed since enter stay in the composer
+        self._save_draft_now(self.composer.text)
         self.turn_worker = self._run_turn(text, images)
 
     def retry_reply(self, reply_id: int) -> None:
@@ -428,6 +428,15 @@ class ConversationPane(Vertical):
     def _status_hint(self) -> str:
         summary = self.search.summary()
         return f"{self.model}" + (f" · search: {summary}" if summary else "")
+
+    @on(Composer.PasteRefused)
+    def _paste_refused(self, event: Composer.PasteRefused) -> None:
+        event.stop()
+        self.app.notify(
+            f"Not inserted: {event.size:,} characters is more than the composer takes ({PASTE_LIMIT:,}, "
+            "about 125k tokens). For a big text, pipe it in: grokterm ask \"your question\" < file",
+            title="Paste too large", severity="warning", timeout=10, markup=False,
+        )
 
     @on(Composer.PastedText)
     def _pasted(self, event: Composer.PastedText) -> None:

@@ -35,11 +35,12 @@ class FinishedMessage(Static, can_focus=True):
 
     BINDINGS = [
         Binding("c", "copy_message", "Copy", id="message.copy"),
-        Binding("k", "copy_code", "Copy code", id="message.copy_code"),
+        Binding("k", "copy_code", "Copy code", id="message.copy_code",
+                tooltip="copy a code block (press again for the next one)"),
         Binding("r", "retry", "Retry", id="message.retry"),
-        Binding("e", "edit", "Edit", id="message.edit"),
+        Binding("e", "edit", "Edit", id="message.edit", tooltip="edit and resend your last message"),
         Binding("delete", "delete", "Delete", id="message.delete"),
-        Binding("t", "toggle_reasoning", "Reasoning", id="message.reasoning"),
+        Binding("t", "toggle_reasoning", "Reasoning", id="message.reasoning", tooltip="show or hide the reasoning"),
     ]
 
     show_reasoning: reactive[bool] = reactive(False)

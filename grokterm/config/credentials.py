@@ -1,4 +1,4 @@
-"""Where grokterm's settings come from: API key, base URL, and config.toml (grokterm.settings).
+"""The API key and the base URL: where they come from, in which order (config.toml: .settings).
 
 The API key lives only in `--api-key`, `$XAI_API_KEY` or the OS keyring
 (service "grokterm", username "api-key"), looked up in that order, and is
@@ -15,17 +15,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
+from grokterm import defaults
 from grokterm.xai.errors import redact, redact_key
-from grokterm.xai.urls import DEFAULT_BASE_URL, normalize_base_url
+from grokterm.xai.urls import normalize_base_url
 
 if TYPE_CHECKING:
-    from pathlib import Path
 
-    from grokterm.settings import Settings
+    pass
 
 KEYRING_SERVICE = "grokterm"
 KEYRING_USERNAME = "api-key"
-DEFAULT_MODEL = "grok-4-0709"
 
 KeySource = Literal["argument", "environment", "keyring"]
 
@@ -129,11 +128,4 @@ def resolve_base_url(explicit: str | None = None, configured: str | None = None)
     for candidate in (explicit, os.environ.get("XAI_BASE_URL"), configured):
         if candidate and candidate.strip():
             return normalize_base_url(candidate)
-    return DEFAULT_BASE_URL
-
-
-def load_settings_quietly(path: Path | None = None) -> Settings:
-    """config.toml as validated `Settings` (grokterm.settings); never raises, problems are in `.warnings`."""
-    from grokterm.settings import load_settings_quietly as load
-
-    return load(path)
+    return defaults.BASE_URL

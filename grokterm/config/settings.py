@@ -29,14 +29,11 @@ import tomlkit.exceptions
 import tomlkit.items
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
-from grokterm import paths
+from grokterm import defaults, paths
 from grokterm.xai.urls import normalize_base_url
 
 ApiStyle = Literal["auto", "responses", "chat"]
 
-XAI_BASE_URL = "https://api.x.ai/v1"
-DEFAULT_MODEL = "grok-4-0709"
-DEFAULT_THEME = "grok-dark"
 DEFAULT_SYSTEM_PROMPT = (
     "You are a helpful assistant in a terminal chat app. Answer clearly and concisely. "
     "Use Markdown; put code in fenced blocks with a language tag."
@@ -95,7 +92,7 @@ class ImageLimits(BaseModel):
 
 
 def _builtin_profiles() -> dict[str, Profile]:
-    return {"xai": Profile(base_url=XAI_BASE_URL)}
+    return {"xai": Profile(base_url=defaults.BASE_URL)}
 
 
 class Settings(BaseModel):
@@ -103,7 +100,7 @@ class Settings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
-    default_model: str = Field(DEFAULT_MODEL, min_length=1)
+    default_model: str = Field(defaults.MODEL, min_length=1)
     api_style: ApiStyle = "auto"
     active_profile: str = "xai"
     profiles: dict[str, Profile] = Field(default_factory=_builtin_profiles)
@@ -112,12 +109,12 @@ class Settings(BaseModel):
     default_preset: str | None = None
     screenshot_folder: Path | None = None
     images: ImageLimits = Field(default_factory=ImageLimits)
-    theme: str = Field(DEFAULT_THEME, min_length=1)
+    theme: str = Field(defaults.THEME, min_length=1)
     code_theme: str | None = None  # a Pygments style; None follows the theme
     keymap: dict[str, str] = Field(default_factory=dict)  # binding id -> keys, e.g. {"app.new": "ctrl+t"}
     render_interval_ms: int = Field(50, ge=10, le=1000)
-    read_timeout_s: float = Field(300.0, gt=0, le=3600)
-    max_retries: int = Field(2, ge=0, le=10)
+    read_timeout_s: float = Field(defaults.READ_TIMEOUT_S, gt=0, le=3600)
+    max_retries: int = Field(defaults.MAX_RETRIES, ge=0, le=10)
     lazy_window: int = Field(60, ge=10, le=2000)
 
     _warnings: list[str] = PrivateAttr(default_factory=list)

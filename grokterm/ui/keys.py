@@ -1,0 +1,177 @@
+"""Keys the way terminals send them, and the one table of every binding (README, palette, hints).
+
+Alt as an ESC prefix. Most terminals, and tmux always, send alt+w as the two bytes ESC w.
+Textual 8.2.8's parser (`textual/_xterm_parser.py`) turns that into `Key("alt+w", character="w")`
+after its ESC delay; `Key.is_printable` only looks at the character, so a focused TextArea or
+Input types a "w" and the alt+w binding never runs (the same analysis: tconbeer/harlequin#1131).
+For ESC followed by Enter, Tab or a control key it is worse: the alt is dropped and the key
+arrives bare (alt+enter became enter, which sent the message). And when another ESC follows
+within the delay (two alt keys in a row, or keys then a paste), the pending ESC+key is replayed
+without alt at all: alt+w alt+w typed "^w". `AltPrefixParser` reports ESC+key as alt+<key> with
+no character as soon as the key arrives (unless the key starts a terminal sequence: `[`, `O`, …),
+so it reaches the bindings like any other modified key, whichever widget has focus. Alt as a real
+modifier (the kitty protocol, xterm's CSI 1;3x) already arrives as alt+<key> with no character.
+Every alt binding also has a ctrl or function-key alternative for terminals where alt does
+neither (`tests/test_keys.py` checks that rule).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from textual import events
+from textual._xterm_parser import XTermParser
+from textual.binding import Binding
+
+ALT = "alt+"
+
+
+ESC = "\x1b"
+# After ESC these start a sequence from the terminal (CSI, SS3, DCS, OSC, APC, PM, ST), not alt+key.
+SEQUENCE_INTRODUCERS = frozenset("[OP]_^\\")
+
+
+def _as_alt(keys: Iterable[events.Key]) -> Iterator[events.Key]:
+    for event in keys:
+        yield events.Key(event.key if event.key.startswith(ALT) else ALT + event.key, None)
+
+
+class AltPrefixParser(XTermParser):
+    """XTermParser whose ESC-prefixed keys are alt+<key> without a character (see module doc)."""
+
+    def _sequence_to_key_events(self, sequence: str, alt: bool = False) -> Iterable[events.Key]:
+        keys = list(super()._sequence_to_key_events(sequence, alt=alt))
+        if alt:  # a pending ESC+key replayed after the ESC delay
+            yield from _as_alt(keys)
+        elif (not keys and len(sequence) == 2 and sequence[0] == ESC
+              and sequence[1] != ESC and sequence[1] not in SEQUENCE_INTRODUCERS):
+            yield from _as_alt(super()._sequence_to_key_events(sequence[1], alt=True))  # ESC+key: now
+        else:
+            yield from keys
+
+
+def install_alt_prefix_parser(driver_class: type) -> None:
+    """Make `driver_class` (a Textual driver) parse input with AltPrefixParser.
+
+    The Linux and Windows drivers create `XTermParser(...)` by the name imported in their
+    module, so rebinding that name is enough; a driver that does not (headless, web) is left alone.
+    """
+    for cls in driver_class.__mro__:  # the driver, or the Textual driver it extends
+        module = sys.modules.get(cls.__module__)
+        if module is not None and getattr(module, "XTermParser", None) is XTermParser:
+            module.XTermParser = AltPrefixParser  # type: ignore[attr-defined]
+
+
+# -- the table of bindings -------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class KeyRow:
+    where: str  # "anywhere", "composer", "focused message", …
+    binding_id: str
+    keys: tuple[str, ...]
+    description: str
+
+
+def _binding_sources() -> list[tuple[str, Any]]:
+    """(where, class) for every class with user-facing bindings, in the order the README lists them."""
+    from grokterm.ui.app import GrokApp
+    from grokterm.ui.screens.attach_screen import AttachScreen
+    from grokterm.ui.screens.conversations_screen import ConversationsScreen
+    from grokterm.ui.screens.model_picker import ModelPicker
+    from grokterm.ui.screens.response_detail import ResponseDetailScreen
+    from grokterm.ui.screens.responses_screen import ResponsesScreen
+    from grokterm.ui.screens.settings_screen import SettingsScreen
+    from grokterm.ui.screens.welcome import WelcomeScreen
+    from grokterm.ui.widgets.attachment_chips import AttachmentChip
+    from grokterm.ui.widgets.composer import Composer
+    from grokterm.ui.widgets.finished_message import FinishedMessage
+
+    return [
+        ("anywhere", GrokApp),
+        ("composer", Composer),
+        ("focused message", FinishedMessage),
+        ("attachment chip", AttachmentChip),
+        ("attach picker (ctrl+o)", AttachScreen),
+        ("model picker", ModelPicker),
+        ("conversations finder", ConversationsScreen),
+        ("responses browser", ResponsesScreen),
+        ("response detail", ResponseDetailScreen),
+        ("settings", SettingsScreen),
+        ("welcome", WelcomeScreen),
+    ]
+
+
+def _bindings_of(cls: Any) -> Iterator[Binding]:
+    for item in cls.__dict__.get("BINDINGS", []):
+        if isinstance(item, Binding):
+            yield item
+
+
+def split_keys(keys: str) -> tuple[str, ...]:
+    return tuple(k.strip() for k in keys.split(",") if k.strip())
+
+
+def key_rows(keymap: dict[str, str] | None = None) -> list[KeyRow]:
+    """Every user-facing binding with its keys (after `keymap`, the config's `[keymap]`)."""
+    keymap = keymap or {}
+    rows = []
+    for where, cls in _binding_sources():
+        for binding in _bindings_of(cls):
+            if binding.id is None:
+                continue
+            keys = split_keys(keymap.get(binding.id, binding.key))
+            rows.append(KeyRow(where, binding.id, keys, binding.tooltip or binding.description or binding.action))
+    return rows
+
+
+def default_keys(binding_id: str) -> tuple[str, ...]:
+    for row in key_rows():
+        if row.binding_id == binding_id:
+            return row.keys
+    raise KeyError(binding_id)
+
+
+SHORT_NAMES = {"escape": "esc", "delete": "del", "question_mark": "?"}
+
+
+def display_keys(keys: Iterable[str]) -> str:
+    """Key names as the README and the palette show them: `alt+w / f8`, `esc`."""
+    return " / ".join(SHORT_NAMES.get(k, k) for k in keys)
+
+
+def keys_for(binding_id: str, keymap: dict[str, str] | None = None) -> str:
+    """The live keys of one binding, honouring the user's remaps, for hints and the palette."""
+    if keymap and binding_id in keymap:
+        return display_keys(split_keys(keymap[binding_id]))
+    return display_keys(default_keys(binding_id))
+
+
+README_START = "<!-- keys:start (generated by `python -m grokterm.ui.keys`; tests/test_keys.py checks it) -->"
+README_END = "<!-- keys:end -->"
+
+
+def readme_table() -> str:
+    """The README's key table, generated from the real bindings."""
+    lines = [README_START, "", "| where | keys | action | id for `[keymap]` |", "|---|---|---|---|"]
+    for row in key_rows():
+        keys = display_keys(row.keys).replace("|", "\\|")
+        lines.append(f"| {row.where} | {keys} | {row.description} | `{row.binding_id}` |")
+    lines += ["", README_END]
+    return "\n".join(lines)
+
+
+def replace_readme_table(readme: str) -> str:
+    start = readme.index(README_START)
+    end = readme.index(README_END) + len(README_END)
+    return readme[:start] + readme_table() + readme[end:]
+
+
+if __name__ == "__main__":  # regenerate the README's table in place
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "README.md"
+    path.write_text(replace_readme_table(path.read_text()))
+    print(f"updated the key table in {path}")

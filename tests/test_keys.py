@@ -1,0 +1,207 @@
+"""Keys as terminals send them: ESC-prefixed alt, a ctrl/F-key for every alt binding, one paste,
+no keys lost after enter, and a README key table that is the real bindings.
+
+Pilot tests post the key events the parser produces (events.Key) straight to the app, without
+waiting between keys, which is how a fast typist or a terminal burst arrives.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual import events
+from textual._xterm_parser import XTermParser
+from ui_helpers import make_app, notifications, wait_started, wait_until
+
+from grokterm.ui.keys import AltPrefixParser, install_alt_prefix_parser, key_rows, keys_for, readme_table
+from grokterm.ui.screens.conversations_screen import ConversationsScreen
+from grokterm.ui.widgets.composer import PASTE_LIMIT
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def parse(data: str, parser_class: type[XTermParser] = AltPrefixParser) -> list[tuple[str, str | None]]:
+    parser = parser_class()
+    tokens = list(parser.feed(data)) + list(parser.feed(""))  # "" ends input: no ESC-delay wait
+    return [(t.key, t.character) for t in tokens if isinstance(t, events.Key)]
+
+
+# -- the parser ------------------------------------------------------------------------------
+
+def test_textual_alone_types_the_letter_of_an_esc_prefixed_alt_key():
+    """Why AltPrefixParser exists: if Textual ever fixes this, the parser can go."""
+    assert parse("\x1bw", XTermParser) == [("alt+w", "w")]  # printable: a TextArea types "w"
+    assert parse("\x1b\r", XTermParser) == [("enter", "\r")]  # the alt is lost: enter sends
+
+
+def test_esc_prefixed_keys_become_alt_keys_without_a_character():
+    assert parse("\x1bw") == [("alt+w", None)]
+    assert parse("\x1bW") == [("alt+shift+w", None)]
+    assert parse("\x1b\r") == [("alt+enter", None)]
+    assert parse("\x1ba") == [("alt+a", None)]
+
+
+def test_alt_keys_in_quick_succession_and_keys_then_a_paste():
+    # Textual alone replays a pending ESC+key without alt when another ESC follows quickly
+    assert ("circumflex_accent", "^") in parse("\x1bw\x1bw", XTermParser)
+    assert parse("\x1bw\x1bw") == [("alt+w", None), ("alt+w", None)]
+    keys = parse("abc\x1b\rdef\x1b[200~hi\x1b[201~")
+    assert keys == [("a", "a"), ("b", "b"), ("c", "c"), ("alt+enter", None), ("d", "d"), ("e", "e"), ("f", "f")]
+    parser = AltPrefixParser()
+    tokens = list(parser.feed("\x1b\rd\x1b[200~hi\x1b[201~")) + list(parser.feed(""))
+    assert [t.text for t in tokens if isinstance(t, events.Paste)] == ["hi"]
+
+
+def test_terminal_sequences_are_not_read_as_alt_keys():
+    assert parse("\x1b[1;5D") == [("ctrl+left", None)]
+    assert parse("\x1bOP") == [("f1", None)]
+
+
+def test_other_keys_are_untouched():
+    assert parse("w") == [("w", "w")]
+    assert parse("\x1b") == [("escape", "\x1b")]
+    assert parse("\x1b[A") == [("up", None)]
+    assert parse("\x1b[1;3C") == [("alt+right", None)]  # alt as a modifier (xterm CSI)
+    assert parse("\x1b\x7f") == [("ctrl+w", None)]  # alt+backspace: delete a word
+
+
+def test_the_app_installs_the_parser_in_its_driver():
+    import textual.drivers.linux_driver as linux_driver
+
+    class Driver(linux_driver.LinuxDriver):
+        pass
+
+    saved = linux_driver.XTermParser
+    try:
+        install_alt_prefix_parser(Driver)
+        assert linux_driver.XTermParser is AltPrefixParser
+    finally:
+        linux_driver.XTermParser = saved
+
+
+# -- the binding rules -----------------------------------------------------------------------
+
+def test_every_alt_binding_has_a_ctrl_or_function_key_alternative():
+    for row in key_rows():
+        if any(k.startswith("alt+") for k in row.keys):
+            others = [k for k in row.keys if not k.startswith("alt+")]
+            assert any(k.startswith("ctrl+") or (k.startswith("f") and k[1:].isdigit()) for k in others), row
+
+
+def test_binding_ids_are_unique():
+    ids = [row.binding_id for row in key_rows()]
+    assert len(ids) == len(set(ids))
+
+
+def test_readme_key_table_is_the_real_bindings():
+    readme = (ROOT / "README.md").read_text()
+    assert readme_table() in readme, "README key table is stale: run `python -m grokterm.ui.keys`"
+    for key in ("f4", "ctrl+g", "f8", "f9", "alt+w", "ctrl+j"):
+        assert f" {key} " in readme_table() or f" {key} /" in readme_table() or f"/ {key} " in readme_table(), key
+
+
+def test_keys_for_honours_a_remap():
+    assert keys_for("app.close") == "alt+w / f8"
+    assert keys_for("app.close", {"app.close": "ctrl+t"}) == "ctrl+t"
+
+
+# -- in the app ------------------------------------------------------------------------------
+
+def post_keys(app, *keys: str) -> None:
+    """Queue key events as the driver would, with no pause between them."""
+    for key in keys:
+        app.post_message(events.Key(key, key if len(key) == 1 else None))
+
+
+async def test_alt_w_closes_the_tab_while_the_composer_has_focus(emulator, tmp_path):
+    app = make_app(emulator, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await wait_started(app, pilot)
+        await pilot.press("ctrl+n")
+        await wait_until(pilot, lambda: len(app.chat.panes()) == 2, what="a second tab")
+        second = app.active_pane()
+        assert second is not pane and second.composer.has_focus
+        post_keys(app, "a", "alt+w")
+        await wait_until(pilot, lambda: len(app.chat.panes()) == 1, what="alt+w to close the tab")
+        assert app.active_pane() is pane
+        assert "w" not in pane.composer.text
+
+
+async def test_alt_enter_and_ctrl_j_add_a_newline_and_do_not_send(emulator, tmp_path):
+    app = make_app(emulator, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await wait_started(app, pilot)
+        pane.composer.focus()
+        post_keys(app, "a", "alt+enter", "b", "ctrl+j", "c")
+        await wait_until(pilot, lambda: pane.composer.text == "a\nb\nc", what="three lines in the composer")
+        assert pane.turn_worker is None and pane.messages == []
+
+
+async def test_keys_typed_right_after_enter_stay_in_the_composer(emulator, tmp_path):
+    app = make_app(emulator, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await wait_started(app, pilot)
+        pane.composer.focus()
+        post_keys(app, "a", "b", "c", "enter", "x", "y", "z")
+        await wait_until(pilot, lambda: pane.turn_worker is not None, what="the send")
+        await pane.turn_worker.wait()
+        await pilot.pause()
+        assert pane.messages[0].text == "abc"
+        assert pane.composer.text == "xyz"
+
+
+async def test_a_paste_is_inserted_once(emulator, tmp_path):
+    app = make_app(emulator, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await wait_started(app, pilot)
+        pane.composer.focus()
+        post_keys(app, "a")
+        app.post_message(events.Paste("hello\nworld"))
+        post_keys(app, "b")
+        await wait_until(pilot, lambda: pane.composer.text.endswith("b"), what="the paste and the key after it")
+        assert pane.composer.text == "ahello\nworldb"
+
+
+async def test_a_huge_paste_is_refused_with_a_message(emulator, tmp_path):
+    app = make_app(emulator, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await wait_started(app, pilot)
+        pane.composer.focus()
+        pane.composer.load_text("draft")
+        app.post_message(events.Paste("x" * (PASTE_LIMIT + 1)))
+        await wait_until(pilot, lambda: any("Not inserted" in n for n in notifications(app)), what="the refusal")
+        assert pane.composer.text == "draft"
+        assert f"{PASTE_LIMIT + 1:,} characters" in notifications(app)[-1]
+
+
+async def test_alt_a_archives_in_the_finder_while_its_search_field_has_focus(emulator, tmp_path):
+    app = make_app(emulator, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_started(app, pilot)
+        await pilot.press("ctrl+f")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConversationsScreen), what="the finder")
+        screen = app.screen
+        await wait_until(pilot, lambda: bool(screen.entries), what="the finder's list")
+        search = screen.query_one("#conversations-query")
+        assert search.has_focus
+        post_keys(app, "alt+a")
+        await wait_until(pilot, lambda: any(n.startswith("Archived") for n in notifications(app)),
+                         what="alt+a to archive")
+        post_keys(app, "ctrl+t")
+        await wait_until(pilot, lambda: screen.show_archived, what="ctrl+t to show archived")
+        post_keys(app, "alt+t")
+        await wait_until(pilot, lambda: not screen.show_archived, what="alt+t to hide archived")
+        assert search.value == ""
+
+
+async def test_the_palette_and_finder_show_the_users_remapped_keys(emulator, tmp_path):
+    app = make_app(emulator, tmp_path, keymap={"app.close": "ctrl+t", "conversations.archive": "ctrl+y"})
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_started(app, pilot)
+        helps = {c.title: c.help for c in app.get_system_commands(app.screen)}
+        assert helps["Close conversation"].endswith("(ctrl+t)")
+        assert helps["System prompt"].endswith("(f4)")
+        assert helps["Paste image from clipboard"].endswith("(ctrl+g)")
+        await pilot.press("ctrl+f")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConversationsScreen), what="the finder")
+        assert "ctrl+y archive" in str(app.screen.query_one(".picker-help").render())
