@@ -409,7 +409,11 @@ def run_child(tree: Path, mode: str, args: dict, timeout: float = 600) -> dict:
                GROKTERM_CONFIG=str(CACHE / "no-config.toml"))
     out = subprocess.run(command, capture_output=True, text=True, env=env, timeout=timeout)
     if out.returncode != 0:
-        raise RuntimeError(f"{mode} in {tree} failed:\n{out.stderr[-3000:]}")
+        if mode == "seed":
+            raise RuntimeError(f"seeding in {tree} failed:\n{out.stderr[-3000:]}")
+        lines = [line for line in out.stderr.splitlines() if "Error" in line or "Cancelled" in line]
+        print(f"    ! {mode} in {tree} failed: {lines[-1] if lines else out.stderr[-300:]}", flush=True)
+        return {"error": lines[-1] if lines else "failed"}
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -458,8 +462,13 @@ def main() -> None:
     print(f"load at start: {load()}; trees: {', '.join(f'{n}={p}' for n, p in trees)}; runs {args.runs}")
     results: dict[tuple, list] = {}
 
+    failures: dict[tuple, int] = {}
+
     def record(key: tuple, value) -> None:
-        results.setdefault(key, []).append(value)
+        if "error" in value:
+            failures[key] = failures.get(key, 0) + 1
+        else:
+            results.setdefault(key, []).append(value)
 
     try:
         for run in range(args.runs):
@@ -493,20 +502,22 @@ def main() -> None:
             process.wait()
 
     print(f"load at end: {load()}")
+    for key, count in failures.items():
+        print(f"  FAILED runs of {key}: {count}")
     for name, _ in trees:
         print(f"== {name}")
         if "ratio" in only:
             for earlier in (0, 200):
-                raws = [r["total"] for r in results[("raw", earlier)]]
-                apps = results[(name, "ratio", earlier)]
-                ratios = [a["total"] / r for a, r in zip(apps, raws, strict=True)]  # each app run against its neighbour
+                raws = [r["total"] for r in results.get(("raw", earlier), [])]
+                apps = results.get((name, "ratio", earlier), [])
+                ratios = [a["total"] / r for a, r in zip(apps, raws, strict=False)]  # against a neighbouring raw run
                 app_totals = summary([a["total"] for a in apps])
                 print(f"  20k tokens, {earlier:>3} earlier: raw {summary(raws)}; app {app_totals};"
                       f" ratio {summary(ratios, 'x')}; longest stall streaming "
                       f"{summary([a['stall_streaming'] for a in apps], 'ms', 1000)}, at the end "
                       f"{summary([a['stall_end'] for a in apps], 'ms', 1000)}; statuses {[a['status'] for a in apps]}")
         if "keys" in only:
-            runs = results[(name, "keys")]
+            runs = results.get((name, "keys"), [])
             echoes = [e for r in runs for e in r["echo"]]
             print(f"  keystroke→echo while streaming 1,000 tok/s (Pilot): p50 per run "
                   f"{summary([percentile(r['echo'], 50) for r in runs], 'ms', 1000)}, p99 per run "
@@ -514,21 +525,22 @@ def main() -> None:
                   f"{percentile(echoes, 50) * 1000:.0f} ms p99 {percentile(echoes, 99) * 1000:.0f} ms"
                   f" ({len(echoes)} of {sum(r['keys'] for r in runs)} keys echoed)")
         if "cpu" in only:
-            runs = results[(name, "cpu")]
+            runs = results.get((name, "cpu"), [])
             cpu = summary([r["cpu_fraction"] for r in runs], "%", 100)
             print(f"  CPU while streaming 150 tok/s, 200 earlier: {cpu}"
                   f" of one core; longest stall {summary([r['stall_streaming'] for r in runs], 'ms', 1000)}")
         if "start" in only:
-            in_process = summary([r["first_frame"] for r in results[(name, "start")]])
+            in_process = summary([r["first_frame"] for r in results.get((name, "start"), [])])
             print(f"  cold start → first frame, in-process: {in_process}")
             if (name, "tmuxstart") in results:
                 in_tmux = summary([r["first_frame"] for r in results[(name, "tmuxstart")]])
                 print(f"  cold start → first frame, tmux: {in_tmux}")
         if "open" in only:
             for messages in (100, 1000, 100_000):
-                runs = results[(name, "open", messages)]
+                runs = results.get((name, "open", messages), [])
+                rss = statistics.median(r["rss_mb"] for r in runs) if runs else float("nan")
                 print(f"  open a {messages:,}-message conversation: {summary([r['open'] for r in runs])},"
-                      f" RSS {statistics.median(r['rss_mb'] for r in runs):.0f} MB")
+                      f" RSS {rss:.0f} MB")
         if (name, "tmuxkeys") in results:
             runs = results[(name, "tmuxkeys")]
             for kind in ("idle", "streaming"):

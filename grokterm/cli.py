@@ -31,16 +31,36 @@ def _command_module(name: str):
     return importlib.import_module(f"grokterm.commands.{name.replace('-', '_')}_cmd")
 
 
+def add_global_options(parser: argparse.ArgumentParser, *, top_level: bool = False) -> None:
+    """--version and --demo, accepted before the command and after it (`grokterm ask --demo hi`).
+
+    After the command they default to SUPPRESS, so a value given before it is kept; a command
+    that already defines one of them (for its sub-actions) keeps its own.
+    """
+    from grokterm import __version__
+
+    taken = parser._option_string_actions
+    if "--version" not in taken:
+        parser.add_argument("--version", action="version", version=f"grokterm {__version__}",
+                            help="print grokterm's version and exit")
+    if "--demo" not in taken:
+        parser.add_argument("--demo", action="store_true",
+                            default=False if top_level else argparse.SUPPRESS,
+                            help="run on the built-in emulator (no key needed)")
+
+
 def build_parser(argv: list[str]) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="grokterm", description="Terminal chat for xAI's Grok API.")
-    parser.add_argument("--demo", action="store_true", help="run on the built-in emulator (no key needed)")
+    add_global_options(parser, top_level=True)
     parser.add_argument("--base-url", help=f"API base URL (default $XAI_BASE_URL or {defaults.BASE_URL})")
     parser.add_argument("--api-key", help="API key (default $XAI_API_KEY, then the OS keyring)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     wanted = next((a for a in argv if a in COMMANDS), None)
     for name, help_text in COMMANDS.items():
         if name == wanted:
-            _command_module(name).register(sub.add_parser(name, help=help_text))
+            command = sub.add_parser(name, help=help_text)
+            _command_module(name).register(command)
+            add_global_options(command)
         else:
             sub.add_parser(name, help=help_text, add_help=False)
     return parser
@@ -50,7 +70,11 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = build_parser(argv).parse_args(argv)
     if args.command:
-        return int(_command_module(args.command).run(args) or 0)
+        try:
+            return int(_command_module(args.command).run(args) or 0)
+        finally:
+            if "grokterm.commands.demo" in sys.modules:  # only when --demo started an emulator
+                sys.modules["grokterm.commands.demo"].stop_demo()
     from grokterm.ui.launch import run_tui  # Textual is imported only here
 
     return run_tui(args)

@@ -39,5 +39,9 @@ def user_themes_dir() -> Path:
 
 
 def bundled_themes_dir() -> Path:
-    """The top-level `themes/` folder shipped with the project."""
-    return Path(__file__).resolve().parent.parent / "themes"
+    """The themes shipped inside the package (`grokterm/themes/`), so every install has them.
+
+    Inside the package rather than beside it: a wheel, `pip install .` or `pipx install` only
+    carries package files, and the same path then works in an editable checkout.
+    """
+    return Path(__file__).resolve().parent / "themes"

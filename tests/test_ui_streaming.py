@@ -1,4 +1,4 @@
-"""The live reply widget: finished blocks are frozen so long replies don't slow down."""
+"""The live reply: Markdown rendered block by block in a thread; the finished message reuses its lines."""
 
 from __future__ import annotations
 
@@ -69,4 +69,101 @@ async def test_the_reply_ending_right_after_a_freeze_does_not_cancel_the_turn():
         await message.flush()  # freezes: a new stream exists whose task has not run yet
         await message.finish()  # same iteration: must not raise CancelledError
         await pilot.pause()
-        assert message.body_parts(message.text) is not None
+        body = await message.final_body(message.text)
+        assert body.has(message._width)  # the finished message reuses the streamed lines
+        assert "next" in body.by_width[message._width][-1].text
+
+
+def test_lists_quotes_and_continuations_are_not_cut():
+    from grokterm.ui.markdown_lines import split_blocks
+
+    text = "- a\n\n- b\n\n  more of b\n\n> q\n\n> q2\n\n1. one\n\n2. two\n\npara"
+    assert split_blocks(text) == ["- a\n\n- b\n\n  more of b\n\n> q\n\n> q2\n\n1. one\n\n2. two\n\n", "para"]
+
+
+RICH_REPLY = """# Title
+
+Some **bold** text and `code`.
+
+- first point
+- second point
+
+```python
+def f(x):
+
+    return x * 2
+```
+
+| planet | moons |
+|---|---|
+| Earth | 1 |
+| Mars | 2 |
+
+> a quote
+
+---
+
+The end.
+"""
+
+
+def test_block_by_block_rendering_equals_rendering_the_whole_text():
+    from rich.console import Console
+    from rich.markdown import Markdown as RichMarkdown
+
+    from grokterm.ui.markdown_lines import markdown_strips, render_strips
+
+    console = Console(width=60, color_system="truecolor")
+    whole = render_strips(RichMarkdown(RICH_REPLY, code_theme="monokai", hyperlinks=False), console, 60)
+    blocks = markdown_strips(RICH_REPLY, console, 60, "monokai")
+    assert [line.text for line in blocks] == [line.text for line in whole]
+
+
+def _text(lines) -> str:
+    return "\n".join(line.text.rstrip() for line in lines)
+
+
+async def test_a_streamed_reply_renders_fully_and_looks_the_same_finished(monkeypatch):
+    """Code, lists and tables render while streaming (off the event loop) and the finished message shows
+    the very same lines: a table no longer switches style when the reply ends."""
+    import threading
+
+    from textual.app import App
+
+    from grokterm.ui import markdown_lines
+    from grokterm.ui.message_data import MessageData
+    from grokterm.ui.widgets.finished_message import FinishedMessage
+    from grokterm.ui.widgets.streaming_message import StreamingMessage
+
+    on_loop: list[bool] = []
+    original = markdown_lines.render_strips
+
+    def spy(renderable, console, width):
+        on_loop.append(threading.current_thread() is threading.main_thread())
+        return original(renderable, console, width)
+
+    monkeypatch.setattr(markdown_lines, "render_strips", spy)
+
+    class Host(App):
+        def compose(self):
+            yield StreamingMessage("grok-4-0709", interval=60)
+
+    app = Host()
+    async with app.run_test(size=(80, 60)) as pilot:
+        await pilot.pause()
+        message = app.query_one(StreamingMessage)
+        for start in range(0, len(RICH_REPLY), 37):  # arrives in chunks; render after each
+            message.add_text(RICH_REPLY[start:start + 37])
+            await message.flush()
+            await pilot.pause()
+        streamed = _text(message.body._parts[0] + message.body._parts[1])
+        for expected in ("Title", "first point", "def f(x):", "return x * 2", "Earth", "Mars", "a quote", "The end."):
+            assert expected in streamed
+        assert on_loop and not any(on_loop), "Markdown was rendered on the event loop while streaming"
+        await message.finish()
+        body = await message.final_body(RICH_REPLY)
+        width = message.body.content_region.width
+        assert body.has(width)  # handed over: the finished message renders nothing itself
+        finished = FinishedMessage(MessageData(1, "assistant", RICH_REPLY), body=body)
+        whole = _text(markdown_lines.markdown_strips(RICH_REPLY, app.console, width, "monokai"))
+        assert _text(finished.body.lines(width, app.console)) == streamed == whole

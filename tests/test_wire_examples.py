@@ -1,15 +1,15 @@
-"""Every response-body JSON example in the shared API documents parses with our wire models, losslessly.
+"""Every reply example from the API documentation and from recorded real traffic parses with our
+wire models, losslessly.
 
-Examples are extracted programmatically from ../shared/seeds/*.txt (blocks after a
-"Response" heading, tied to the endpoint above them) and ../shared/xai-api.md (JSON
-blocks, SSE `data:` lines, inline `{...}` spans). Shortened examples with `…` are not
-JSON and are skipped, but a minimum count must parse so the test cannot pass empty.
+The examples live in this repository (tests/wire_examples/, see its README): JSON copied from
+xAI's REST API reference (docs.x.ai, two editions) and from recordings of real api.x.ai traffic
+(SSE chunks, Responses events, error bodies), each with its source: document, section, date.
+A minimum count must be present so the test cannot pass empty.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Any
 
@@ -36,12 +36,9 @@ from grokterm.xai.wire import (
     parse_stream_event,
 )
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-pytestmark = pytest.mark.skipif(
-    not (SHARED / "xai-api.md").is_file(), reason=f"shared API documents not found at {SHARED}"
-)
+EXAMPLES = Path(__file__).resolve().parent / "wire_examples"
 
-# Seed endpoints whose replies grokterm never reads (so it has no models for them).
+# Reference endpoints whose replies grokterm never reads (so it has no models for them).
 UNMODELLED = ("/v1/completions", "/v1/complete", "/v1/embedding", "/v1/messages", "/v1/images",
               "/v1/image-generation-models")
 SEED_MODELS: dict[str, type[BaseModel]] = {
@@ -56,43 +53,27 @@ SEED_MODELS: dict[str, type[BaseModel]] = {
     "/v1/language-models/{model_id}": LanguageModel,
     "/v1/tokenize-text": TokenizeResult,
 }
+def _load(name: str) -> list[dict[str, Any]]:
+    return json.loads((EXAMPLES / name).read_text(encoding="utf-8"))
 
 
-def _fenced_blocks(text: str) -> list[tuple[int, str]]:
-    """(line number of the opening fence, body) for every ``` block."""
-    lines, blocks, i = text.split("\n"), [], 0
-    while i < len(lines):
-        if lines[i].startswith("```"):
-            j = i + 1
-            while j < len(lines) and not lines[j].startswith("```"):
-                j += 1
-            blocks.append((i, "\n".join(lines[i + 1 : j])))
-            i = j + 1
-        else:
-            i += 1
-    return blocks
+def _label(entry: dict[str, Any], n: int) -> str:
+    source = entry["source"]
+    return f"{n:02d}-{entry.get('endpoint') or entry['kind']}-{source.get('section') or source['topic']}"[:90]
 
 
 def seed_examples() -> list[tuple[str, str, Any]]:
-    """(label, endpoint, JSON) for each distinct response example in the seeds."""
-    found: dict[str, tuple[str, str, Any]] = {}
-    for path in sorted((SHARED / "seeds").glob("*.txt")) if SHARED.is_dir() else []:
-        lines = path.read_text(encoding="utf-8").split("\n")
-        for start, body in _fenced_blocks("\n".join(lines)):
-            before = [line.strip() for line in lines[max(0, start - 60) : start] if line.strip()]
-            if "Response" not in before[-3:]:
-                continue
-            endpoint = next((line for line in reversed(before) if line.startswith("/v1")), "").replace("\\_", "_")
-            try:
-                data = json.loads(body)
-            except ValueError:
-                continue
-            found.setdefault(json.dumps(data, sort_keys=True), (f"{path.name}:{start}", endpoint, data))
-    return list(found.values())
+    """(label, endpoint, JSON) for each 'Response' example of xAI's REST API reference."""
+    return [(_label(e, n), e["endpoint"], e["data"]) for n, e in enumerate(_load("api_reference_replies.json"))]
+
+
+def reference_examples() -> list[tuple[str, Any]]:
+    """(label, JSON) for reply objects recorded from real traffic (chunks, events, error bodies...)."""
+    return [(_label(e, n), e["data"]) for n, e in enumerate(_load("recorded_replies.json"))]
 
 
 def _classify(data: Any) -> type[BaseModel] | None:
-    """The wire model for a JSON object found in xai-api.md, by its shape (None: not a reply)."""
+    """The wire model for a recorded JSON object, by its shape (None: not a reply)."""
     if not isinstance(data, dict):
         return None
     obj, kind = data.get("object"), data.get("type")
@@ -121,33 +102,6 @@ def _classify(data: Any) -> type[BaseModel] | None:
     return None
 
 
-def reference_examples() -> list[tuple[str, Any]]:
-    """(label, JSON) for reply objects in xai-api.md: JSON blocks, SSE/data lines, inline spans."""
-    path = SHARED / "xai-api.md"
-    if not path.is_file():
-        return []
-    text = path.read_text(encoding="utf-8")
-    candidates: list[tuple[str, str]] = []
-    for start, body in _fenced_blocks(text):
-        candidates.append((f"xai-api.md:{start}", body))
-        for n, line in enumerate(body.split("\n")):
-            line = re.sub(r"^(data:|seq\s+\d+\S*)\s*", "", line.strip())
-            candidates.append((f"xai-api.md:{start + n + 1}", line))
-    for match in re.finditer(r"`(\{[^`]*\})`", text):
-        candidates.append((f"xai-api.md:@{match.start()}", match.group(1)))
-    out, seen = [], set()
-    for label, candidate in candidates:
-        try:
-            data = json.loads(candidate)
-        except ValueError:
-            continue
-        key = json.dumps(data, sort_keys=True)
-        if _classify(data) is not None and key not in seen:
-            seen.add(key)
-            out.append((label, data))
-    return out
-
-
 def _parse(model: type[BaseModel], data: Any) -> BaseModel:
     if model is StreamEvent:
         return parse_stream_event(data)
@@ -168,6 +122,10 @@ def test_enough_examples_were_found() -> None:
     assert {e[1] for e in modelled} >= set(SEED_MODELS) - {"/v1/chat/deferred-completion/{request_id}"}
     assert len(REFERENCE) >= 25, [label for label, _ in REFERENCE]
     kinds = {_classify(data) for _, data in REFERENCE}
+    assert None not in kinds
+    for entry in _load("recorded_replies.json"):  # the stored kind still matches the shape
+        assert getattr(_classify(entry["data"]), "__name__", None) == entry["kind"]
+        assert entry["source"]["document"] and entry["source"]["date"]
     assert {ChatCompletionChunk, ResponseObject, StreamEvent, LanguageModel, ErrorBody, TokenizeResult} <= kinds
 
 

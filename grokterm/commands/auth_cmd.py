@@ -73,11 +73,13 @@ def _clear() -> int:
 async def _status(args: argparse.Namespace) -> int:
     from grokterm.sanitize import sanitize_terminal as clean
 
-    key = config.resolve_api_key(args.api_key)
+    demo = getattr(args, "demo", False)  # --demo: the emulator's own key, whatever is configured
+    key = None if demo else config.resolve_api_key(args.api_key)
     async with client_from_args(args, load_settings(), key) as client:
         info = await client.api_key_info()
         base_url = client.base_url
-    print(f"key:      {clean(info.redacted_api_key or key.redacted)} (from {key.source})")
+    shown = info.redacted_api_key or (key.redacted if key else "?")
+    print(f"key:      {clean(shown)} (from {key.source if key else 'the demo emulator'})")
     print(f"server:   {base_url}")
     if info.name:
         print(f"name:     {clean(info.name)}")

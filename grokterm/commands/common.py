@@ -49,6 +49,8 @@ def add_connection_options(parser: argparse.ArgumentParser) -> None:
 
     SUPPRESS keeps the top-level values (`grokterm --api-key K ask ...`) when not repeated here.
     """
+    parser.add_argument("--demo", action="store_true", default=argparse.SUPPRESS,
+                        help="use the built-in emulator instead of the API (no key needed)")
     parser.add_argument("--base-url", default=argparse.SUPPRESS,
                         help=f"API base URL (default $XAI_BASE_URL or {defaults.BASE_URL})")
     parser.add_argument("--api-key", default=argparse.SUPPRESS,
@@ -94,10 +96,16 @@ def client_from_args(
     from grokterm.xai.client import XAIClient
 
     profile = settings.profiles.get(settings.active_profile)
-    key = key or config.resolve_api_key(getattr(args, "api_key", None))
+    if getattr(args, "demo", False):  # --demo wins over any key or URL: it must work with none
+        from grokterm.commands.demo import demo_endpoint
+
+        base_url, key_value = demo_endpoint()
+    else:
+        key_value = (key or config.resolve_api_key(getattr(args, "api_key", None))).value
+        base_url = config.resolve_base_url(getattr(args, "base_url", None), profile.base_url if profile else None)
     return XAIClient(
-        key.value,
-        base_url=config.resolve_base_url(getattr(args, "base_url", None), profile.base_url if profile else None),
+        key_value,
+        base_url=base_url,
         api_style=getattr(args, "api_style", None) or (profile and profile.api_style) or settings.api_style,
         read_timeout=getattr(args, "timeout", None) or settings.read_timeout_s,
         max_retries=settings.max_retries if getattr(args, "retries", None) is None else args.retries,

@@ -2,8 +2,9 @@
 
 Chat completions: completion_tokens excludes reasoning, total = prompt +
 completion + reasoning. Responses: output_tokens includes reasoning.
-cost_in_usd_ticks follows the formula verified against real bills
-(../shared/xai-api.md §3.2), priced from the emulator's own catalogue.
+cost_in_usd_ticks follows the formula checked against recorded real bills (prices are
+"USD cents per 100 million tokens" in docs.x.ai's REST reference, /v1/language-models; 1 tick =
+1e-10 USD per xai-sdk-python `cost.py`), priced from the emulator's own catalogue.
 """
 
 from __future__ import annotations

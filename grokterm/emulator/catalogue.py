@@ -1,7 +1,8 @@
 """The emulator's model catalogue: ids, aliases, modalities, reasoning style, prices.
 
 Prices are in the units of /v1/language-models (USD cents per 100 million
-tokens = ticks per token), copied from ../shared/xai-api.md §3 so that cost
+tokens = ticks per token), copied from docs.x.ai's REST reference (/v1/language-models
+example) and prices that reproduce recorded real bills, so that cost
 arithmetic in the client can be checked against real bills. Image-capable
 models whose documented example lists an image price of 0 charge image tokens
 at the prompt price (xAI: "image tokens — charged at prompt token price").

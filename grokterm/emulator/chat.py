@@ -4,7 +4,8 @@ Stream: `data: <compact JSON>` events, role only on the first chunk,
 reasoning_content deltas (visible-reasoning models only) before content, a
 finish chunk with `"delta":{}`, then either one usage-only chunk with
 `"choices":[]` (stream_options.include_usage) or cumulative usage on every
-chunk, and finally `data: [DONE]` (../shared/xai-api.md §1).
+chunk, and finally `data: [DONE]` (as in recorded real api.x.ai streams: the go-vcr cassettes
+of charmbracelet/fantasy `providertests/testdata`, recorded 2025-09 to 2026-03).
 """
 
 from __future__ import annotations

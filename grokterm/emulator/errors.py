@@ -2,7 +2,8 @@
 
 Handlers raise ApiError anywhere; the app turns it into the JSON reply, so
 every error the emulator sends has the same two-string shape as the real API
-(../shared/xai-api.md §5.2).
+(reported by vercel/ai PR #15338 and in real error bodies quoted in public issue threads,
+e.g. continuedev/continue#10778; examples in tests/wire_examples/).
 """
 
 from __future__ import annotations

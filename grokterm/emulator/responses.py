@@ -2,8 +2,9 @@
 
 `previous_response_id` rebuilds the context from the stored earlier turn
 (its full input context plus its output), so `!recall` can prove that the
-server, not the client, supplied the history. Streams follow the recorded
-event order of ../shared/xai-api.md §2.4: contiguous sequence numbers from 0,
+server, not the client, supplied the history. Streams follow the event order of a recorded
+real xAI stream (vercel/ai `packages/xai` fixture `xai-text-with-reasoning-streaming.1.chunks.txt`):
+contiguous sequence numbers from 0,
 `rs_<id>`/`msg_<id>` item ids, no `[DONE]`.
 """
 

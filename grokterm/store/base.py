@@ -64,7 +64,8 @@ def attachment_from_row(row: sqlite3.Row) -> Attachment:
 
 
 def message_from_row(row: sqlite3.Row, attachments: Iterable[Attachment] = ()) -> MessageRow:
-    return MessageRow(*row, attachments=tuple(attachments))  # MESSAGE_COLUMNS are in field order
+    # MESSAGE_COLUMNS are the fields before `attachments`, in order (mypy cannot count a row's columns)
+    return MessageRow(*row, attachments=tuple(attachments))  # type: ignore[misc]
 
 
 class StoreBase:

@@ -1,4 +1,4 @@
-"""Colour themes from TOML files: the bundled `themes/` folder, then the user's own folder.
+"""Colour themes from TOML files: the bundled `grokterm/themes/` folder, then the user's own folder.
 
 Why files rather than code: people can add or tweak a theme without touching Python,
 and a broken file costs one warning, never a crash. Each file maps onto

@@ -29,8 +29,8 @@ import json
 import socket
 import ssl
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any, Literal
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from typing import Any, Literal, TypeVar
 from urllib.parse import quote, urlsplit
 
 
@@ -54,7 +54,7 @@ _import_httpx_without_its_cli()
 
 import httpx
 from httpx_sse import EventSource
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from grokterm import __version__, defaults
 from grokterm.xai.chat_stream import ChatStreamState, completed_from_chat
@@ -98,6 +98,7 @@ from grokterm.xai.wire import (
 )
 
 ApiStyle = Literal["auto", "responses", "chat"]
+_Model = TypeVar("_Model", bound=BaseModel)
 _SSE_HEADERS = {"Accept": "text/event-stream", "Cache-Control": "no-store"}
 Sleep = Callable[[float], Awaitable[Any]]
 
@@ -243,12 +244,12 @@ class XAIClient:
         return await self._read_json(attempts[-1])
 
     @staticmethod
-    def _parse(model: type[Any], data: Any) -> Any:
+    def _parse(model: type[_Model], data: Any) -> _Model:
         try:
             return model.model_validate(data)
         except ValidationError as exc:
-            first = exc.errors()[0] if exc.errors() else {}
-            where = ".".join(str(p) for p in first.get("loc", ()))
+            errors = exc.errors()
+            where = ".".join(str(p) for p in errors[0]["loc"]) if errors else ""
             raise MalformedResponseError(
                 f"unreadable reply: unexpected {model.__name__} shape at {where or 'top level'}"
             ) from None
@@ -320,8 +321,7 @@ class XAIClient:
     def _previous_gone(error: XAIError, request: TurnRequest) -> bool:
         return (
             isinstance(error, NotFoundError)
-            and bool(request.previous_response_id)
-            and request.previous_response_id in error.message
+            and bool(request.previous_response_id and request.previous_response_id in error.message)
         )
 
     async def _open_turn(self, request: TurnRequest, stream: bool) -> AsyncIterator[Retrying | _OpenTurn]:
@@ -358,7 +358,7 @@ class XAIClient:
                 else:
                     raise
 
-    async def stream_turn(self, request: TurnRequest) -> AsyncIterator[TurnEvent]:
+    async def stream_turn(self, request: TurnRequest) -> AsyncGenerator[TurnEvent]:
         """Stream one turn; always ends with exactly one `Completed` or `Failed`."""
         opened: _OpenTurn | None = None
         try:

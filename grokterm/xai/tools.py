@@ -280,8 +280,9 @@ def _arguments_query(raw: Any) -> str:
         return ""
     if isinstance(data, dict):
         for key in ("query", "url", "video_url", "image_url"):
-            if isinstance(data.get(key), str):
-                return data[key]
+            value = data.get(key)
+            if isinstance(value, str):
+                return value
     return ""
 
 

@@ -1,4 +1,4 @@
-"""Pydantic models of the JSON shapes grokterm reads from the API (see shared/xai-api.md).
+"""Pydantic models of the JSON shapes grokterm reads from the API (xAI REST API reference, docs.x.ai).
 
 Why lenient: xAI adds fields often, omits others (absent instead of null), and
 OpenAI-compatible servers differ in details. Every model keeps unknown fields

@@ -24,6 +24,7 @@ from textual.worker import Worker, WorkerState
 from grokterm.chat.runner import TurnSaved
 from grokterm.chat.sources import load_search_settings, reply_sources
 from grokterm.ui import attach
+from grokterm.ui.markdown_lines import MarkdownLines
 from grokterm.ui.message_data import MessageData
 from grokterm.ui.render import plain
 from grokterm.ui.widgets.attachment_chips import AttachmentChips
@@ -41,6 +42,7 @@ from grokterm.xai.events import (
 )
 from grokterm.xai.tools import SearchSettings, status_text
 
+MESSAGE_GUTTER = 3  # a message's border-left (1) and padding (0 1) in app.tcss
 YIELD_EVERY = 0.008  # seconds of stream handling before the event loop gets a turn
 CODE_BLOCK = re.compile(r"```[^\n]*\n(.*?)```", re.S)
 
@@ -120,7 +122,7 @@ class ConversationPane(Vertical):
         window = self.app.context.lazy_window
         self._hidden_older = max(0, len(self.messages) - window)
         await self._load_thumbnails(self.messages[self._hidden_older:])
-        widgets = [self._finished_widget(m) for m in self.messages[self._hidden_older:]]
+        widgets = await self._ready_widgets(self.messages[self._hidden_older:])
         if widgets:
             await self.message_list.mount_all(widgets)
         self._update_load_earlier()
@@ -148,6 +150,28 @@ class ConversationPane(Vertical):
             status = self.query_one(".composer-status", Static)
             status.update(plain(self._status_hint()) if self.search.enabled else "")
 
+    async def _ready_widgets(self, messages: list[MessageData]) -> list[FinishedMessage]:
+        """Message widgets whose lines are already rendered (in a thread) at the width they will have,
+        so mounting them renders no Markdown on the event loop."""
+        widgets = [self._finished_widget(m) for m in messages]
+        width, console = self.message_width(), self.app.console
+
+        def prerender() -> None:
+            for widget in reversed(widgets):  # newest first: they are the ones on screen
+                widget.prerender(width, console)
+
+        await asyncio.to_thread(prerender)
+        return widgets
+
+    def message_width(self) -> int:
+        """The content width a message widget gets in this pane's list (learnt from a mounted one)."""
+        for widget in self.query(FinishedMessage):
+            if widget.content_region.width > 0:
+                return widget.content_region.width
+        listing = self.message_list
+        scrollbar = listing.styles.scrollbar_size_vertical
+        return max(1, listing.size.width - listing.styles.gutter.width - scrollbar - MESSAGE_GUTTER)
+
     async def _load_thumbnails(self, messages: list[MessageData]) -> None:
         """Thumbnails of stored images for the messages about to be mounted (Pillow in a thread)."""
         from grokterm.ui.attach import stored_thumbnail
@@ -157,8 +181,8 @@ class ConversationPane(Vertical):
                 data.thumbnails = [await asyncio.to_thread(stored_thumbnail, self.app.store, a)
                                    for a in data.attachment_rows]
 
-    def _finished_widget(self, data: MessageData, body_parts: list | None = None) -> FinishedMessage:
-        return FinishedMessage(data, code_theme=self.app.code_theme, body_parts=body_parts)
+    def _finished_widget(self, data: MessageData, body: MarkdownLines | None = None) -> FinishedMessage:
+        return FinishedMessage(data, code_theme=self.app.code_theme, body=body)
 
     def _update_load_earlier(self) -> None:
         button = self.query_one(".load-earlier", Button)
@@ -170,7 +194,7 @@ class ConversationPane(Vertical):
         window = self.app.context.lazy_window
         start = max(0, self._hidden_older - window)
         await self._load_thumbnails(self.messages[start:self._hidden_older])
-        older = [self._finished_widget(m) for m in self.messages[start:self._hidden_older]]
+        older = await self._ready_widgets(self.messages[start:self._hidden_older])
         self._hidden_older = start
         first = self.query(FinishedMessage).first() if self.query(FinishedMessage) else None
         if older:
@@ -280,9 +304,10 @@ class ConversationPane(Vertical):
 
                 user.thumbnails = [cached_thumbnail(image) for image in self._sending_images]
             self.messages.append(user)
-            await self.message_list.mount(self._finished_widget(user))
+            await self.message_list.mount_all(await self._ready_widgets([user]))
         self.reply_id = event.reply.id
-        self.streaming = StreamingMessage(self.model, interval=self.app.context.render_interval)
+        self.streaming = StreamingMessage(self.model, interval=self.app.context.render_interval,
+                                          code_theme=self.app.code_theme)
         await self.message_list.mount(self.streaming)
         self.message_list.anchor()
         return self.streaming
@@ -323,8 +348,7 @@ class ConversationPane(Vertical):
         conversation = await asyncio.to_thread(self.app.store.get_conversation, self.conversation.id)
         if conversation is not None:
             self.conversation = replace(conversation, draft=self.conversation.draft)
-        cited = data.sources is not None and bool(data.sources.citations)
-        finished = self._finished_widget(data, None if cited else streaming.body_parts(data.text))
+        finished = self._finished_widget(data, await streaming.final_body(data.text))
         await self.message_list.mount(finished, after=streaming)
         await streaming.remove()
         self.app.show_in_sidebar(self, data)

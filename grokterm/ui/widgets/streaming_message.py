@@ -1,89 +1,66 @@
-"""The reply being streamed: live Markdown fed by a short buffer.
+"""The reply being streamed: Markdown rendered in a worker thread, a frame at a time.
 
-Deltas arrive far faster than a terminal can redraw, so they are collected and
-handed to Textual's MarkdownStream about every `interval` seconds. When the
-reply ends the pane swaps this widget for a FinishedMessage, which renders the
-whole text once (no partial-block artefacts left behind).
+Deltas arrive far faster than a terminal can redraw. They are collected, and a render loop turns
+them into lines (`grokterm.ui.markdown_lines`) in a worker thread: blocks that are finished (cut at
+blank lines outside code fences) are rendered once and kept; only the unfinished tail is rendered
+again at each step. The event loop only swaps the ready lines into one `LineView`, so a keystroke
+never waits behind Markdown work, however long the reply.
 
-A live Markdown widget costs layout time in proportion to its blocks, so a long
-reply would slow down as it grows. Finished blocks are therefore "frozen": once
-the live part passes FREEZE_AT characters, everything up to the last blank line
-outside a code fence moves into a cheap Static (Rich Markdown) above, and the
-live widget restarts with just the tail. Per-flush cost stays flat.
+Cadence adapts: a step starts at most every `interval` seconds and only when text arrived; when a
+step takes longer (a long code block in the tail), the next one simply starts later. When the reply
+ends the pane swaps this widget for a FinishedMessage that reuses the same lines (no re-render).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Collapsible, Markdown, Static
+from textual.strip import Strip
+from textual.widgets import Collapsible, Static
 
-from grokterm.ui.render import markdown_renderable, plain, safe_text
-
-FREEZE_AT = 2500  # characters of live Markdown before finished blocks are frozen
+from grokterm.ui.markdown_lines import MarkdownLines, block_strips, join, last_split_point, markdown_strips, seam
+from grokterm.ui.render import plain, safe_text
+from grokterm.ui.widgets.line_view import LineView
 
 
 def safe_split_point(text: str) -> int:
-    """Index just after the last blank line that is outside a fenced code block (0 if none)."""
-    in_fence = False
-    fence = ""
-    best = 0
-    position = 0
-    lines = text.split("\n")
-    for index, line in enumerate(lines[:-1]):  # the last line may be incomplete
-        position += len(line) + 1
-        stripped = line.lstrip()
-        if len(line) - len(stripped) <= 3 and stripped.startswith(("```", "~~~")):
-            marker = stripped[:3]
-            if not in_fence:
-                in_fence, fence = True, marker
-            elif marker == fence:
-                in_fence = False
-        elif not in_fence and not line.strip() and index > 0:
-            best = position
-    return best
-
-
-async def stop_stream(stream) -> None:
-    """Stop a MarkdownStream without letting ITS cancellation escape into our task.
-
-    `MarkdownStream.stop()` cancels its task and awaits it. A stream created in this loop iteration
-    (right after a freeze) has a task that never started: cancelling it makes `await task` raise
-    CancelledError in the caller, which the turn worker took for the user pressing esc.
-    """
-    try:
-        await stream.stop()
-    except asyncio.CancelledError:
-        current = asyncio.current_task()
-        if current is not None and current.cancelling():
-            raise  # we are being cancelled ourselves (esc): that one must propagate
+    """Where the finished blocks of a growing text end (kept for callers of the old name)."""
+    return last_split_point(text)
 
 
 class StreamingMessage(Vertical):
-    """Header, collapsible live reasoning, live Markdown body and a speed line."""
+    """Header, collapsible live reasoning, the live reply's lines and a speed line."""
 
-    def __init__(self, model: str | None, interval: float = 0.05) -> None:
+    def __init__(self, model: str | None, interval: float = 0.05, code_theme: str = "monokai") -> None:
         super().__init__(classes="message -assistant -streaming")
         self.model = model
         self.interval = interval
+        self.code_theme = code_theme
         self.text = ""
         self.reasoning = ""
         self._pending_text: list[str] = []
-        self._live_text = ""  # what the live Markdown widget holds (the unfrozen tail)
-        self._frozen_text = ""
-        self.frozen_parts: list = []  # RenderCache of each frozen block, reused by the finished message
         self._pending_reasoning = False
-        self._stream = None
+        self._safe = ""  # sanitised text handed to rendering so far
+        self._done_text = ""  # the prefix of _safe whose blocks are finished and rendered
+        self._done: list[Strip] = []
+        self._tail: list[Strip] = []
+        self._tail_text = ""
+        self._width = 0  # the width _done and _tail were rendered at
         self._started = time.monotonic()
         self._first_token: float | None = None
         self._tokens = 0
         self.status_note = ""
-        self._lock = asyncio.Lock()
+        self._wake = asyncio.Event()
+        self._stop = asyncio.Event()
+        self._loop_task: asyncio.Task | None = None
         self._finished = False
+        self._step_lock = asyncio.Lock()  # one step at a time (the loop, flush() and finish())
+        self.steps = 0  # render steps taken (tests check the cadence is bounded)
 
     def compose(self) -> ComposeResult:
         header = Text("grok", style="bold")
@@ -93,25 +70,36 @@ class StreamingMessage(Vertical):
         yield Static(header, classes="message-header")
         with Collapsible(title="reasoning…", collapsed=True, classes="reasoning"):
             yield Static("", classes="reasoning-text")
-        yield Vertical(classes="frozen-blocks")
-        yield Markdown("", classes="reply-body")
+        yield LineView(classes="reply-body")
         yield Static("waiting for the first token…", classes="stream-stats")
+
+    @property
+    def body(self) -> LineView:
+        return self.query_one(".reply-body", LineView)
 
     def on_mount(self) -> None:
         self.query_one(".reasoning").display = False
-        self._stream = Markdown.get_stream(self.query_one(".reply-body", Markdown))
-        self._timer = self.set_interval(self.interval, self.flush)
+        self._loop_task = asyncio.create_task(self._render_loop())
+
+    def on_unmount(self) -> None:
+        self._stop.set()
+        self._wake.set()
+
+    def on_resize(self) -> None:
+        self._wake.set()  # the lines must be rendered again at the new width
 
     # -- fed by the pane -------------------------------------------------
     def add_text(self, delta: str) -> None:
         self._count_token()
         self.text += delta
         self._pending_text.append(delta)
+        self._wake.set()
 
     def add_reasoning(self, delta: str) -> None:
         self._count_token()
         self.reasoning += delta
         self._pending_reasoning = True
+        self._wake.set()
 
     def set_status(self, note: str) -> None:
         self.status_note = note
@@ -135,65 +123,98 @@ class StreamingMessage(Vertical):
         elapsed = time.monotonic() - self._first_token
         return self._tokens / elapsed if elapsed > 0.05 else None
 
+    # -- rendering ---------------------------------------------------------
+    async def _render_loop(self) -> None:
+        """One step per wake-up, at most one per `interval`; ends when the reply does."""
+        loop = asyncio.get_running_loop()
+        while not self._stop.is_set():
+            await self._wake.wait()
+            self._wake.clear()
+            if self._stop.is_set():
+                break
+            began = loop.time()
+            await self._step()
+            rest = self.interval - (loop.time() - began)
+            if rest > 0 and not self._stop.is_set():
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(self._stop.wait(), rest)
+
     async def flush(self) -> None:
-        """Hand buffered text to the Markdown stream (called on a timer).
+        """Render everything received so far now (tests and the end of the reply use it)."""
+        await self._step()
 
-        Serialised with `finish()`: a tick already in flight when the reply ends must not
-        touch children that are being removed, nor restart a stream that was stopped.
-        """
-        async with self._lock:
-            if not self._finished:
-                await self._flush()
+    async def _step(self, final: bool = False) -> None:
+        async with self._step_lock:
+            await self._locked_step(final)
 
-    async def _flush(self) -> None:
+    async def _locked_step(self, final: bool) -> None:
+        self.steps += 1
         if self._pending_reasoning:
             self._pending_reasoning = False
             box = self.query_one(".reasoning", Collapsible)
             box.display = True
             box.title = f"reasoning… ({len(self.reasoning.split())} words)"
             self.query_one(".reasoning-text", Static).update(plain(self.reasoning, "italic"))
-        if self._pending_text and self._stream is not None:
-            chunk = safe_text("".join(self._pending_text))
+        if self._pending_text:
+            self._safe += safe_text("".join(self._pending_text))
             self._pending_text.clear()
-            self._live_text += chunk
-            if len(self._live_text) > FREEZE_AT and (split := safe_split_point(self._live_text)):
-                await self._freeze(split)
-            else:
-                await self._stream.write(chunk)
-        if self._first_token is not None and not self.status_note:
+        await self._render_text(final)
+        if self._first_token is not None and not self.status_note and not self._finished:
             rate = self.tokens_per_s
             stats = f"first token {self.ttft_ms} ms"
             if rate:
                 stats += f" · {rate:.0f} tok/s"
             self.query_one(".stream-stats", Static).update(stats)
 
-    async def _freeze(self, split: int) -> None:
-        """Move finished blocks out of the live widget into a static block above it."""
-        done, self._live_text = self._live_text[:split], self._live_text[split:]
-        await stop_stream(self._stream)
-        body = self.query_one(".reply-body", Markdown)
-        code_theme = getattr(self.app, "code_theme", "monokai")
-        block = markdown_renderable(done, code_theme)
-        self.frozen_parts.append(block)
-        self._frozen_text += done
-        await self.query_one(".frozen-blocks", Vertical).mount(Static(block, classes="frozen-block"))
-        await body.update(self._live_text)
-        self._stream = Markdown.get_stream(body)
+    async def _render_text(self, final: bool) -> None:
+        if not self.is_mounted:
+            return
+        body = self.body
+        width = body.content_region.width
+        if width <= 0:
+            return  # not laid out yet: on_resize wakes the loop again
+        live = self._safe[len(self._done_text):]
+        cut = len(live) if final else last_split_point(live)
+        new_text, tail_text = live[:cut], live[cut:]
+        redo = width != self._width
+        if not new_text and tail_text == self._tail_text and not redo:
+            return
+        done_text, console, theme = self._done_text, self.app.console, self.code_theme
 
-    def body_parts(self, final_text: str) -> list | None:
-        """The finished reply as already-rendered frozen blocks plus the tail, or None when the
-        final text differs from what streamed (then the whole text is rendered afresh)."""
-        tail = self._live_text + safe_text("".join(self._pending_text))
-        if not self.frozen_parts or self._frozen_text + tail != safe_text(final_text):
-            return None
-        code_theme = getattr(self.app, "code_theme", "monokai")
-        return [*self.frozen_parts, markdown_renderable(tail, code_theme)]
+        def render() -> tuple[list[Strip] | None, list[Strip], list[Strip]]:
+            base = markdown_strips(done_text, console, width, theme) if redo and done_text else None
+            new = block_strips(new_text, console, width, theme, first=not done_text) if new_text else []
+            tail = (block_strips(tail_text, console, width, theme, first=not (done_text or new_text))
+                    if tail_text else [])
+            return base, new, tail
+
+        base, new, tail = await asyncio.to_thread(render)
+        if redo:
+            self._done = base or []
+        if new:
+            self._done = join(self._done, new)
+        self._done_text += new_text
+        self._tail, self._tail_text, self._width = tail, tail_text, width
+        if self.is_mounted:
+            self.body.show(self._done, seam(self._done, tail))
 
     async def finish(self) -> None:
-        """Stop the live stream; the pane replaces this widget afterwards."""
-        self._timer.stop()
-        async with self._lock:
+        """Stop the render loop and render what is left; the pane replaces this widget afterwards."""
+        self._stop.set()
+        self._wake.set()
+        if self._loop_task is not None:
+            # our own task, never cancelled by anyone: waiting for it cannot raise into the turn
+            await asyncio.wait({self._loop_task})
+        if not self._finished:
             self._finished = True
-            if self._stream is not None:
-                await stop_stream(self._stream)
-                self._stream = None
+            await self._step(final=True)
+
+    async def final_body(self, final_text: str) -> MarkdownLines:
+        """The finished reply's body, reusing the lines streaming produced when the stored text is the
+        text that streamed (otherwise rendered afresh, in a thread)."""
+        body = MarkdownLines(safe_text(final_text), self.code_theme)
+        if body.text == self._safe and self._width and not self._pending_text:
+            body.store(self._width, join(self._done, self._tail))
+        elif self._width and self.is_mounted:
+            await asyncio.to_thread(body.lines, self._width, self.app.console)
+        return body

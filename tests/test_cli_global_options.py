@@ -1,0 +1,84 @@
+"""`--demo` and `--version` are global: accepted before the command and after it, by every command.
+
+Real subprocesses with no key anywhere (conftest clears $XAI_API_KEY and installs a failing
+keyring), so `--demo` can only work by starting the built-in emulator on loopback.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+import grokterm
+
+
+def run_cli(*args: str, stdin: str = "", timeout: float = 60) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run([sys.executable, "-m", "grokterm", *args], input=stdin.encode(),
+                          capture_output=True, timeout=timeout, env=dict(os.environ))
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_demo_ask_answers_without_any_key(where: str) -> None:
+    args = ["--demo", "ask", "!echo hello from the demo"] if where == "before" else \
+        ["ask", "--demo", "!echo hello from the demo"]
+    result = run_cli(*args)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == b"hello from the demo\n"
+    assert result.stderr == b""  # the emulator's own logging never mixes with the command's output
+
+
+def test_without_demo_the_same_command_still_needs_a_key() -> None:
+    result = run_cli("ask", "hi")
+    assert result.returncode == 3 and b"no API key" in result.stderr
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_demo_models_lists_the_emulator_catalogue(where: str) -> None:
+    result = run_cli(*(["--demo", "models", "--json"] if where == "before" else ["models", "--demo", "--json"]))
+    assert result.returncode == 0, result.stderr
+    ids = {model["id"] for model in json.loads(result.stdout)}
+    assert "grok-4-0709" in ids
+
+
+def test_demo_wins_over_a_wrong_key_and_url() -> None:
+    """--demo must never send a real key anywhere: it ignores --api-key/--base-url entirely."""
+    result = run_cli("--api-key", "xai-WRONGwrongWRONG0123456789", "--base-url", "http://127.0.0.1:9/v1",
+                     "--demo", "ask", "!echo still fine")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == b"still fine\n"
+
+
+def test_demo_responses_and_auth_status_are_honoured() -> None:
+    shown = run_cli("responses", "show", "--demo", "resp_does_not_exist")
+    assert shown.returncode == 8, shown.stderr  # asked the emulator (404), not "no API key" (3)
+    status = run_cli("--demo", "auth", "status")
+    assert status.returncode == 0, status.stderr
+
+
+@pytest.mark.parametrize("args", [["--version"], ["ask", "--version"], ["models", "--version"],
+                                  ["history", "--version"], ["responses", "--version"]])
+def test_version_everywhere(args: list[str]) -> None:
+    result = run_cli(*args)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.decode().strip() == f"grokterm {grokterm.__version__}"
+
+
+def test_demo_answer_in_a_pipe_that_closes_early() -> None:
+    """`grokterm --demo ask hi | head -1`: the first line arrives, then a quiet exit 0."""
+    process = subprocess.Popen([sys.executable, "-m", "grokterm", "--demo", "ask", "!long 400"],
+                               stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout is not None and process.stderr is not None
+    first = process.stdout.readline()
+    process.stdout.close()  # like `head -1` exiting
+    try:
+        code = process.wait(timeout=60)
+    finally:
+        process.kill()
+    errors = process.stderr.read()
+    process.stderr.close()
+    assert first.strip()
+    assert code == 0 and b"Traceback" not in errors and b"BrokenPipe" not in errors, errors
