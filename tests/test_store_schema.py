@@ -107,10 +107,14 @@ def _seed_v2(conn: sqlite3.Connection) -> None:
 
 
 def _seed_v3(conn: sqlite3.Connection) -> None:
-    _seed_v2(conn)  # v3 only added the full-text index, which the triggers fill
+    _seed_v2(conn)  # v3 only added the full-text index, rebuilt from these rows
 
 
-SEEDS = {1: _seed_v1, 2: _seed_v2, 3: _seed_v3}
+def _seed_v4(conn: sqlite3.Connection) -> None:
+    _seed_v3(conn)  # v4 only added the nullable messages.kind (NULL: a chat message)
+
+
+SEEDS = {1: _seed_v1, 2: _seed_v2, 3: _seed_v3, 4: _seed_v4}
 
 
 def test_every_earlier_version_has_a_seed():
@@ -147,12 +151,16 @@ def test_upgrade_from_earlier_version_keeps_data_and_enables_new_features(tmp_pa
             assert s.ui_get("open_tabs") == [1]
         s.ui_set("active_tab", 1)
         assert s.ui_get("active_tab") == 1
-        # v4: replies can keep their search sources; old replies simply have none.
+        # v5: replies can keep their search sources; old replies simply have none.
         assert s.sources_of([1, 2, 3]) == {}
         s.set_sources(2, {"citations": [{"url": "https://example.org/z", "title": "Zeppelins"}]})
         assert s.sources_of([2])[2].citations == ({"url": "https://example.org/z", "title": "Zeppelins"},)
         # an old half-written reply is recovered like any other
         assert [m.id for m in s.recover_interrupted()] == [3]
+        # v4: old messages are chat messages; image generations can be stored next to them
+        assert [m.kind for m in s.list_messages(1)] == [None, None, None]
+        generated = s.add_message(1, "assistant", "revised", status="complete", kind="image", cost_ticks=7)
+        assert (generated.kind, generated.cost_ticks) == ("image", 7)
 
 
 def test_reopening_a_current_file_runs_no_migration(tmp_path):

@@ -123,9 +123,11 @@ class TurnRunner:
         for row in rows:
             if row.id == reply_id:
                 break
+            if row.kind is not None:  # an image generation: not part of the chat (attach a picture to ask)
+                continue
             if row.role == "assistant" and (row.status not in HISTORY_STATUSES or not row.text):
                 continue
-            images = tuple(await asyncio.to_thread(self._image_parts, row))
+            images = tuple(await asyncio.to_thread(self._image_parts, row)) if row.role == "user" else ()
             history.append(Message(row.role, row.text, images))
         # The conversation's chain head is cleared whenever the server's context would be wrong
         # (system prompt changed, image turn sent unstored, head deleted): then send everything.
@@ -217,6 +219,8 @@ def _chain_head(rows: Sequence[MessageRow], reply_id: int) -> str | None:
             break
         before.append(row)
     for row in reversed(before):
+        if row.kind is not None:  # image generations are never in the server's context
+            continue
         if row.role == "assistant" and row.status == "complete" and row.response_id:
             return row.response_id
         if row.role == "assistant":

@@ -37,7 +37,7 @@ CONVERSATION_COLUMNS = (
 MESSAGE_COLUMNS = (
     "id, conversation_id, role, text, reasoning, model, created_at, updated_at, status, error, "
     "response_id, input_tokens, cached_tokens, output_tokens, reasoning_tokens, image_tokens, "
-    "cost_ticks, ttft_ms, tokens_per_s"
+    "cost_ticks, ttft_ms, tokens_per_s, kind"
 )
 ATTACHMENT_COLUMNS = (
     "id, message_id, name, mime, width, height, original_width, original_height, original_bytes, "

@@ -28,7 +28,7 @@ from grokterm.store.errors import ImportFormatError, NotFoundError
 from grokterm.store.images import extension_for, is_valid_file_name
 from grokterm.store.messages import MessagesMixin
 from grokterm.store.rows import TICKS_PER_USD, USAGE_FIELDS, Attachment, Conversation, MessageRow, NewImage
-from grokterm.store.schema import MESSAGE_STATUSES
+from grokterm.store.schema import MESSAGE_KINDS, MESSAGE_STATUSES
 
 FORMAT = "grokterm-conversation"
 FORMAT_VERSION = 1
@@ -109,6 +109,7 @@ def _message_json(message: MessageRow, attachments: list[dict[str, Any]]) -> dic
         "error": message.error, "response_id": message.response_id,
         "usage": {name: getattr(message, name) for name in USAGE_FIELDS},
         "ttft_ms": message.ttft_ms, "tokens_per_s": message.tokens_per_s, "attachments": attachments,
+        **({"kind": message.kind} if message.kind else {}),
     }
 
 
@@ -251,7 +252,13 @@ class ExchangeMixin(MessagesMixin):
              *(_field(usage, name, _INT) for name in USAGE_FIELDS), _field(message, "ttft_ms", _INT),
              None if tokens_per_s is None else float(tokens_per_s)),
         )
-        return int(cursor.lastrowid)  # type: ignore[arg-type]
+        message_id = int(cursor.lastrowid)  # type: ignore[arg-type]
+        kind = _field(message, "kind", _STR)
+        if kind is not None:
+            if kind not in MESSAGE_KINDS:
+                raise ImportFormatError(f"unknown message kind {kind!r}")
+            conn.execute("UPDATE messages SET kind = ? WHERE id = ?", (kind, message_id))
+        return message_id
 
     def _import_attachment(
         self, conn: sqlite3.Connection, message_id: int, attachment: dict[str, Any], data: bytes | None

@@ -35,7 +35,7 @@ from grokterm.store.rows import (
     UsageLike,
     usage_values,
 )
-from grokterm.store.schema import MESSAGE_STATUSES
+from grokterm.store.schema import MESSAGE_KINDS, MESSAGE_STATUSES
 from grokterm.store.sources import write_sources
 
 _UPDATABLE = frozenset(
@@ -78,13 +78,23 @@ class MessagesMixin(ConversationsMixin, ResponsesMixin):
     # -- writing -------------------------------------------------------------------------------
     def add_message(
         self, conversation_id: int, role: str, text: str = "", *, model: str | None = None,
-        status: str | None = None, images: Sequence[NewImage] = (),
+        status: str | None = None, images: Sequence[NewImage] = (), kind: str | None = None,
+        error: str | None = None, cost_ticks: int | None = None,
     ) -> MessageRow:
-        """Insert and COMMIT a message (assistant rows default to 'pending', others 'complete')."""
+        """Insert and COMMIT a message (assistant rows default to 'pending', others 'complete').
+
+        `kind` marks the two rows of an image generation ('image_prompt', 'image'); the
+        generation's reply is written whole at once, with its pictures, error or cost."""
+        if kind is not None and kind not in MESSAGE_KINDS:
+            raise ValueError(f"unknown message kind {kind!r}")
+
         def work(conn: sqlite3.Connection) -> MessageRow:
             message_id = self._insert_message(conn, conversation_id, role, text, model=model, status=status)
             for image in images:
                 self._insert_attachment(conn, message_id, image)
+            if kind is not None or error is not None or cost_ticks is not None:
+                conn.execute("UPDATE messages SET kind = ?, error = ?, cost_ticks = ? WHERE id = ?",
+                             (kind, error, cost_ticks, message_id))
             return self._get_message(conn, message_id)
 
         return self._db.write(work)

@@ -103,6 +103,7 @@ class MessageRow:
     cost_ticks: int | None
     ttft_ms: int | None  # time to first token
     tokens_per_s: float | None
+    kind: str | None = None  # None: chat; "image_prompt" / "image": an image generation (schema v4)
     attachments: tuple[Attachment, ...] = ()
 
     @property

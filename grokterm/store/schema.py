@@ -12,7 +12,11 @@ Version history:
      ui_state and cache key/value tables
   3. full-text search: an FTS5 external-content table over messages.text, kept in
      sync by triggers, rebuilt from existing rows
-  4. message_sources: a reply's citations, server-side tool calls and tool usage
+  4. messages.kind: NULL for chat messages; 'image_prompt' / 'image' for an image
+     generation (the prompt, and the reply holding the generated pictures as
+     attachments and the revised prompt as text). Chat history sent to the model
+     leaves these rows out.
+  5. message_sources: a reply's citations, server-side tool calls and tool usage
      (web / X search), as JSON, one row per reply
 """
 
@@ -161,6 +165,13 @@ _V3 = (
 )
 
 _V4 = (
+    # Additive and nullable: every existing row stays a chat message.
+    "ALTER TABLE messages ADD COLUMN kind TEXT CHECK (kind IS NULL OR kind IN ('image_prompt', 'image'))",
+)
+
+MESSAGE_KINDS = ("image_prompt", "image")
+
+_V5 = (
     # Additive: replies without search have no row. JSON because the shapes follow the API's
     # (docs/api/tools-search.md) and are only ever read whole, with the reply.
     """CREATE TABLE message_sources (
@@ -172,7 +183,7 @@ _V4 = (
 )
 
 # MIGRATIONS[i] upgrades a version-i file to version i+1.
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4)
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4, _V5)
 CURRENT_VERSION = len(MIGRATIONS)
 
 

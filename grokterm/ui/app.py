@@ -19,6 +19,7 @@ from grokterm.chat.runner import TurnRunner
 from grokterm.store import Store
 from grokterm.ui.context import AppContext
 from grokterm.ui.message_data import MessageData, conversation_totals, message_data_from_row
+from grokterm.ui.safe import tell
 from grokterm.ui.screens.chat_screen import ChatScreen
 from grokterm.ui.screens.model_picker import ModelPicker
 from grokterm.ui.screens.welcome import WelcomeScreen
@@ -103,7 +104,7 @@ class GrokApp(App):
         warnings = list(self.context.config_warnings)
         warnings += install_themes(self, self.context.theme, self.context.code_theme)
         for warning in warnings:
-            self.notify(warning, title="Configuration", severity="warning", timeout=10)
+            tell(self, warning, title="Configuration", severity="warning", timeout=10)
         if self.context.show_welcome:
             self.push_screen(WelcomeScreen(), self._welcome_done)
         else:
@@ -124,8 +125,8 @@ class GrokApp(App):
         try:
             config.store_api_key(key)
         except Exception as exc:  # no keyring backend: the key stays in memory for this session only
-            self.notify(
-                f"{exc}\nThe key is used for this session only; set XAI_API_KEY to keep it.",
+            tell(
+                self, f"{exc}\nThe key is used for this session only; set XAI_API_KEY to keep it.",
                 title="Keyring unavailable", severity="warning", timeout=10,
             )
         else:
@@ -205,7 +206,7 @@ class GrokApp(App):
             self.models = await load_models(self.store, self.client, force=force)
             self.runner.models = self.models
         except Exception as exc:
-            self.notify(f"Could not load the model list: {exc}", severity="warning")
+            tell(self, f"Could not load the model list: {exc}", severity="warning")
         pane = self.active_pane()
         if pane is not None:
             self.refresh_sidebar(pane)
@@ -292,6 +293,10 @@ class GrokApp(App):
         pane = self.active_pane()
         if pane is not None and pane.stop_streaming():
             self.notify("Stopped; the partial reply is kept.")
+        elif pane is not None:
+            from grokterm.ui import imagegen
+
+            imagegen.stop(pane)
 
     def action_toggle_sidebar(self) -> None:
         if self.chat is not None:
@@ -317,7 +322,7 @@ class GrokApp(App):
         pane.conversation = replace(pane.conversation, model=model_id)
         self.run_store(self.store.update_conversation, pane.conversation.id, model=model_id)
         self.refresh_sidebar(pane)
-        self.notify(f"Model: {model_id}")
+        tell(self, f"Model: {model_id}")
 
     def action_system_prompt(self) -> None:
         """Pick this conversation's system prompt from the presets, or write one."""
@@ -421,6 +426,20 @@ class GrokApp(App):
 
             attach.attach_clipboard_image(pane)
 
+    def action_generate_image(self) -> None:
+        """Ask for a prompt and generate a picture into the current conversation."""
+        pane = self.active_pane()
+        if pane is None:
+            return
+        from grokterm.ui import imagegen
+        from grokterm.ui.screens.prompt_dialog import PromptDialog
+
+        def chosen(prompt: str | None) -> None:
+            if prompt:
+                imagegen.start(pane, prompt)
+
+        self.push_screen(PromptDialog("Generate image", "", placeholder="what to draw"), chosen)
+
     def action_responses(self) -> None:
         """Browse the stored responses this app created."""
         from grokterm.ui.screens.responses_screen import ResponsesScreen
@@ -489,6 +508,8 @@ class GrokApp(App):
                       self.action_attach_screenshot, "app.attach_screenshot")
         yield command("Paste image from clipboard", "Attach the clipboard's image", self.action_attach_clipboard,
                       "app.attach_clipboard")
+        yield command("Generate image", "Draw pictures from a prompt into this conversation (/image …)",
+                      self.action_generate_image)
         yield command("Stored responses", "Browse, fetch, continue or delete stored responses",
                       self.action_responses, "app.responses")
         yield command("Conversations", "Search, reopen and archive conversations", self.action_conversations,

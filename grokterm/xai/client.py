@@ -81,6 +81,7 @@ from grokterm.xai.events import (
     TurnStarted,
     UsageUpdate,
 )
+from grokterm.xai.images import ImageGeneration, ImageRequest
 from grokterm.xai.payloads import chat_headers, chat_payload, responses_payload
 from grokterm.xai.responses_stream import ResponsesStreamState, completed_from_response
 from grokterm.xai.retry import RetryPolicy, retry_after_seconds
@@ -303,6 +304,38 @@ class XAIClient:
     async def delete_response(self, response_id: str) -> DeletedResponse:
         data = await self._request_json("DELETE", f"/responses/{quote(response_id, safe='')}")
         return self._parse(DeletedResponse, data)
+
+    async def generate_images(self, request: ImageRequest) -> ImageGeneration:
+        """`POST /v1/images/generations`; pictures sent as URLs are fetched (never with the key).
+
+        Raises XAIError: ContentPolicyError when the request was refused on content grounds.
+        """
+        from grokterm.xai import images
+
+        data = await self._request_json("POST", "/images/generations", request.payload())
+        items, ticks = images.parse_generation(request, data)
+        pictures: list[images.GeneratedImage] = []
+        fetcher: httpx.AsyncClient | None = None
+        try:
+            for item in items:
+                if item.b64_json:
+                    raw = await asyncio.to_thread(images.decode_b64, item.b64_json)
+                    pictures.append(images.picture_from_bytes(raw, item.revised_prompt))
+                elif item.url:
+                    if fetcher is None:  # no Authorization header: the key stays with the API
+                        fetcher = httpx.AsyncClient(
+                            follow_redirects=True, max_redirects=images.MAX_REDIRECTS,
+                            timeout=httpx.Timeout(images.DOWNLOAD_TIMEOUT, connect=self.connect_timeout),
+                            headers={"User-Agent": f"grokterm/{__version__}"},
+                        )
+                    raw = await images.download_image(fetcher, item.url)
+                    pictures.append(images.picture_from_bytes(raw, item.revised_prompt, item.url))
+                else:
+                    raise MalformedResponseError("unreadable reply: a generated image has neither url nor b64_json")
+        finally:
+            if fetcher is not None:
+                await fetcher.aclose()
+        return images.ImageGeneration(request.model, request.prompt, tuple(pictures), ticks)
 
     # ------------------------------------------------------------ turns
 

@@ -23,10 +23,11 @@ from textual.worker import Worker, WorkerState
 
 from grokterm.chat.runner import TurnSaved
 from grokterm.chat.sources import load_search_settings, reply_sources
-from grokterm.ui import attach
+from grokterm.ui import attach, imagegen
 from grokterm.ui.markdown_lines import MarkdownLines
 from grokterm.ui.message_data import MessageData
 from grokterm.ui.render import plain
+from grokterm.ui.safe import tell
 from grokterm.ui.widgets.attachment_chips import AttachmentChips
 from grokterm.ui.widgets.composer import PASTE_LIMIT, Composer
 from grokterm.ui.widgets.finished_message import FinishedMessage
@@ -148,7 +149,7 @@ class ConversationPane(Vertical):
         """The line under the composer says when search is on (outside text: never markup)."""
         if self.is_mounted and not self.composer.text.strip():
             status = self.query_one(".composer-status", Static)
-            status.update(plain(self._status_hint()) if self.search.enabled else "")
+            status.update(plain(self._status_hint(), "dim") if self.search.enabled else "")
 
     async def _ready_widgets(self, messages: list[MessageData]) -> list[FinishedMessage]:
         """Message widgets whose lines are already rendered (in a thread) at the width they will have,
@@ -178,7 +179,9 @@ class ConversationPane(Vertical):
 
         for data in messages:
             if data.attachment_rows and not data.thumbnails:
-                data.thumbnails = [await asyncio.to_thread(stored_thumbnail, self.app.store, a)
+                box = imagegen.thumbnail_box(data)  # generated pictures are shown bigger
+                data.thumbnails = [await asyncio.to_thread(stored_thumbnail, self.app.store, a,
+                                                           *((box,) if box else ()))
                                    for a in data.attachment_rows]
 
     def _finished_widget(self, data: MessageData, body: MarkdownLines | None = None) -> FinishedMessage:
@@ -187,7 +190,7 @@ class ConversationPane(Vertical):
     def _update_load_earlier(self) -> None:
         button = self.query_one(".load-earlier", Button)
         button.display = self._hidden_older > 0
-        button.label = f"▲ load earlier messages ({self._hidden_older} more)"
+        button.label = f"▲ load earlier messages ({self._hidden_older:d} more)"
 
     @on(Button.Pressed, ".load-earlier")
     async def load_earlier(self) -> None:
@@ -207,6 +210,8 @@ class ConversationPane(Vertical):
         event.stop()
         if not event.text.strip() and not self.attachments:
             return  # nothing to send
+        if imagegen.intercept_submit(self, event.text):  # `/image …`: generate pictures instead
+            return
         if self.is_streaming:
             self.app.notify("A reply is still streaming: esc stops it.", severity="warning")
             return
@@ -270,7 +275,7 @@ class ConversationPane(Vertical):
                     streaming.set_status("")
                 elif isinstance(event, (Completed, Failed)):
                     if isinstance(event, Failed):
-                        self.app.notify(str(event.error), title="Reply failed", severity="error")
+                        tell(self.app, str(event.error), title="Reply failed", severity="error")
                     await self._end_reply(event.__class__.__name__)
         except asyncio.CancelledError:
             # Stopped by the user. The cancellation may have landed here rather than inside the
@@ -281,7 +286,7 @@ class ConversationPane(Vertical):
             raise
         except Exception as exc:  # never let a bug take the app down with a traceback
             await self._close_turn_stream(stream)
-            self.app.notify(f"Unexpected error: {exc}", severity="error")
+            tell(self.app, f"Unexpected error: {exc}", severity="error")
             await self._end_reply("failed")
 
     @staticmethod
@@ -373,7 +378,15 @@ class ConversationPane(Vertical):
             index = self._code_cycle.get(id(event.widget), 0) % len(blocks)
             self._code_cycle[id(event.widget)] = index + 1
             self.app.copy_to_clipboard(blocks[index])
-            self.app.notify(f"Code block {index + 1}/{len(blocks)} copied.")
+            self.app.notify(f"Code block {index + 1:d}/{len(blocks)} copied.")
+        elif event.action == "save_image":
+            imagegen.save(self, data)
+        elif event.action == "attach_image":
+            imagegen.attach(self, data)
+        elif event.action == "view_image":
+            imagegen.view(self, data)
+        elif event.action == "retry" and data.kind is not None:
+            await imagegen.retry(self, data)
         elif event.action == "retry":
             target = data if data.role == "assistant" else self._reply_after(data)
             if target is None or target.id is None:
@@ -441,7 +454,7 @@ class ConversationPane(Vertical):
         text = self.composer.text
         status = self.query_one(".composer-status", Static)
         if not text.strip():
-            status.update(plain(self._status_hint()))
+            status.update(plain(self._status_hint(), "dim"))
             return
         try:
             count = await self.app.client.tokenize(text, self.model)
