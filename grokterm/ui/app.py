@@ -384,7 +384,7 @@ class GrokApp(App):
 
         pane.set_search(settings)
         self.run_store(save_search_settings, self.store, pane.conversation.id, settings)
-        self.notify(f"Search: {settings.summary() or 'off'}", markup=False)
+        tell(self, f"Search: {settings.summary() or 'off'}")
 
     def action_rename(self) -> None:
         pane = self.active_pane()

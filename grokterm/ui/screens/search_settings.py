@@ -17,6 +17,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Static
 
 from grokterm.ui.render import plain
+from grokterm.ui.safe import literal
 from grokterm.xai.tools import MAX_DOMAINS, SearchSettings, SearchSettingsError
 
 STYLES = Path(__file__).parent.parent / "styles" / "search.tcss"
@@ -48,7 +49,8 @@ class SearchSettingsScreen(ModalScreen[SearchSettings | None]):
             with Horizontal(classes="search-row"):
                 yield Checkbox("Web search", s.web, id="search-web")
                 yield Checkbox("X search", s.x, id="search-x")
-            yield Static(f"Web: only these domains (max {MAX_DOMAINS}, space-separated)", classes="search-label")
+            yield Static(literal(f"Web: only these domains (max {MAX_DOMAINS}, space-separated)"),
+                         classes="search-label")
             yield Input(" ".join(s.allowed_domains), placeholder="arxiv.org wikipedia.org", id="search-domains")
             yield Static("Web: or all but these domains", classes="search-label")
             yield Input(" ".join(s.excluded_domains), placeholder="pinterest.com", id="search-excluded-domains")

@@ -78,6 +78,7 @@ class Sidebar(VerticalScroll):
         cost = tool_cost_line(sources)
         if cost:
             lines.append(Text(cost, style="dim"))
+        # display-safe: Text lines from source_line/tool_call_line, every outside part sanitised
         box.update(Text("\n").join(lines) if lines else "—")
 
     def show_message(self, data: MessageData | None, cost_ticks: int | None = None) -> None:
