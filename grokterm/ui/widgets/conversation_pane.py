@@ -13,6 +13,7 @@ import re
 import time
 from dataclasses import replace
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
@@ -42,6 +43,24 @@ from grokterm.xai.events import (
     TurnStarted,
 )
 from grokterm.xai.tools import SearchSettings, status_text
+
+
+def status_line(model: str, system_prompt: str, presets: dict[str, str], *, demo: bool,
+                default_prompt: str = "") -> Text:
+    """`grok-4 · prompt: concise · demo (built-in emulator)`: the preset's name when the system
+    prompt is one of the presets, "default" for the configured one, else "custom"; config values
+    are outside text."""
+    line = plain(model, "dim")
+    if system_prompt.strip():
+        name = next((n for n, text in presets.items() if text == system_prompt), None)
+        if name is None and system_prompt == default_prompt:
+            name = "default"
+        line.append(" · prompt: ", style="dim")
+        line.append_text(plain(name, "dim") if name else Text("custom", style="dim"))
+    if demo:
+        line.append(" · demo (built-in emulator)", style="bold yellow")
+    return line
+
 
 MESSAGE_GUTTER = 3  # a message's border-left (1) and padding (0 1) in app.tcss
 YIELD_EVERY = 0.008  # seconds of stream handling before the event loop gets a turn
@@ -101,6 +120,7 @@ class ConversationPane(Vertical):
 
     def on_mount(self) -> None:
         self.query_one(".load-earlier").display = False
+        self.refresh_status()
         self.message_list.anchor()
         self.load_history()
 
@@ -146,10 +166,9 @@ class ConversationPane(Vertical):
         self.show_search_status()
 
     def show_search_status(self) -> None:
-        """The line under the composer says when search is on (outside text: never markup)."""
-        if self.is_mounted and not self.composer.text.strip():
-            status = self.query_one(".composer-status", Static)
-            status.update(plain(self._status_hint(), "dim") if self.search.enabled else "")
+        """The status line under the composer says when search is on."""
+        if self.is_mounted:
+            self.refresh_status()
 
     async def _ready_widgets(self, messages: list[MessageData]) -> list[FinishedMessage]:
         """Message widgets whose lines are already rendered (in a thread) at the width they will have,
@@ -396,11 +415,30 @@ class ConversationPane(Vertical):
         elif event.action == "edit":
             await self._edit(data)
         elif event.action == "delete":
+            self._confirm_delete(event.widget)
+
+    def _confirm_delete(self, widget: FinishedMessage) -> None:
+        """del asks first: a deleted message is gone from the store (and from the history sent next)."""
+        from grokterm.store.display import one_line
+        from grokterm.ui.render import safe_text
+        from grokterm.ui.screens.response_detail import ConfirmDialog
+
+        data = widget.data
+        who = "your message" if data.role == "user" else "this reply"
+        preview = one_line(safe_text(data.text[:300]), 70) or "(no text)"
+
+        async def answered(yes: bool | None) -> None:
+            if not yes:
+                return
             if data.id is not None:
                 await asyncio.to_thread(self.app.store.delete_message, data.id)
             self.messages = [m for m in self.messages if m is not data]
-            await event.widget.remove()
+            if widget.is_mounted:
+                await widget.remove()
             self.post_message(self.Changed(self))
+            self.app.notify("Message deleted.")
+
+        self.app.push_screen(ConfirmDialog(f"Delete {who}?", preview), answered)
 
     def _reply_after(self, data: MessageData) -> MessageData | None:
         for i, m in enumerate(self.messages):
@@ -454,17 +492,30 @@ class ConversationPane(Vertical):
         text = self.composer.text
         status = self.query_one(".composer-status", Static)
         if not text.strip():
-            status.update(plain(self._status_hint(), "dim"))
+            status.update(self._status_hint())  # display-safe: status_line() builds it from plain()
             return
         try:
             count = await self.app.client.tokenize(text, self.model)
         except Exception:  # an estimate is a nicety: never bother the user with its failure
             return
-        status.update(plain(f"≈ {count:,} tokens before sending · {self.model}", "dim"))
+        line = Text(f"≈ {count:,} tokens before sending · ", style="dim")
+        status.update(line.append_text(self._status_hint()))  # display-safe: a literal Text + status_line()
 
-    def _status_hint(self) -> str:
+    def _status_hint(self) -> Text:
+        """What this conversation sends with: model, system prompt (preset name), demo mode."""
+        context = self.app.context
+        line = status_line(self.model, self.conversation.system_prompt or "", context.presets or {},
+                           demo=context.demo, default_prompt=context.system_prompt)
         summary = self.search.summary()
-        return f"{self.model}" + (f" · search: {summary}" if summary else "")
+        if summary:
+            line.append_text(plain(f" \u00b7 search: {summary}", "dim"))
+        return line
+
+    def refresh_status(self) -> None:
+        """Show the model / system prompt / demo line (the token estimate replaces it while typing)."""
+        if not self.composer.text.strip():
+            status = self.query_one(".composer-status", Static)
+            status.update(self._status_hint())  # display-safe: status_line() builds it from plain()
 
     @on(Composer.PasteRefused)
     def _paste_refused(self, event: Composer.PasteRefused) -> None:

@@ -32,7 +32,7 @@ GENERATED_ROWS = 12  # a generated picture in the conversation: 12 rows × up to
 GENERATED_COLS = 40
 
 STATUS_NOTES = {
-    "interrupted": "interrupted: the app stopped before the reply finished (r to retry)",
+    "interrupted": "interrupted: the app stopped before the reply finished",
     "stopped": "stopped by you",
     "failed": "failed",
     "pending": "waiting for the reply…",
@@ -106,6 +106,8 @@ class FinishedMessage(Widget, can_focus=True):
             marker = "▾" if self.show_reasoning else "▸"
             header.append(f"   {marker} reasoning (t)", style="dim italic")
         parts.append(header)
+        if self.has_focus:  # under the header: focusing scrolls a message's top into view
+            parts.append(self._actions_hint())
         if d.reasoning and self.show_reasoning:
             parts.append(plain(d.reasoning, "italic dim"))
         if d.kind == "image":
@@ -124,8 +126,10 @@ class FinishedMessage(Widget, can_focus=True):
         if d.status == "failed" and d.error:
             note = f"failed: {d.error}"
         elif d.error and d.status == "interrupted":
-            note = f"interrupted: {d.error} (r to retry)"
+            note = f"interrupted: {d.error}"
         if note and d.role == "assistant":
+            if d.status in ("failed", "stopped", "interrupted"):
+                note += f" ({self._key('message.retry')} to retry)"
             return plain(note, "bold red" if d.status == "failed" else "yellow")
         return None
 
@@ -140,6 +144,35 @@ class FinishedMessage(Widget, can_focus=True):
     def _sources(self) -> RenderableType | None:
         d = self.data
         return sources_block(d.sources) if d.sources is not None and d.role == "assistant" else None
+
+    def _key(self, binding_id: str) -> str:
+        """The live keys of a binding (the user's [keymap]); the defaults where there is no GrokApp."""
+        from grokterm.ui.keys import keys_for
+
+        try:
+            return str(self.app.keys_for(binding_id))  # type: ignore[attr-defined]
+        except Exception:  # not under GrokApp (a test host), or no active app in this thread
+            return keys_for(binding_id)
+
+    def _actions_hint(self) -> Text:
+        """The keys that act on this message, shown while it has focus (with their live names)."""
+        d = self.data
+        actions = [("message.copy", "copy")]
+        if d.role == "assistant":
+            actions.append(("message.copy_code", "copy code"))
+        actions.append(("message.retry", "retry"))
+        if d.role == "user":
+            actions.append(("message.edit", "edit"))
+        actions.append(("message.delete", "delete"))
+        if d.reasoning and d.role == "assistant":
+            actions.append(("message.reasoning", "reasoning"))
+        hint = Text(style="italic")
+        for i, (binding_id, label) in enumerate(actions):
+            if i:
+                hint.append(" · ", style="dim")
+            hint.append(self._key(binding_id), style="bold")
+            hint.append(f" {label}", style="dim")
+        return hint
 
     def _renderable(self) -> Group:
         """Everything this message shows as one Rich renderable (tests print it)."""
@@ -230,6 +263,11 @@ class FinishedMessage(Widget, can_focus=True):
     # -- actions -------------------------------------------------------------------------
     def on_focus(self) -> None:
         self.post_message(self.Selected(self))
+
+    def watch_has_focus(self, has_focus: bool) -> None:
+        super().watch_has_focus(has_focus)
+        if self.is_mounted:
+            self.refresh_body()  # the actions hint shows only while focused
 
     def on_click(self) -> None:
         self.focus()

@@ -67,7 +67,7 @@ class StreamingMessage(Vertical):
         if self.model:
             header.append("  ")
             header.append_text(plain(self.model, "dim"))
-        yield Static(header, classes="message-header")  # display-safe: Text of a literal and plain(model)
+        yield Static(header, classes="message-header")  # display-safe: a Text of literals and plain()
         with Collapsible(title="reasoning…", collapsed=True, classes="reasoning"):
             yield Static("", classes="reasoning-text")
         yield LineView(classes="reply-body")
@@ -164,7 +164,7 @@ class StreamingMessage(Vertical):
             stats = f"first token {self.ttft_ms} ms"
             if rate:
                 stats += f" · {rate:.0f} tok/s"
-            self.query_one(".stream-stats", Static).update(stats)  # display-safe: our numbers only
+            self.query_one(".stream-stats", Static).update(stats)  # display-safe: our own numbers
 
     async def _render_text(self, final: bool) -> None:
         if not self.is_mounted:
