@@ -111,10 +111,14 @@ def _seed_v3(conn: sqlite3.Connection) -> None:
 
 
 def _seed_v4(conn: sqlite3.Connection) -> None:
-    _seed_v3(conn)  # v4 only added the nullable messages.kind (NULL: a chat message)
+    _seed_v3(conn)  # v4 only added messages.kind (NULL: chat messages)
 
 
-SEEDS = {1: _seed_v1, 2: _seed_v2, 3: _seed_v3, 4: _seed_v4}
+def _seed_v5(conn: sqlite3.Connection) -> None:
+    _seed_v4(conn)  # v5 only added conversations.origin (NULL: the app, or unknown)
+
+
+SEEDS = {1: _seed_v1, 2: _seed_v2, 3: _seed_v3, 4: _seed_v4, 5: _seed_v5}
 
 
 def test_every_earlier_version_has_a_seed():
@@ -151,7 +155,7 @@ def test_upgrade_from_earlier_version_keeps_data_and_enables_new_features(tmp_pa
             assert s.ui_get("open_tabs") == [1]
         s.ui_set("active_tab", 1)
         assert s.ui_get("active_tab") == 1
-        # v5: replies can keep their search sources; old replies simply have none.
+        # v6: replies can keep their search sources; old replies simply have none.
         assert s.sources_of([1, 2, 3]) == {}
         s.set_sources(2, {"citations": [{"url": "https://example.org/z", "title": "Zeppelins"}]})
         assert s.sources_of([2])[2].citations == ({"url": "https://example.org/z", "title": "Zeppelins"},)
@@ -161,6 +165,9 @@ def test_upgrade_from_earlier_version_keeps_data_and_enables_new_features(tmp_pa
         assert [m.kind for m in s.list_messages(1)] == [None, None, None]
         generated = s.add_message(1, "assistant", "revised", status="complete", kind="image", cost_ticks=7)
         assert (generated.kind, generated.cost_ticks) == ("image", 7)
+        # v5: conversations know who started them; old ones read as unknown (the app)
+        assert conversation.origin is None
+        assert s.create_conversation("from the CLI", origin="ask").origin == "ask"
 
 
 def test_reopening_a_current_file_runs_no_migration(tmp_path):

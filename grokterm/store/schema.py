@@ -16,7 +16,9 @@ Version history:
      generation (the prompt, and the reply holding the generated pictures as
      attachments and the revised prompt as text). Chat history sent to the model
      leaves these rows out.
-  5. message_sources: a reply's citations, server-side tool calls and tool usage
+  5. conversations.origin: which front end started a conversation ('ask' for the CLI;
+     NULL for the app and for every conversation written before), so lists can tell them apart
+  6. message_sources: a reply's citations, server-side tool calls and tool usage
      (web / X search), as JSON, one row per reply
 """
 
@@ -172,6 +174,11 @@ _V4 = (
 MESSAGE_KINDS = ("image_prompt", "image")
 
 _V5 = (
+    # Nullable and additive: old rows read as NULL (started in the app, or origin unknown).
+    "ALTER TABLE conversations ADD COLUMN origin TEXT",
+)
+
+_V6 = (
     # Additive: replies without search have no row. JSON because the shapes follow the API's
     # (docs/api/tools-search.md) and are only ever read whole, with the reply.
     """CREATE TABLE message_sources (
@@ -183,7 +190,7 @@ _V5 = (
 )
 
 # MIGRATIONS[i] upgrades a version-i file to version i+1.
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4, _V5)
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4, _V5, _V6)
 CURRENT_VERSION = len(MIGRATIONS)
 
 

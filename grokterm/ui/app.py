@@ -7,6 +7,7 @@ thread and every network call in an async worker, so typing never waits.
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import replace
 from pathlib import Path
 
@@ -26,6 +27,8 @@ from grokterm.ui.screens.welcome import WelcomeScreen
 from grokterm.ui.widgets.conversation_pane import ConversationPane
 from grokterm.ui.widgets.finished_message import FinishedMessage
 from grokterm.xai.client import XAIClient
+
+log = logging.getLogger(__name__)
 
 STYLES = Path(__file__).parent / "styles"
 
@@ -125,6 +128,7 @@ class GrokApp(App):
         try:
             config.store_api_key(key)
         except Exception as exc:  # no keyring backend: the key stays in memory for this session only
+            log.warning("could not save the key in the OS keyring", exc_info=True)
             tell(
                 self, f"{exc}\nThe key is used for this session only; set XAI_API_KEY to keep it.",
                 title="Keyring unavailable", severity="warning", timeout=10,
@@ -147,6 +151,7 @@ class GrokApp(App):
         ctx = self.context
         self.store = await asyncio.to_thread(Store, ctx.db_path)
         interrupted = await asyncio.to_thread(self.store.recover_interrupted)
+        self.run_store(self._sweep_orphan_images)  # in the background: start-up does not wait for it
         self.client = XAIClient(
             ctx.api_key or "", base_url=ctx.base_url, api_style=ctx.api_style,
             max_retries=ctx.max_retries, read_timeout=ctx.read_timeout,
@@ -206,6 +211,7 @@ class GrokApp(App):
             self.models = await load_models(self.store, self.client, force=force)
             self.runner.models = self.models
         except Exception as exc:
+            log.warning("could not load the model list", exc_info=True)
             tell(self, f"Could not load the model list: {exc}", severity="warning")
         pane = self.active_pane()
         if pane is not None:
@@ -213,9 +219,26 @@ class GrokApp(App):
         return self.models
 
     # -- helpers used by widgets -------------------------------------------------
+    def _sweep_orphan_images(self) -> None:
+        """Remove image files a crash left without a row (older than an hour, see Store)."""
+        if self.store is not None:
+            removed = self.store.sweep_orphan_images()
+            if removed:
+                log.info("removed %d orphaned image file(s)", len(removed))
+
     def run_store(self, fn, *args, **kwargs) -> None:
-        """Fire-and-forget store write on a thread."""
-        self.run_worker(lambda: fn(*args, **kwargs), thread=True, group="store", exit_on_error=False)
+        """Fire-and-forget store write on a thread; a failure is logged and shown, never dropped silently."""
+        def write() -> None:
+            try:
+                fn(*args, **kwargs)
+            except Exception as exc:
+                log.warning("store write %s failed", getattr(fn, "__name__", "?"), exc_info=True)
+                try:
+                    self.call_from_thread(tell, self, f"Could not save: {exc}", title="Storage", severity="error")
+                except RuntimeError:  # the app is shutting down: the log has it
+                    log.debug("could not show the storage error", exc_info=True)
+
+        self.run_worker(write, thread=True, group="store", exit_on_error=False)
 
     def message_data(self, row) -> MessageData:
         return message_data_from_row(row)
