@@ -31,6 +31,7 @@ from grokterm.ui.markdown_lines import MarkdownLines
 from grokterm.ui.message_data import MessageData
 from grokterm.ui.render import plain
 from grokterm.ui.safe import tell
+from grokterm.ui.services import services
 from grokterm.ui.widgets.attachment_chips import AttachmentChips
 from grokterm.ui.widgets.composer import PASTE_LIMIT, Composer
 from grokterm.ui.widgets.finished_message import FinishedMessage
@@ -130,7 +131,8 @@ class ConversationPane(Vertical):
 
     def on_unmount(self) -> None:
         """Closing a tab or quitting: the draft must be on disk now, not after a debounce."""
-        store = getattr(self.app, "store", None)
+        started = getattr(self.app, "services", None)  # None: the app stopped before start-up finished
+        store = started.store if started is not None else None
         text = self._latest_draft
         if text is not None and store is not None and text != (self.conversation.draft or ""):
             try:
@@ -141,7 +143,7 @@ class ConversationPane(Vertical):
     # -- history -------------------------------------------------------------
     @work(exclusive=True, group="history")
     async def load_history(self) -> None:
-        rows = await asyncio.to_thread(self.app.store.list_messages, self.conversation.id)
+        rows = await asyncio.to_thread(services(self).store.list_messages, self.conversation.id)
         self.messages = [self.app.message_data(r) for r in rows]
         await self._load_sources(self.messages)
         window = self.app.context.lazy_window
@@ -156,7 +158,7 @@ class ConversationPane(Vertical):
 
     async def _load_sources(self, messages: list[MessageData]) -> None:
         """Citations and search calls of replies that used search, and this conversation's search settings."""
-        store = self.app.store
+        store = services(self).store
         self.search = await asyncio.to_thread(load_search_settings, store, self.conversation.id)
         self.show_search_status()
         ids = [m.id for m in messages if m.role == "assistant" and m.id is not None]
@@ -203,7 +205,7 @@ class ConversationPane(Vertical):
         for data in messages:
             if data.attachment_rows and not data.thumbnails:
                 box = imagegen.thumbnail_box(data)  # generated pictures are shown bigger
-                data.thumbnails = [await asyncio.to_thread(stored_thumbnail, self.app.store, a,
+                data.thumbnails = [await asyncio.to_thread(stored_thumbnail, services(self).store, a,
                                                            *((box,) if box else ()))
                                    for a in data.attachment_rows]
 
@@ -262,7 +264,7 @@ class ConversationPane(Vertical):
 
     @work(exclusive=True, group="turn")
     async def _run_turn(self, text: str | None, images: list, retry_reply_id: int | None = None) -> None:
-        runner = self.app.runner
+        runner = services(self).runner
         if retry_reply_id is not None:
             stream = runner.retry(self.conversation.id, retry_reply_id, model=self.model, search=self.search)
         else:
@@ -363,18 +365,18 @@ class ConversationPane(Vertical):
             return
         await streaming.finish()
         self.tool_status = ""
-        row = await asyncio.to_thread(self.app.store.get_message, self.reply_id)
+        row = await asyncio.to_thread(services(self).store.get_message, self.reply_id)
         data = (self.app.message_data(row) if row is not None
                 else MessageData(None, "assistant", streaming.text, status=how))
         if row is not None:
-            found = await asyncio.to_thread(self.app.store.sources_of, [row.id])
+            found = await asyncio.to_thread(services(self).store.sources_of, [row.id])
             data.sources = reply_sources(found[row.id]) if row.id in found else None
         if data.ttft_ms is None:
             data.ttft_ms = streaming.ttft_ms
         if data.tokens_per_s is None:
             data.tokens_per_s = streaming.tokens_per_s
         self.messages.append(data)
-        conversation = await asyncio.to_thread(self.app.store.get_conversation, self.conversation.id)
+        conversation = await asyncio.to_thread(services(self).store.get_conversation, self.conversation.id)
         if conversation is not None:
             self.conversation = replace(conversation, draft=self.conversation.draft)
         finished = self._finished_widget(data, await streaming.final_body(data.text))
@@ -436,7 +438,7 @@ class ConversationPane(Vertical):
             if not yes:
                 return
             if data.id is not None:
-                await edits.delete_message(self.app.store, data.id)
+                await edits.delete_message(services(self).store, data.id)
             self.messages = [m for m in self.messages if m is not data]
             if widget.is_mounted:
                 await widget.remove()
@@ -462,7 +464,7 @@ class ConversationPane(Vertical):
         index = self.messages.index(data)
         doomed = self.messages[index:]
         if data.id is not None:  # it and everything after it, in one transaction
-            await edits.take_back(self.app.store, self.conversation.id, data.id)
+            await edits.take_back(services(self).store, self.conversation.id, data.id)
         for widget in list(self.query(FinishedMessage)):
             if widget.data in doomed:
                 await widget.remove()
@@ -489,7 +491,7 @@ class ConversationPane(Vertical):
 
     def _save_draft_now(self, text: str) -> None:
         self.conversation = replace(self.conversation, draft=text)
-        self.app.run_store(self.app.store.save_draft, self.conversation.id, text)
+        self.app.run_store(services(self).store.save_draft, self.conversation.id, text)
 
     @work(exclusive=True, group="estimate")
     async def _estimate_tokens(self) -> None:
@@ -499,7 +501,7 @@ class ConversationPane(Vertical):
             status.update(self._status_hint())  # display-safe: status_line() builds it from plain()
             return
         try:
-            count = await self.app.client.tokenize(text, self.model)
+            count = await services(self).client.tokenize(text, self.model)
         except Exception:  # an estimate is a nicety: never bother the user with its failure
             log.debug("token estimate failed", exc_info=True)
             return
