@@ -93,6 +93,19 @@ def test_binding_ids_are_unique():
     assert len(ids) == len(set(ids))
 
 
+def test_no_key_does_two_things_in_one_place():
+    """Several developers add bindings: a key bound twice in one place (or an app key the composer
+    takes) silently loses one of them."""
+    seen: dict[tuple[str, str], str] = {}
+    for row in key_rows():
+        for key in row.keys:
+            assert (row.where, key) not in seen, f"{key} is both {seen[row.where, key]} and {row.binding_id}"
+            seen[row.where, key] = row.binding_id
+    composer = {key for (where, key) in seen if where == "composer"}
+    anywhere = {key for (where, key) in seen if where == "anywhere"}
+    assert not composer & anywhere
+
+
 def test_readme_key_table_is_the_real_bindings():
     readme = (ROOT / "README.md").read_text()
     assert readme_table() in readme, "README key table is stale: run `python -m grokterm.ui.keys`"
