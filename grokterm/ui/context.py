@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 class AppContext:
     api_key: str | None
     base_url: str = defaults.BASE_URL
-    api_style: str = "auto"
+    api_style: defaults.ApiStyle = defaults.API_STYLE
     default_model: str = defaults.MODEL
     image_model: str = defaults.IMAGE_MODEL  # /image (config.toml image_model)
     system_prompt: str = ""
