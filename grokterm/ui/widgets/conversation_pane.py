@@ -385,6 +385,8 @@ class ConversationPane(Vertical):
             self.retry_reply(target.id)
         elif event.action == "edit":
             await self._edit(data)
+            if data.kind == "image_prompt" and self.composer.text == data.text:  # edit it as the command it was
+                self.composer.load_text(imagegen.command_text(data.text))
         elif event.action == "delete":
             self._confirm_delete(event.widget)
 
