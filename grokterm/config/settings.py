@@ -120,6 +120,9 @@ class Settings(BaseModel):
     read_timeout_s: float = Field(defaults.READ_TIMEOUT_S, gt=0, le=3600)
     max_retries: int = Field(defaults.MAX_RETRIES, ge=0, le=10)
     lazy_window: int = Field(60, ge=10, le=2000)
+    # a command that prints the API key (a password manager: "pass show xai", "op read op://dev/xai/key");
+    # run without a shell, after $XAI_API_KEY and before the keyring
+    api_key_command: str | None = None
 
     _warnings: list[str] = PrivateAttr(default_factory=list)
 

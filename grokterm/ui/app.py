@@ -18,7 +18,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from grokterm.chat.runner import TurnRunner
-from grokterm.store import Store
+from grokterm.store import Store, StoreError
 from grokterm.store.keyvalue import ACTIVE_TAB, OPEN_TABS
 from grokterm.ui.context import AppContext
 from grokterm.ui.message_data import MessageData, conversation_totals, message_data_from_row
@@ -100,6 +100,18 @@ class GrokApp(App):
 
         return keys_for(binding_id, self.context.keymap)
 
+    def _fatal_error(self) -> None:
+        """Textual's crash report, without the locals of each frame (they can hold the key or the
+        user's text); the redaction of grokterm.secret still applies to what is left."""
+        import rich
+        from rich.segment import Segments
+        from rich.traceback import Traceback
+
+        self.bell()
+        traceback = Traceback(show_locals=False, width=None, suppress=[rich])
+        self._exit_renderables.append(Segments(self.console.render(traceback, self.console.options)))
+        self._close_messages_no_wait()
+
     # The services, typed (widgets use grokterm.ui.services.services(self) the same way).
     @property
     def store(self) -> Store:
@@ -163,7 +175,7 @@ class GrokApp(App):
     @work(exclusive=True, group="startup")
     async def start_services(self) -> None:
         ctx = self.context
-        store = self._opened_store = await asyncio.to_thread(Store, ctx.db_path)
+        store = self._opened_store = await asyncio.to_thread(self._open_store, ctx.db_path)
         interrupted = await asyncio.to_thread(store.recover_interrupted)
         client = XAIClient(
             ctx.api_key or "", base_url=ctx.base_url, api_style=ctx.api_style,
@@ -236,6 +248,19 @@ class GrokApp(App):
         return self.models
 
     # -- helpers used by widgets -------------------------------------------------
+    def _open_store(self, path: Path) -> Store:
+        """The history database; when it cannot be opened (damaged, read-only, full disk) the app still
+        starts, on a temporary database, and says so: the file itself is left untouched."""
+        try:
+            return Store(path)
+        except StoreError as error:
+            import tempfile
+
+            self.call_from_thread(tell, self, f"{error}. This session uses a temporary history that is "
+                                  "discarded when you quit.", title="History not available",
+                                  severity="error", timeout=30)
+            return Store(Path(tempfile.mkdtemp(prefix="grokterm-")) / "grokterm.db")
+
     def _sweep_orphan_images(self) -> None:
         """Remove image files a crash left without a row (older than an hour, see Store)."""
         if self.services is not None:

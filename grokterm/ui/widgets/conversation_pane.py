@@ -25,6 +25,7 @@ from textual.worker import Worker, WorkerState
 
 from grokterm.chat import edits
 from grokterm.chat.runner import TurnSaved
+from grokterm.store import StoreError
 from grokterm.ui import attach, imagegen
 from grokterm.ui.markdown_lines import MarkdownLines
 from grokterm.ui.message_data import MessageData
@@ -277,6 +278,10 @@ class ConversationPane(Vertical):
             await self._close_turn_stream(stream)
             await self._end_reply("stopped")
             raise
+        except StoreError as exc:  # full disk, read-only or damaged database: what was saved is kept
+            await self._close_turn_stream(stream)
+            tell(self.app, str(exc), title="Not saved", severity="error", timeout=15)
+            await self._end_reply("failed")
         except Exception as exc:  # never let a bug take the app down with a traceback
             log.error("unexpected error in a turn", exc_info=True)
             await self._close_turn_stream(stream)
@@ -332,7 +337,10 @@ class ConversationPane(Vertical):
         if streaming is None:
             return
         await streaming.finish()
-        row = await asyncio.to_thread(services(self).store.get_message, self.reply_id)
+        try:
+            row = await asyncio.to_thread(services(self).store.get_message, self.reply_id)
+        except StoreError:  # the database failed mid-turn (reported already): show what streamed
+            row = None
         data = (grok_app(self).message_data(row) if row is not None
                 else MessageData(None, "assistant", streaming.text, status=how))
         if data.ttft_ms is None:
@@ -340,7 +348,10 @@ class ConversationPane(Vertical):
         if data.tokens_per_s is None:
             data.tokens_per_s = streaming.tokens_per_s
         self.messages.append(data)
-        conversation = await asyncio.to_thread(services(self).store.get_conversation, self.conversation.id)
+        try:
+            conversation = await asyncio.to_thread(services(self).store.get_conversation, self.conversation.id)
+        except StoreError:
+            conversation = None
         if conversation is not None:
             self.conversation = replace(conversation, draft=self.conversation.draft)
         finished = self._finished_widget(data, await streaming.final_body(data.text))
