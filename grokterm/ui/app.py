@@ -71,6 +71,12 @@ class GrokApp(App):
         Binding("f9", "settings", "Settings", show=False, id="app.settings", tooltip="settings (config.toml)"),
         Binding("f4", "system_prompt", "System prompt", show=False, id="app.system_prompt",
                 tooltip="this conversation's system prompt: a preset or your own"),
+        Binding("f3", "toggle_web_search", "Web search", show=False, id="app.search_web",
+                tooltip="web search on or off for this conversation"),
+        Binding("f5", "toggle_x_search", "X search", show=False, id="app.search_x",
+                tooltip="X search on or off for this conversation"),
+        Binding("alt+s,f10", "search_settings", "Search settings", show=False, id="app.search_settings",
+                tooltip="web and X search with domain, handle and date filters"),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
     ]
 
@@ -425,6 +431,38 @@ class GrokApp(App):
         pane.refresh_status()
         self.notify("System prompt set." if text else "System prompt removed.")
 
+    def action_toggle_web_search(self) -> None:
+        """Web search on/off for this conversation (its filters are kept)."""
+        pane = self.active_pane()
+        if pane is not None:
+            self.set_search(pane, replace(pane.search, web=not pane.search.web))
+
+    def action_toggle_x_search(self) -> None:
+        pane = self.active_pane()
+        if pane is not None:
+            self.set_search(pane, replace(pane.search, x=not pane.search.x))
+
+    def action_search_settings(self) -> None:
+        """The dialog with both search tools and their filters."""
+        pane = self.active_pane()
+        if pane is None:
+            return
+        from grokterm.ui.screens.search_settings import SearchSettingsScreen
+
+        def saved(settings) -> None:
+            if settings is not None:
+                self.set_search(pane, settings)
+
+        self.push_screen(SearchSettingsScreen(pane.search, pane.conversation.title or ""), saved)
+
+    def set_search(self, pane: ConversationPane, settings) -> None:
+        """Use these search settings from the next turn on, and keep them with the conversation."""
+        from grokterm.chat.sources import save_search_settings
+
+        pane.set_search(settings)
+        self.run_store(save_search_settings, self.store, pane.conversation.id, settings)
+        tell(self, f"Search: {settings.summary() or 'off'}")
+
     def action_rename(self) -> None:
         pane = self.active_pane()
         if pane is None:
@@ -538,6 +576,12 @@ class GrokApp(App):
                       "app.stop")
         yield command("System prompt", "Choose a preset or write this conversation's system prompt",
                       self.action_system_prompt, "app.system_prompt")
+        yield command("Toggle web search", "Let Grok search the web in this conversation",
+                      self.action_toggle_web_search, "app.search_web")
+        yield command("Toggle X search", "Let Grok search X posts in this conversation",
+                      self.action_toggle_x_search, "app.search_x")
+        yield command("Search settings", "Web and X search with domain, handle and date filters",
+                      self.action_search_settings, "app.search_settings")
         yield command("Rename conversation", "Give this conversation a title", self.action_rename, "app.rename")
         yield command("Attach image", "Attach a file, clipboard image or latest screenshot", self.action_attach,
                       "app.attach")

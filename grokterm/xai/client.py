@@ -378,6 +378,9 @@ class XAIClient:
         """
         while True:
             style = self._resolved_style or "responses"
+            if style == "chat" and request.search is not None and request.search.enabled:
+                raise self._error(BadRequestError, "web and X search need the Responses API "
+                                  "(/v1/responses); this server or --api-style uses chat completions")
             if style == "chat":
                 path, body, headers = "/chat/completions", chat_payload(request, stream=stream), chat_headers(request)
             else:

@@ -25,6 +25,7 @@ from textual.worker import Worker, WorkerState
 
 from grokterm.chat import edits
 from grokterm.chat.runner import TurnSaved
+from grokterm.chat.sources import load_search_settings, reply_sources
 from grokterm.store import StoreError
 from grokterm.ui import attach, imagegen
 from grokterm.ui.markdown_lines import MarkdownLines
@@ -42,8 +43,10 @@ from grokterm.xai.events import (
     ReasoningDelta,
     Retrying,
     TextDelta,
+    ToolCallUpdate,
     TurnStarted,
 )
+from grokterm.xai.tools import SearchSettings, status_text
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +96,8 @@ class ConversationPane(Vertical):
         self._hidden_older = 0
         self._latest_draft: str | None = None
         self._sending_images: list = []  # composer text as last seen (composer may be gone at unmount)
+        self.search = SearchSettings()  # web / X search for this conversation (loaded on mount)
+        self.tool_status = ""  # the live "searching the web…" line of the reply being streamed
 
     # -- layout ------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -141,6 +146,7 @@ class ConversationPane(Vertical):
     async def load_history(self) -> None:
         rows = await asyncio.to_thread(services(self).store.list_messages, self.conversation.id)
         self.messages = [grok_app(self).message_data(r) for r in rows]
+        await self._load_sources(self.messages)
         window = grok_app(self).context.lazy_window
         self._hidden_older = max(0, len(self.messages) - window)
         await self._load_thumbnails(self.messages[self._hidden_older:])
@@ -150,6 +156,26 @@ class ConversationPane(Vertical):
         self._update_load_earlier()
         self.message_list.scroll_end(animate=False, immediate=True)
         self.post_message(self.Changed(self))
+
+    async def _load_sources(self, messages: list[MessageData]) -> None:
+        """Citations and search calls of replies that used search, and this conversation's search settings."""
+        store = services(self).store
+        self.search = await asyncio.to_thread(load_search_settings, store, self.conversation.id)
+        self.show_search_status()
+        ids = [m.id for m in messages if m.role == "assistant" and m.id is not None]
+        found = await asyncio.to_thread(store.sources_of, ids) if ids else {}
+        for data in messages:
+            if data.id in found:
+                data.sources = reply_sources(found[data.id])
+
+    def set_search(self, settings: SearchSettings) -> None:
+        self.search = settings
+        self.show_search_status()
+
+    def show_search_status(self) -> None:
+        """The status line under the composer says when search is on."""
+        if self.is_mounted:
+            self.refresh_status()
 
     async def _ready_widgets(self, messages: list[MessageData]) -> list[FinishedMessage]:
         """Message widgets whose lines are already rendered (in a thread) at the width they will have,
@@ -241,9 +267,9 @@ class ConversationPane(Vertical):
     async def _run_turn(self, text: str | None, images: list, retry_reply_id: int | None = None) -> None:
         runner = services(self).runner
         if retry_reply_id is not None:
-            stream = runner.retry(self.conversation.id, retry_reply_id, model=self.model)
+            stream = runner.retry(self.conversation.id, retry_reply_id, model=self.model, search=self.search)
         else:
-            stream = runner.send(self.conversation.id, text or "", images, model=self.model)
+            stream = runner.send(self.conversation.id, text or "", images, model=self.model, search=self.search)
         streaming: StreamingMessage | None = None
         self._sending_images = images
         loop = asyncio.get_running_loop()
@@ -260,7 +286,13 @@ class ConversationPane(Vertical):
                 elif streaming is None:
                     continue
                 elif isinstance(event, TextDelta):
+                    if self.tool_status:  # the answer is coming: the search status gives way to the stats
+                        self.tool_status = ""
+                        streaming.set_status("")
                     streaming.add_text(event.text)
+                elif isinstance(event, ToolCallUpdate):
+                    self.tool_status = status_text(event.call)
+                    streaming.set_status(self.tool_status)
                 elif isinstance(event, ReasoningDelta):
                     streaming.add_reasoning(event.text)
                 elif isinstance(event, Retrying):
@@ -337,12 +369,19 @@ class ConversationPane(Vertical):
         if streaming is None:
             return
         await streaming.finish()
+        self.tool_status = ""
         try:
             row = await asyncio.to_thread(services(self).store.get_message, self.reply_id)
         except StoreError:  # the database failed mid-turn (reported already): show what streamed
             row = None
         data = (grok_app(self).message_data(row) if row is not None
                 else MessageData(None, "assistant", streaming.text, status=how))
+        if row is not None:
+            try:
+                found = await asyncio.to_thread(services(self).store.sources_of, [row.id])
+            except StoreError:  # as above: the reply is shown, its sources are not
+                found = {}
+            data.sources = reply_sources(found[row.id]) if row.id in found else None
         if data.ttft_ms is None:
             data.ttft_ms = streaming.ttft_ms
         if data.tokens_per_s is None:
@@ -488,8 +527,12 @@ class ConversationPane(Vertical):
     def _status_hint(self) -> Text:
         """What this conversation sends with: model, system prompt (preset name), demo mode."""
         context = grok_app(self).context
-        return status_line(self.model, self.conversation.system_prompt or "", context.presets or {},
+        line = status_line(self.model, self.conversation.system_prompt or "", context.presets or {},
                            demo=context.demo, default_prompt=context.system_prompt)
+        summary = self.search.summary()
+        if summary:
+            line.append_text(plain(f" \u00b7 search: {summary}", "dim"))
+        return line
 
     def refresh_status(self) -> None:
         """Show the model / system prompt / demo line (the token estimate replaces it while typing)."""
