@@ -162,7 +162,28 @@ class StreamClock:
         XAIClient.stream_turn = stream_turn
 
 
+GC_PAUSES: list[tuple[int, float]] = []
+
+
+def watch_gc() -> None:
+    """Record each garbage collection's generation and duration (a full one can stall the loop)."""
+    import gc
+
+    began = [0.0, 0.0]
+
+    def callback(phase: str, info: dict) -> None:
+        if phase == "start":
+            began[0], began[1] = time.perf_counter(), time.thread_time()
+        elif info["generation"] == 2:
+            GC_PAUSES.append((round((time.thread_time() - began[1]) * 1000), time.perf_counter() - began[0]))
+
+    gc.callbacks.append(callback)
+    if os.environ.get("BENCH_GC_THRESHOLDS"):  # experiments: "a,b,c"
+        gc.set_threshold(*map(int, os.environ["BENCH_GC_THRESHOLDS"].split(",")))
+
+
 async def child_stream(base_url: str, tokens: int, earlier: int, tag: str, typing: bool) -> dict:
+    watch_gc()
     frames = Frames()
     stream_clock = StreamClock()
     db = seeded_db(earlier, tag)
@@ -177,6 +198,11 @@ async def child_stream(base_url: str, tokens: int, earlier: int, tag: str, typin
         pane.composer.load_text(f"!long {tokens}")
         pane.composer.focus()
         await pilot.pause()
+        import gc
+
+        objects_before = len(gc.get_objects())
+        if os.environ.get("BENCH_GC_DEBUG"):
+            gc.set_debug(gc.DEBUG_SAVEALL)
         monitor = StallMonitor()
         cpu0 = time.process_time()
         start = time.perf_counter()
@@ -225,6 +251,13 @@ async def child_stream(base_url: str, tokens: int, earlier: int, tag: str, typin
             "cpu_fraction": cpu / max(end - start, 1e-9), "seconds": end - start,
             "keys": len(keys), "echo": echoes, "events": stream_clock.events,
             "chars": len(pane.messages[-1].text),
+            "objects": objects_before,
+            "garbage": __import__("collections").Counter(
+                f"{type(o).__module__}.{type(o).__qualname__}" for o in gc.garbage).most_common(12)
+            if os.environ.get("BENCH_GC_DEBUG") else [],
+            "gc_pauses": [(round(d * 1000), cpu) for cpu, d in GC_PAUSES],  # (wall ms, CPU ms) of full GCs
+            "worst_stalls": sorted(((round(late * 1000), round((when - start) * 1000)) for when, late in
+                                    monitor.samples if start <= when <= end), reverse=True)[:5],
         }
 
 

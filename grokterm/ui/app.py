@@ -92,7 +92,10 @@ class GrokApp(App):
 
     # -- start-up ---------------------------------------------------------------
     def on_mount(self) -> None:
+        from grokterm.ui.gc_pauses import tune_collector
         from grokterm.ui.themes import install_themes
+
+        tune_collector()
 
         warnings = list(self.context.config_warnings)
         warnings += install_themes(self, self.context.theme, self.context.code_theme)

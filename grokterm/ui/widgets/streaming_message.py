@@ -33,6 +33,9 @@ def safe_split_point(text: str) -> int:
     return last_split_point(text)
 
 
+STATS_EVERY = 0.25  # seconds between updates of the "first token … · N tok/s" line
+
+
 class StreamingMessage(Vertical):
     """Header, collapsible live reasoning, the live reply's lines and a speed line."""
 
@@ -60,6 +63,7 @@ class StreamingMessage(Vertical):
         self._loop_task: asyncio.Task | None = None
         self._finished = False
         self._step_lock = asyncio.Lock()  # one step at a time (the loop, flush() and finish())
+        self._stats_shown = 0.0
         self.steps = 0  # render steps taken (tests check the cadence is bounded)
 
     def compose(self) -> ComposeResult:
@@ -154,17 +158,22 @@ class StreamingMessage(Vertical):
             box = self.query_one(".reasoning", Collapsible)
             box.display = True
             box.title = f"reasoning… ({len(self.reasoning.split())} words)"
-            self.query_one(".reasoning-text", Static).update(plain(self.reasoning, "italic"))
+            # folded (the usual case), the text costs no layout; unfolded it must grow
+            self.query_one(".reasoning-text", Static).update(plain(self.reasoning, "italic"),
+                                                              layout=not box.collapsed)
         if self._pending_text:
             self._safe += safe_text("".join(self._pending_text))
             self._pending_text.clear()
         await self._render_text(final)
-        if self._first_token is not None and not self.status_note and not self._finished:
+        now = time.monotonic()
+        if (self._first_token is not None and not self.status_note and not self._finished
+                and now - self._stats_shown >= STATS_EVERY):
+            self._stats_shown = now
             rate = self.tokens_per_s
             stats = f"first token {self.ttft_ms} ms"
             if rate:
                 stats += f" · {rate:.0f} tok/s"
-            self.query_one(".stream-stats", Static).update(stats)
+            self.query_one(".stream-stats", Static).update(stats, layout=False)  # one line, always
 
     async def _render_text(self, final: bool) -> None:
         if not self.is_mounted:
