@@ -17,6 +17,7 @@ from grokterm import defaults
 # name -> one-line help; the module grokterm.commands.<name> does the work.
 COMMANDS: dict[str, str] = {
     "ask": "ask one question, stream the answer to stdout",
+    "image": "generate images from a prompt and save them",
     "models": "list models with modalities and prices",
     "auth": "store, check or clear the API key",
     "history": "search and list stored conversations",

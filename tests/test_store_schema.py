@@ -106,7 +106,11 @@ def _seed_v2(conn: sqlite3.Connection) -> None:
     conn.execute("INSERT INTO ui_state (key, value, updated_at) VALUES ('open_tabs', '[1]', 1.0)")
 
 
-SEEDS = {1: _seed_v1, 2: _seed_v2}
+def _seed_v3(conn: sqlite3.Connection) -> None:
+    _seed_v2(conn)  # v3 only added the full-text index, rebuilt from these rows
+
+
+SEEDS = {1: _seed_v1, 2: _seed_v2, 3: _seed_v3}
 
 
 def test_every_earlier_version_has_a_seed():
@@ -145,6 +149,10 @@ def test_upgrade_from_earlier_version_keeps_data_and_enables_new_features(tmp_pa
         assert s.ui_get("active_tab") == 1
         # an old half-written reply is recovered like any other
         assert [m.id for m in s.recover_interrupted()] == [3]
+        # v4: old messages are chat messages; image generations can be stored next to them
+        assert [m.kind for m in s.list_messages(1)] == [None, None, None]
+        generated = s.add_message(1, "assistant", "revised", status="complete", kind="image", cost_ticks=7)
+        assert (generated.kind, generated.cost_ticks) == ("image", 7)
 
 
 def test_reopening_a_current_file_runs_no_migration(tmp_path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
 
 from grokterm.store import Store
 from grokterm.xai.client import XAIClient
@@ -33,7 +34,7 @@ async def load_models(store: Store, client: XAIClient, *, force: bool = False) -
     return models
 
 
-def find_model(models, model_id: str) -> LanguageModel | None:
+def find_model(models: Iterable[LanguageModel], model_id: str) -> LanguageModel | None:
     """The model whose id or one of its aliases is `model_id` (None when unknown)."""
     for model in models:
         if model.id == model_id or model_id in (getattr(model, "aliases", None) or []):

@@ -31,14 +31,14 @@ import asyncio
 import json
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from grokterm.store import Conversation, ResponseIndexEntry, Store
 from grokterm.store.conversations import derive_title
 from grokterm.store.exchange import FORMAT, FORMAT_VERSION
-from grokterm.store.messages import USAGE_FIELDS
+from grokterm.store.rows import USAGE_FIELDS
 from grokterm.xai.errors import NotFoundError, XAIError
 from grokterm.xai.usage import Usage, cost_ticks
 
@@ -179,7 +179,7 @@ class BulkReport:
         return "; ".join(parts)
 
 
-async def _bulk(ids: Sequence[str], one, concurrency: int) -> BulkReport:
+async def _bulk(ids: Sequence[str], one: Callable[[str], Awaitable[str | None]], concurrency: int) -> BulkReport:
     """Run `one(id)` (None when done, else the 404 status) over ids with bounded concurrency;
     the first other fault stops new attempts, so a dead connection costs one error, not N."""
     report = BulkReport()
@@ -305,8 +305,8 @@ async def walk_chain(
             fetched = await fetch(store, client, current, index_foreign=False)
         except ResponseGone as gone:
             entry = gone.entry
-            links.append(ChainLink(current, gone.status, "server", entry and entry.model,
-                                   entry and entry.created_at, (entry and entry.reply_preview) or ""))
+            links.append(ChainLink(current, gone.status, "server", entry.model if entry else None,
+                                   entry.created_at if entry else None, (entry.reply_preview if entry else "") or ""))
             last_reached = current
             note = "an earlier response is no longer on the server"
             break
@@ -411,11 +411,13 @@ def seed_conversation(
             earlier = _history_before(store, original.id, entry.message_id)
     usage = reply_usage(response, models)
     now = time.time()
-    reply = {
+    reply_model = response.model or (entry.model if entry else None)
+    reply_created = float(response.created_at) if response.created_at else now
+    reply: dict[str, Any] = {
         "role": "assistant", "text": response.output_text, "reasoning": response.reasoning_text,
-        "model": response.model or (entry.model if entry else None), "status": "complete",
+        "model": reply_model, "status": "complete",
         "response_id": response.id,
-        "created_at": float(response.created_at) if response.created_at else now,
+        "created_at": reply_created,
         "usage": {name: getattr(usage, name, None) for name in USAGE_FIELDS} if usage else {},
     }
     document = {
@@ -433,8 +435,8 @@ def seed_conversation(
     relink = original is None
     store.index_response(
         response.id, conversation_id=conversation.id if relink else None,
-        message_id=new_reply.id if relink else None, model=reply["model"],
-        created_at=reply["created_at"], reply_preview=response.output_text, usage=usage,
+        message_id=new_reply.id if relink else None, model=reply_model,
+        created_at=reply_created, reply_preview=response.output_text, usage=usage,
         stored=True, status="live",
     )
     return conversation
@@ -446,7 +448,7 @@ def _history_before(store: Store, conversation_id: int, message_id: int) -> list
     position = next((i for i, row in enumerate(rows) if row.id == message_id), None)
     if position is None:
         return []
-    exported = json.loads(store.export_json(conversation_id, include_images=False))["messages"]
+    exported: list[dict[str, Any]] = json.loads(store.export_json(conversation_id, include_images=False))["messages"]
     return exported[:position]
 
 

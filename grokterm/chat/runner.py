@@ -13,10 +13,11 @@ draws a UI never waits on SQLite.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import aclosing
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from grokterm.chat.models import find_model
 from grokterm.chat.recorder import TurnRecorder
@@ -32,6 +33,10 @@ from grokterm.xai.events import (
     TurnEvent,
     TurnRequest,
 )
+from grokterm.xai.wire import LanguageModel
+
+if TYPE_CHECKING:
+    from grokterm.media import PreparedImage
 
 HISTORY_STATUSES = ("complete", "stopped", "interrupted")  # replies whose text the model should see
 
@@ -46,7 +51,7 @@ class TurnSaved:
 
 class TurnRunner:
     def __init__(self, store: Store, client: XAIClient, *, default_system_prompt: str = "",
-                 models: Sequence = ()) -> None:
+                 models: Sequence[LanguageModel] = ()) -> None:
         self.store = store
         self.client = client
         self.default_system_prompt = default_system_prompt
@@ -66,15 +71,15 @@ class TurnRunner:
         return True
 
     # -- public -----------------------------------------------------------------
-    async def send(self, conversation_id: int, text: str, images: Sequence = (), *, model: str,
-                   ) -> AsyncIterator[TurnEvent | TurnSaved]:
+    async def send(self, conversation_id: int, text: str, images: Sequence[PreparedImage | NewImage] = (), *,
+                   model: str) -> AsyncGenerator[TurnEvent | TurnSaved]:
         """Save the user's message (and images), then stream the reply."""
         new_images = [to_new_image(image) for image in images]
         record = await asyncio.to_thread(
             self.store.start_turn, text, model=model, conversation_id=conversation_id, images=new_images
         )
-        user = await asyncio.to_thread(self.store.get_message, record.user_message_id)
-        reply = await asyncio.to_thread(self.store.get_message, record.assistant_message_id)
+        user = await asyncio.to_thread(self.store.require_message, record.user_message_id)
+        reply = await asyncio.to_thread(self.store.require_message, record.assistant_message_id)
         yield TurnSaved(user, reply)
         # aclosing: closing this generator must close the inner one at once (so its final
         # row is written now), not whenever the garbage collector gets to it.
@@ -83,7 +88,7 @@ class TurnRunner:
                 yield event
 
     async def retry(self, conversation_id: int, reply_id: int, *, model: str,
-                    ) -> AsyncIterator[TurnEvent | TurnSaved]:
+                    ) -> AsyncGenerator[TurnEvent | TurnSaved]:
         """Ask again for the reply `reply_id` (failed, interrupted, stopped or just unloved).
 
         The old reply row is replaced by a fresh pending one in the same place of the history.
@@ -114,9 +119,11 @@ class TurnRunner:
         for row in rows:
             if row.id == reply_id:
                 break
+            if row.kind is not None:  # an image generation: not part of the chat (attach a picture to ask)
+                continue
             if row.role == "assistant" and (row.status not in HISTORY_STATUSES or not row.text):
                 continue
-            images = tuple(await asyncio.to_thread(self._image_parts, row))
+            images = tuple(await asyncio.to_thread(self._image_parts, row)) if row.role == "user" else ()
             history.append(Message(row.role, row.text, images))
         # The conversation's chain head is cleared whenever the server's context would be wrong
         # (system prompt changed, image turn sent unstored, head deleted): then send everything.
@@ -138,7 +145,7 @@ class TurnRunner:
                 parts.append(ImagePart(url, attachment.detail))  # type: ignore[arg-type]
         return parts
 
-    async def _stream(self, conversation_id: int, reply: MessageRow, model: str) -> AsyncIterator[TurnEvent]:
+    async def _stream(self, conversation_id: int, reply: MessageRow, model: str) -> AsyncGenerator[TurnEvent]:
         request = await self.build_request(conversation_id, reply.id, model)
         recorder = TurnRecorder(self.store, reply.id, model=model, write=self._checkpoint_in_background,
                                 model_info=self._model)
@@ -172,11 +179,11 @@ class TurnRunner:
                 # The consumer stopped iterating early (e.g. generator closed): keep what arrived.
                 await _complete_despite_cancellation(finish(None))
 
-    def _model(self, model_id: str):
+    def _model(self, model_id: str) -> LanguageModel | None:
         return find_model(self.models, model_id)
 
 
-async def _complete_despite_cancellation(coroutine) -> None:
+async def _complete_despite_cancellation(coroutine: Awaitable[None]) -> None:
     """Run `coroutine` to the end even if our task is cancelled again meanwhile.
 
     The final row of a stopped reply must be committed before the caller (the UI)
@@ -204,6 +211,8 @@ def _chain_head(rows: Sequence[MessageRow], reply_id: int) -> str | None:
             break
         before.append(row)
     for row in reversed(before):
+        if row.kind is not None:  # image generations are never in the server's context
+            continue
         if row.role == "assistant" and row.status == "complete" and row.response_id:
             return row.response_id
         if row.role == "assistant":
@@ -211,7 +220,7 @@ def _chain_head(rows: Sequence[MessageRow], reply_id: int) -> str | None:
     return None
 
 
-def to_new_image(image) -> NewImage:
+def to_new_image(image: PreparedImage | NewImage) -> NewImage:
     """A grokterm.media PreparedImage (or a NewImage already) as the store's NewImage."""
     if isinstance(image, NewImage):
         return image

@@ -18,6 +18,8 @@ classes carry theirs as `exit_code`):
     13   reply interrupted or stalled (the partial answer was printed)
     14   unreadable reply
     15   an --image could not be read or prepared
+    16   refused by the content policy (`image`; ContentPolicyError)
+    17   a generated picture could not be written (`image`)
     130  interrupted (Ctrl-C)
 """
 

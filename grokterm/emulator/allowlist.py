@@ -124,8 +124,14 @@ _TOKENIZE: dict[str, str] = {
     "model": f"{REF_2025}, 'Tokenize text' request example",
 }
 
+IMAGE_GENERATION = ("xAI 'Image Generation', docs.x.ai/developers/model-capabilities/images/generation "
+                    "(2026 edition: grok-imagine-image; read 2026-12-01)")
+
 _IMAGE_GENERATIONS: dict[str, str] = {
-    name: f"{REF_2025}, 'Image generations' request example" for name in ("prompt", "model", "response_format", "n")
+    **{name: f"{REF_2025}, 'Image generations' request example"
+       for name in ("prompt", "model", "response_format", "n")},
+    "aspect_ratio": f"{IMAGE_GENERATION}, 'Aspect Ratio' (default auto)",
+    "resolution": f"{IMAGE_GENERATION}, intro: 'control over aspect ratio, resolution, and quality'",
 }
 
 # Endpoint ("METHOD /path" as routed, with {placeholders}) -> allowed body paths -> source.

@@ -10,6 +10,7 @@ at the prompt price (xAI: "image tokens — charged at prompt token price").
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 from typing import Literal
 
@@ -96,6 +97,26 @@ IMAGE_MODEL_CREATED = 1736726400
 IMAGE_PRICE_TICKS = 200_000_000  # per generated image ($0.02)
 
 
+# The Grok Imagine models of docs.x.ai's image generation page (2026), with their price per
+# image in ticks ($0.02 and $0.05 as third-party copies of xAI's price list give them).
+IMAGINE_MODELS: dict[str, int] = {"grok-imagine-image": 200_000_000, "grok-imagine-image-quality": 500_000_000}
+
+
+def image_price_ticks(name: object) -> int | None:
+    """Price of one generated image for an image model id or alias, None for anything else."""
+    if name == IMAGE_MODEL_ID or name in IMAGE_MODEL_ALIASES:
+        return IMAGE_PRICE_TICKS
+    return IMAGINE_MODELS.get(name) if isinstance(name, str) else None
+
+
+def imagine_model_record(name: str) -> dict:
+    return {
+        "id": name, "fingerprint": "fp_" + format(zlib.crc32(name.encode()), "08x") + "00",
+        "created": 1767225600, "object": "model", "owned_by": OWNER, "version": "1.0.0",
+        "image_price": IMAGINE_MODELS[name] // 10**8, "aliases": [],
+    }
+
+
 def image_generation_model_record() -> dict:
     return {
         "id": IMAGE_MODEL_ID, "fingerprint": "fp_ca78641a52", "max_prompt_length": 1024,
@@ -122,4 +143,5 @@ def all_model_records() -> list[dict]:
     """GET /v1/models: language models plus the image model."""
     records = [m.model_record() for m in LANGUAGE_MODELS]
     records.append({"id": IMAGE_MODEL_ID, "created": IMAGE_MODEL_CREATED, "object": "model", "owned_by": OWNER})
+    records += [{"id": name, "created": 1767225600, "object": "model", "owned_by": OWNER} for name in IMAGINE_MODELS]
     return records

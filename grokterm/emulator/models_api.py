@@ -8,11 +8,13 @@ from grokterm.emulator.calls import Call
 from grokterm.emulator.catalogue import (
     IMAGE_MODEL_ALIASES,
     IMAGE_MODEL_ID,
+    IMAGINE_MODELS,
     LANGUAGE_MODELS,
     TEAM_ID,
     all_model_records,
     find_language_model,
     image_generation_model_record,
+    imagine_model_record,
 )
 from grokterm.emulator.errors import model_not_found, unprocessable
 from grokterm.emulator.tokenizer import token_records
@@ -28,6 +30,8 @@ async def get_model(call: Call):
     name = call.request.path_params["model_id"]
     if name == IMAGE_MODEL_ID or name in IMAGE_MODEL_ALIASES:
         return JSONResponse(next(r for r in all_model_records() if r["id"] == IMAGE_MODEL_ID))
+    if name in IMAGINE_MODELS:
+        return JSONResponse(next(r for r in all_model_records() if r["id"] == name))
     model = find_language_model(name)
     if model is None:
         raise model_not_found(name)
@@ -47,7 +51,8 @@ async def get_language_model(call: Call):
 
 
 async def list_image_generation_models(call: Call):
-    return JSONResponse({"models": [image_generation_model_record()]})
+    return JSONResponse({"models": [image_generation_model_record(),
+                                    *(imagine_model_record(name) for name in IMAGINE_MODELS)]})
 
 
 async def api_key_info(call: Call):

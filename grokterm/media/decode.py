@@ -53,7 +53,7 @@ class DecodedFrame:
     notes: list[str] = field(default_factory=list)
 
 
-def display_name(source: Path | bytes, name: str | None) -> str:
+def display_name(source: Path | str | bytes, name: str | None) -> str:
     if name:
         return name
     if isinstance(source, (bytes, bytearray, memoryview)):

@@ -9,11 +9,15 @@ module does those conversions properly and says what it changed.
 from __future__ import annotations
 
 import io
+from typing import TYPE_CHECKING, cast
 
 from PIL import Image
 
+if TYPE_CHECKING:
+    from PIL import ImageCms
+
 _SIXTEEN_BIT = ("I;16", "I;16L", "I;16B", "I;16N")
-_srgb_profile = None
+_srgb_profile: ImageCms.ImageCmsProfile | None = None
 
 
 def to_rgb_or_rgba(image: Image.Image, notes: list[str]) -> Image.Image:
@@ -30,7 +34,8 @@ def to_rgb_or_rgba(image: Image.Image, notes: list[str]) -> Image.Image:
     if mode == "F":
         return _float_to_l(image)
     if mode in ("P", "PA"):
-        wants_alpha = mode == "PA" or "transparency" in image.info or image.palette.mode == "RGBA"
+        palette_mode = image.palette.mode if image.palette is not None else ""
+        wants_alpha = mode == "PA" or "transparency" in image.info or palette_mode == "RGBA"
         return image.convert("RGBA" if wants_alpha else "RGB")
     if mode in ("LA", "La", "RGBa"):
         return image.convert("RGBA")
@@ -70,18 +75,24 @@ def to_srgb(image: Image.Image, icc_profile: bytes | None) -> Image.Image:
         return image
 
 
-def _srgb():
+def _srgb() -> ImageCms.ImageCmsProfile:
     global _srgb_profile
     if _srgb_profile is None:
         from PIL import ImageCms
 
-        _srgb_profile = ImageCms.createProfile("sRGB")
+        _srgb_profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
     return _srgb_profile
+
+
+def _band_extrema(image: Image.Image) -> tuple[float, float]:
+    """(min, max) of a one-band image (Pillow types getextrema for every band count at once)."""
+    low, high = cast("tuple[float, float]", image.getextrema())
+    return low, high
 
 
 def _integer_to_l(image: Image.Image) -> Image.Image:
     """32-bit integer pixels to 8 bits by scaling, not clipping (16-bit PNGs would turn white)."""
-    low, high = image.getextrema()
+    low, high = _band_extrema(image)
     if low >= 0 and high <= 255:
         return image.convert("L")
     if low >= 0 and high <= 65535:
@@ -91,7 +102,7 @@ def _integer_to_l(image: Image.Image) -> Image.Image:
 
 
 def _float_to_l(image: Image.Image) -> Image.Image:
-    low, high = image.getextrema()
+    low, high = _band_extrema(image)
     if low >= 0 and high <= 1.0:
         return image.point(lambda value: value * 255).convert("L")
     if low >= 0 and high <= 255:

@@ -12,6 +12,7 @@ in prose, while drops are always absolute; "./shot.png" and "~/shot.png" count.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
@@ -101,7 +102,7 @@ def _attachment(token: _Token, text: str) -> tuple[Path, tuple[int, int]] | None
     return None
 
 
-def _tokens(text: str, backslash_escapes: bool):
+def _tokens(text: str, backslash_escapes: bool) -> Iterator[_Token]:
     """Shell-like words with their spans. A quote only opens a quoted part at the start of a
     word or right after another quoted/escaped part, and only if it is closed before a word
     boundary: apostrophes in prose ("don't", "'twas ... isn't") stay literal."""

@@ -23,7 +23,7 @@ def thumbnail(source: PreparedImage | bytes | Path | str, max_size: int | tuple[
 
     Raises ImageError like `prepare_image` does.
     """
-    box = (max_size, max_size) if isinstance(max_size, int) else tuple(max_size)
+    box: tuple[int, int] = (max_size, max_size) if isinstance(max_size, int) else (max_size[0], max_size[1])
     if box[0] < 1 or box[1] < 1:
         raise ValueError("max_size must be at least 1 pixel")
     if isinstance(source, PreparedImage):

@@ -37,7 +37,7 @@ CONVERSATION_COLUMNS = (
 MESSAGE_COLUMNS = (
     "id, conversation_id, role, text, reasoning, model, created_at, updated_at, status, error, "
     "response_id, input_tokens, cached_tokens, output_tokens, reasoning_tokens, image_tokens, "
-    "cost_ticks, ttft_ms, tokens_per_s"
+    "cost_ticks, ttft_ms, tokens_per_s, kind"
 )
 ATTACHMENT_COLUMNS = (
     "id, message_id, name, mime, width, height, original_width, original_height, original_bytes, "
@@ -64,7 +64,8 @@ def attachment_from_row(row: sqlite3.Row) -> Attachment:
 
 
 def message_from_row(row: sqlite3.Row, attachments: Iterable[Attachment] = ()) -> MessageRow:
-    return MessageRow(*row, attachments=tuple(attachments))  # MESSAGE_COLUMNS are in field order
+    # MESSAGE_COLUMNS are the fields before `attachments`, in order (mypy cannot count a row's columns)
+    return MessageRow(*row, attachments=tuple(attachments))  # type: ignore[misc]
 
 
 class StoreBase:

@@ -24,12 +24,11 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from grokterm.store.base import StoreBase
 from grokterm.store.errors import ImportFormatError, NotFoundError
 from grokterm.store.images import extension_for, is_valid_file_name
-from grokterm.store.messages import USAGE_FIELDS
-from grokterm.store.rows import TICKS_PER_USD, Attachment, Conversation, MessageRow, NewImage
-from grokterm.store.schema import MESSAGE_STATUSES
+from grokterm.store.messages import MessagesMixin
+from grokterm.store.rows import TICKS_PER_USD, USAGE_FIELDS, Attachment, Conversation, MessageRow, NewImage
+from grokterm.store.schema import MESSAGE_KINDS, MESSAGE_STATUSES
 
 FORMAT = "grokterm-conversation"
 FORMAT_VERSION = 1
@@ -110,6 +109,7 @@ def _message_json(message: MessageRow, attachments: list[dict[str, Any]]) -> dic
         "error": message.error, "response_id": message.response_id,
         "usage": {name: getattr(message, name) for name in USAGE_FIELDS},
         "ttft_ms": message.ttft_ms, "tokens_per_s": message.tokens_per_s, "attachments": attachments,
+        **({"kind": message.kind} if message.kind else {}),
     }
 
 
@@ -132,12 +132,12 @@ _NUM = (int, float)
 _STR = (str,)
 
 
-class ExchangeMixin(StoreBase):
+class ExchangeMixin(MessagesMixin):
     def _conversation_and_messages(self, conversation_id: int) -> tuple[Conversation, list[MessageRow]]:
-        conversation = self.get_conversation(conversation_id)  # type: ignore[attr-defined]
+        conversation = self.get_conversation(conversation_id)
         if conversation is None:
             raise NotFoundError(f"no conversation {conversation_id}")
-        return conversation, self.list_messages(conversation_id)  # type: ignore[attr-defined]
+        return conversation, self.list_messages(conversation_id)
 
     def export_markdown(self, conversation_id: int, *, image_prefix: str = "images/") -> str:
         """Readable Markdown; images as links `<image_prefix><sha256>.<ext>` (never inlined)."""
@@ -192,7 +192,7 @@ class ExchangeMixin(StoreBase):
                 uid = uuid.uuid4().hex
             now = self._now()
             created = float(_field(conversation, "created_at", _NUM, now))
-            new = self._insert_conversation(  # type: ignore[attr-defined]
+            new = self._insert_conversation(
                 conn, title=_field(conversation, "title", _STR, ""), model=_field(conversation, "model", _STR),
                 system_prompt=_field(conversation, "system_prompt", _STR), uid=uid, created_at=created,
                 updated_at=float(_field(conversation, "updated_at", _NUM, created)),
@@ -203,7 +203,7 @@ class ExchangeMixin(StoreBase):
                 message_id = self._import_message(conn, new.id, message)
                 for attachment, data in message_images:
                     self._import_attachment(conn, message_id, attachment, data)
-            return self._get_conversation(conn, new.id)  # type: ignore[attr-defined]
+            return self._get_conversation(conn, new.id)
 
         return self._db.write(work)
 
@@ -252,7 +252,13 @@ class ExchangeMixin(StoreBase):
              *(_field(usage, name, _INT) for name in USAGE_FIELDS), _field(message, "ttft_ms", _INT),
              None if tokens_per_s is None else float(tokens_per_s)),
         )
-        return int(cursor.lastrowid)  # type: ignore[arg-type]
+        message_id = int(cursor.lastrowid)  # type: ignore[arg-type]
+        kind = _field(message, "kind", _STR)
+        if kind is not None:
+            if kind not in MESSAGE_KINDS:
+                raise ImportFormatError(f"unknown message kind {kind!r}")
+            conn.execute("UPDATE messages SET kind = ? WHERE id = ?", (kind, message_id))
+        return message_id
 
     def _import_attachment(
         self, conn: sqlite3.Connection, message_id: int, attachment: dict[str, Any], data: bytes | None
@@ -266,13 +272,13 @@ class ExchangeMixin(StoreBase):
             detail=_field(attachment, "detail", _STR, "auto"),
         )
         if data is not None:
-            self._insert_attachment(conn, message_id, image)  # type: ignore[attr-defined]
+            self._insert_attachment(conn, message_id, image)
             return
         # A reference only: the row links the file if this store already has it.
         sha256 = _field(attachment, "sha256", _STR, required=True).lower()
         file_name = f"{sha256}.{extension_for(image.mime)}"
         if not is_valid_file_name(file_name):
             raise ImportFormatError("an attachment's sha256 is not a SHA-256 hex digest")
-        self._insert_attachment_row(  # type: ignore[attr-defined]
+        self._insert_attachment_row(
             conn, message_id, image, sha256, file_name, _field(attachment, "sent_bytes", _INT, 0)
         )

@@ -17,31 +17,31 @@ from typing import Any
 from grokterm.store.base import (
     ATTACHMENT_COLUMNS,
     MESSAGE_COLUMNS,
-    StoreBase,
     attachment_from_row,
     message_from_row,
     writer_id,
 )
-from grokterm.store.conversations import derive_title
+from grokterm.store.conversations import ConversationsMixin, derive_title
 from grokterm.store.errors import NotFoundError
 from grokterm.store.images import data_url
-from grokterm.store.rows import FINAL_STATUSES, Attachment, MessageRow, NewImage, TurnRecord, UsageLike
-from grokterm.store.schema import MESSAGE_STATUSES
+from grokterm.store.responses import ResponsesMixin
+from grokterm.store.rows import (
+    FINAL_STATUSES,
+    USAGE_FIELDS,
+    Attachment,
+    MessageRow,
+    NewImage,
+    TurnRecord,
+    UsageLike,
+    usage_values,
+)
+from grokterm.store.schema import MESSAGE_KINDS, MESSAGE_STATUSES
 
-USAGE_FIELDS = ("input_tokens", "cached_tokens", "output_tokens", "reasoning_tokens", "image_tokens", "cost_ticks")
 _UPDATABLE = frozenset(
     {"text", "reasoning", "model", "status", "error", "response_id", "ttft_ms", "tokens_per_s", *USAGE_FIELDS}
 )
 INTERRUPTED_ERROR = "grokterm stopped before this reply finished"
 STALE_STREAM_SECONDS = 600.0
-
-
-def usage_values(usage: UsageLike | Mapping[str, Any] | None) -> dict[str, int | None]:
-    """The usage columns from a Usage-like object or a dict (missing fields are None)."""
-    if usage is None:
-        return {}
-    get = usage.get if isinstance(usage, Mapping) else (lambda name: getattr(usage, name, None))
-    return {name: (None if get(name) is None else int(get(name))) for name in USAGE_FIELDS}
 
 
 def _pid_alive(pid: int) -> bool:
@@ -73,17 +73,27 @@ def _stream_still_running(writer: str | None, updated_at: float, now: float, sta
     return _pid_alive(pid)
 
 
-class MessagesMixin(StoreBase):
+class MessagesMixin(ConversationsMixin, ResponsesMixin):
     # -- writing -------------------------------------------------------------------------------
     def add_message(
         self, conversation_id: int, role: str, text: str = "", *, model: str | None = None,
-        status: str | None = None, images: Sequence[NewImage] = (),
+        status: str | None = None, images: Sequence[NewImage] = (), kind: str | None = None,
+        error: str | None = None, cost_ticks: int | None = None,
     ) -> MessageRow:
-        """Insert and COMMIT a message (assistant rows default to 'pending', others 'complete')."""
+        """Insert and COMMIT a message (assistant rows default to 'pending', others 'complete').
+
+        `kind` marks the two rows of an image generation ('image_prompt', 'image'); the
+        generation's reply is written whole at once, with its pictures, error or cost."""
+        if kind is not None and kind not in MESSAGE_KINDS:
+            raise ValueError(f"unknown message kind {kind!r}")
+
         def work(conn: sqlite3.Connection) -> MessageRow:
             message_id = self._insert_message(conn, conversation_id, role, text, model=model, status=status)
             for image in images:
                 self._insert_attachment(conn, message_id, image)
+            if kind is not None or error is not None or cost_ticks is not None:
+                conn.execute("UPDATE messages SET kind = ?, error = ?, cost_ticks = ? WHERE id = ?",
+                             (kind, error, cost_ticks, message_id))
             return self._get_message(conn, message_id)
 
         return self._db.write(work)
@@ -99,11 +109,11 @@ class MessagesMixin(StoreBase):
         """
         def work(conn: sqlite3.Connection) -> TurnRecord:
             if conversation_id is None:
-                conversation = self._insert_conversation(  # type: ignore[attr-defined]
+                conversation = self._insert_conversation(
                     conn, title="", model=model, system_prompt=system_prompt
                 )
             else:
-                conversation = self._get_conversation(conn, conversation_id)  # type: ignore[attr-defined]
+                conversation = self._get_conversation(conn, conversation_id)
             user_id = self._insert_message(conn, conversation.id, "user", user_text)
             for image in images:
                 self._insert_attachment(conn, user_id, image)
@@ -220,7 +230,7 @@ class MessagesMixin(StoreBase):
             else:
                 conn.execute("UPDATE conversations SET updated_at = ? WHERE id = ?", (now, row.conversation_id))
             if row.response_id and index_response:
-                self._index_reply(conn, row, stored=stored)  # type: ignore[attr-defined]
+                self._index_reply(conn, row, stored=stored)
             return row
 
         return self._db.write(work)
@@ -257,6 +267,10 @@ class MessagesMixin(StoreBase):
 
     def get_message(self, message_id: int) -> MessageRow | None:
         return self._read_optional(self._get_message, message_id)
+
+    def require_message(self, message_id: int) -> MessageRow:
+        """The message, or NotFoundError (for rows this process just wrote)."""
+        return self._db.read(lambda conn: self._get_message(conn, message_id))
 
     def list_messages(
         self, conversation_id: int, *, limit: int | None = None, before_id: int | None = None

@@ -15,8 +15,7 @@ from typing import Any
 from grokterm import defaults
 from grokterm.store.base import StoreBase, like_pattern
 from grokterm.store.errors import NotFoundError
-from grokterm.store.messages import usage_values
-from grokterm.store.rows import MessageRow, ResponseIndexEntry, UsageLike
+from grokterm.store.rows import MessageRow, ResponseIndexEntry, UsageLike, usage_values
 from grokterm.store.schema import RESPONSE_STATUSES
 
 PREVIEW_CHARS = 200

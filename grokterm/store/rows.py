@@ -7,6 +7,7 @@ the unit xAI's `cost_in_usd_ticks` uses, so sums stay exact integers.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
@@ -21,12 +22,33 @@ FINAL_STATUSES = frozenset({"complete", "interrupted", "failed", "stopped"})
 class UsageLike(Protocol):
     """Anything shaped like grokterm.xai.usage.Usage (the store does not import the client)."""
 
-    input_tokens: int
-    cached_tokens: int
-    output_tokens: int
-    reasoning_tokens: int
-    image_tokens: int
-    cost_ticks: int | None
+    @property
+    def input_tokens(self) -> int: ...
+    @property
+    def cached_tokens(self) -> int: ...
+    @property
+    def output_tokens(self) -> int: ...
+    @property
+    def reasoning_tokens(self) -> int: ...
+    @property
+    def image_tokens(self) -> int: ...
+    @property
+    def cost_ticks(self) -> int | None: ...
+
+
+USAGE_FIELDS = ("input_tokens", "cached_tokens", "output_tokens", "reasoning_tokens", "image_tokens", "cost_ticks")
+
+
+def usage_values(usage: UsageLike | Mapping[str, Any] | None) -> dict[str, int | None]:
+    """The usage columns from a Usage-like object or a dict (missing fields are None)."""
+    if usage is None:
+        return {}
+    values = usage if isinstance(usage, Mapping) else {name: getattr(usage, name, None) for name in USAGE_FIELDS}
+    result: dict[str, int | None] = {}
+    for name in USAGE_FIELDS:
+        value = values.get(name)
+        result[name] = None if value is None else int(value)
+    return result
 
 
 @dataclass(frozen=True)
@@ -81,6 +103,7 @@ class MessageRow:
     cost_ticks: int | None
     ttft_ms: int | None  # time to first token
     tokens_per_s: float | None
+    kind: str | None = None  # None: chat; "image_prompt" / "image": an image generation (schema v4)
     attachments: tuple[Attachment, ...] = ()
 
     @property

@@ -12,6 +12,10 @@ Version history:
      ui_state and cache key/value tables
   3. full-text search: an FTS5 external-content table over messages.text, kept in
      sync by triggers, rebuilt from existing rows
+  4. messages.kind: NULL for chat messages; 'image_prompt' / 'image' for an image
+     generation (the prompt, and the reply holding the generated pictures as
+     attachments and the revised prompt as text). Chat history sent to the model
+     leaves these rows out.
 """
 
 from __future__ import annotations
@@ -158,8 +162,15 @@ _V3 = (
     "INSERT INTO messages_fts(messages_fts) VALUES ('rebuild')",
 )
 
+_V4 = (
+    # Additive and nullable: every existing row stays a chat message.
+    "ALTER TABLE messages ADD COLUMN kind TEXT CHECK (kind IS NULL OR kind IN ('image_prompt', 'image'))",
+)
+
+MESSAGE_KINDS = ("image_prompt", "image")
+
 # MIGRATIONS[i] upgrades a version-i file to version i+1.
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3)
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4)
 CURRENT_VERSION = len(MIGRATIONS)
 
 

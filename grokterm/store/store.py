@@ -13,18 +13,15 @@ from pathlib import Path
 from types import TracebackType
 
 from grokterm import paths
-from grokterm.store.conversations import ConversationsMixin
 from grokterm.store.database import BUSY_TIMEOUT_SECONDS, Database, create_private_file, tighten_sidecar_files
 from grokterm.store.exchange import ExchangeMixin
 from grokterm.store.images import ImageFiles
 from grokterm.store.keyvalue import KeyValueMixin
-from grokterm.store.messages import MessagesMixin
-from grokterm.store.responses import ResponsesMixin
 from grokterm.store.schema import CURRENT_VERSION, migrate, schema_version
 from grokterm.store.search import SearchMixin
 
 
-class Store(ConversationsMixin, MessagesMixin, ResponsesMixin, SearchMixin, KeyValueMixin, ExchangeMixin):
+class Store(ExchangeMixin, SearchMixin, KeyValueMixin):
     """Open (creating or upgrading) the database at `path` (default: paths.database_file()).
 
     Image files go to `images_dir` (default: an `images` folder next to the

@@ -289,6 +289,10 @@ class GrokApp(App):
         pane = self.active_pane()
         if pane is not None and pane.stop_streaming():
             self.notify("Stopped; the partial reply is kept.")
+        elif pane is not None:
+            from grokterm.ui import imagegen
+
+            imagegen.stop(pane)
 
     def action_toggle_sidebar(self) -> None:
         if self.chat is not None:
@@ -386,6 +390,20 @@ class GrokApp(App):
 
             attach.attach_clipboard_image(pane)
 
+    def action_generate_image(self) -> None:
+        """Ask for a prompt and generate a picture into the current conversation."""
+        pane = self.active_pane()
+        if pane is None:
+            return
+        from grokterm.ui import imagegen
+        from grokterm.ui.screens.prompt_dialog import PromptDialog
+
+        def chosen(prompt: str | None) -> None:
+            if prompt:
+                imagegen.start(pane, prompt)
+
+        self.push_screen(PromptDialog("Generate image", "", placeholder="what to draw"), chosen)
+
     def action_responses(self) -> None:
         """Browse the stored responses this app created."""
         from grokterm.ui.screens.responses_screen import ResponsesScreen
@@ -448,6 +466,8 @@ class GrokApp(App):
                       self.action_attach_screenshot, "app.attach_screenshot")
         yield command("Paste image from clipboard", "Attach the clipboard's image", self.action_attach_clipboard,
                       "app.attach_clipboard")
+        yield command("Generate image", "Draw pictures from a prompt into this conversation (/image …)",
+                      self.action_generate_image)
         yield command("Stored responses", "Browse, fetch, continue or delete stored responses",
                       self.action_responses, "app.responses")
         yield command("Conversations", "Search, reopen and archive conversations", self.action_conversations,

@@ -80,6 +80,7 @@ def _binding_sources() -> list[tuple[str, Any]]:
     from grokterm.ui.app import GrokApp
     from grokterm.ui.screens.attach_screen import AttachScreen
     from grokterm.ui.screens.conversations_screen import ConversationsScreen
+    from grokterm.ui.screens.image_viewer import ImageViewer
     from grokterm.ui.screens.model_picker import ModelPicker
     from grokterm.ui.screens.response_detail import ResponseDetailScreen
     from grokterm.ui.screens.responses_screen import ResponsesScreen
@@ -95,6 +96,7 @@ def _binding_sources() -> list[tuple[str, Any]]:
         ("focused message", FinishedMessage),
         ("attachment chip", AttachmentChip),
         ("attach picker (ctrl+o)", AttachScreen),
+        ("image viewer (v on a generated picture)", ImageViewer),
         ("model picker", ModelPicker),
         ("conversations finder", ConversationsScreen),
         ("responses browser", ResponsesScreen),

@@ -29,6 +29,7 @@ class MessageData:
     attachment_rows: tuple = ()  # the store's Attachment rows, to load thumbnails from
     created_at: float | None = None
     stored: bool = True
+    kind: str | None = None  # None: chat; "image_prompt" / "image": an image generation
 
 
 def chip_text_for(attachment) -> str:
@@ -54,7 +55,7 @@ def message_data_from_row(row) -> MessageData:
         model=row.model, error=row.error, response_id=row.response_id, usage=usage,
         cost_ticks=row.cost_ticks, ttft_ms=row.ttft_ms, tokens_per_s=row.tokens_per_s,
         attachments=[chip_text_for(a) for a in row.attachments], created_at=row.created_at,
-        attachment_rows=tuple(row.attachments),
+        attachment_rows=tuple(row.attachments), kind=getattr(row, "kind", None),
     )
 
 

@@ -29,8 +29,8 @@ import json
 import socket
 import ssl
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any, Literal
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from typing import Any, Literal, TypeVar
 from urllib.parse import quote, urlsplit
 
 
@@ -54,7 +54,7 @@ _import_httpx_without_its_cli()
 
 import httpx
 from httpx_sse import EventSource
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from grokterm import __version__, defaults
 from grokterm.xai.chat_stream import ChatStreamState, completed_from_chat
@@ -80,6 +80,7 @@ from grokterm.xai.events import (
     TurnStarted,
     UsageUpdate,
 )
+from grokterm.xai.images import ImageGeneration, ImageRequest
 from grokterm.xai.payloads import chat_headers, chat_payload, responses_payload
 from grokterm.xai.responses_stream import ResponsesStreamState, completed_from_response
 from grokterm.xai.retry import RetryPolicy, retry_after_seconds
@@ -97,6 +98,7 @@ from grokterm.xai.wire import (
 )
 
 ApiStyle = Literal["auto", "responses", "chat"]
+_Model = TypeVar("_Model", bound=BaseModel)
 _SSE_HEADERS = {"Accept": "text/event-stream", "Cache-Control": "no-store"}
 Sleep = Callable[[float], Awaitable[Any]]
 
@@ -242,12 +244,12 @@ class XAIClient:
         return await self._read_json(attempts[-1])
 
     @staticmethod
-    def _parse(model: type[Any], data: Any) -> Any:
+    def _parse(model: type[_Model], data: Any) -> _Model:
         try:
             return model.model_validate(data)
         except ValidationError as exc:
-            first = exc.errors()[0] if exc.errors() else {}
-            where = ".".join(str(p) for p in first.get("loc", ()))
+            errors = exc.errors()
+            where = ".".join(str(p) for p in errors[0]["loc"]) if errors else ""
             raise MalformedResponseError(
                 f"unreadable reply: unexpected {model.__name__} shape at {where or 'top level'}"
             ) from None
@@ -302,6 +304,38 @@ class XAIClient:
         data = await self._request_json("DELETE", f"/responses/{quote(response_id, safe='')}")
         return self._parse(DeletedResponse, data)
 
+    async def generate_images(self, request: ImageRequest) -> ImageGeneration:
+        """`POST /v1/images/generations`; pictures sent as URLs are fetched (never with the key).
+
+        Raises XAIError: ContentPolicyError when the request was refused on content grounds.
+        """
+        from grokterm.xai import images
+
+        data = await self._request_json("POST", "/images/generations", request.payload())
+        items, ticks = images.parse_generation(request, data)
+        pictures: list[images.GeneratedImage] = []
+        fetcher: httpx.AsyncClient | None = None
+        try:
+            for item in items:
+                if item.b64_json:
+                    raw = await asyncio.to_thread(images.decode_b64, item.b64_json)
+                    pictures.append(images.picture_from_bytes(raw, item.revised_prompt))
+                elif item.url:
+                    if fetcher is None:  # no Authorization header: the key stays with the API
+                        fetcher = httpx.AsyncClient(
+                            follow_redirects=True, max_redirects=images.MAX_REDIRECTS,
+                            timeout=httpx.Timeout(images.DOWNLOAD_TIMEOUT, connect=self.connect_timeout),
+                            headers={"User-Agent": f"grokterm/{__version__}"},
+                        )
+                    raw = await images.download_image(fetcher, item.url)
+                    pictures.append(images.picture_from_bytes(raw, item.revised_prompt, item.url))
+                else:
+                    raise MalformedResponseError("unreadable reply: a generated image has neither url nor b64_json")
+        finally:
+            if fetcher is not None:
+                await fetcher.aclose()
+        return images.ImageGeneration(request.model, request.prompt, tuple(pictures), ticks)
+
     # ------------------------------------------------------------ turns
 
     def _route_missing(self, error: XAIError, request: TurnRequest) -> bool:
@@ -319,8 +353,7 @@ class XAIClient:
     def _previous_gone(error: XAIError, request: TurnRequest) -> bool:
         return (
             isinstance(error, NotFoundError)
-            and bool(request.previous_response_id)
-            and request.previous_response_id in error.message
+            and bool(request.previous_response_id and request.previous_response_id in error.message)
         )
 
     async def _open_turn(self, request: TurnRequest, stream: bool) -> AsyncIterator[Retrying | _OpenTurn]:
@@ -354,7 +387,7 @@ class XAIClient:
                 else:
                     raise
 
-    async def stream_turn(self, request: TurnRequest) -> AsyncIterator[TurnEvent]:
+    async def stream_turn(self, request: TurnRequest) -> AsyncGenerator[TurnEvent]:
         """Stream one turn; always ends with exactly one `Completed` or `Failed`."""
         opened: _OpenTurn | None = None
         try:

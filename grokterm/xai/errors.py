@@ -74,6 +74,13 @@ class BadRequestError(XAIError):
     summary = "request rejected"
 
 
+class ContentPolicyError(BadRequestError):
+    """The API refused the request (or its result) on content grounds: rewording may help, retrying won't."""
+
+    exit_code = 16
+    summary = "refused by the content policy"
+
+
 class AuthenticationError(XAIError):
     exit_code = 4
     summary = "API key rejected"
@@ -154,6 +161,8 @@ class MalformedResponseError(XAIError):
 
 _CREDITS_WORDS = ("available credits", "spending limit", "credits")
 _BAD_KEY_WORDS = ("api key", "api-key", "apikey")  # xAI answers a wrong key with 400, not 401
+# A moderation refusal is a plain 400; its wording is not documented, so match the usual words.
+_POLICY_WORDS = ("content policy", "content moderation", "moderation", "safety guidelines", "usage guidelines")
 
 
 def error_message_from_body(body: Any) -> tuple[str | None, str | None]:
@@ -209,6 +218,8 @@ def error_from_status(
         cls = ConflictError
     elif status >= 500:
         cls = ServerError
+    elif status in (400, 422, 451) and any(word in lower for word in _POLICY_WORDS):
+        cls = ContentPolicyError
     elif 400 <= status < 500:
         cls = BadRequestError
     else:
@@ -235,6 +246,7 @@ def error_from_stream_payload(payload: Mapping[str, Any]) -> XAIError:
 
 __all__ = [
     "APIConnectionError", "APITimeoutError", "AuthenticationError", "BadRequestError", "ConflictError",
+    "ContentPolicyError",
     "CreditsExhaustedError", "MalformedResponseError", "NotFoundError", "PermissionDeniedError",
     "RateLimitError", "ServerError", "StreamInterruptedError", "StreamStalledError", "XAIError",
     "error_from_status", "error_from_stream_payload", "error_message_from_body", "redact", "redact_key",

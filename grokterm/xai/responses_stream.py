@@ -80,8 +80,8 @@ class ResponsesStreamState:
             delta, key = data.get("delta"), (data.get("output_index", 0), data.get(index_name, 0))
             if type(delta) is not str or type(key[0]) is not int or type(key[1]) is not int:
                 # unusual shape (nulls, wrong types): the model validates it or raises
-                event = TextDeltaEvent.model_validate(data)
-                delta, key = event.delta, (event.output_index or 0, getattr(event, index_name) or 0)
+                text_delta = TextDeltaEvent.model_validate(data)
+                delta, key = text_delta.delta, (text_delta.output_index or 0, getattr(text_delta, index_name) or 0)
             return self._delta(delta, key, reasoning)
         if kind == "response.output_text.done" or kind in _REASONING_DONE:
             done = TextDoneEvent.model_validate(data)

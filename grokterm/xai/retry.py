@@ -54,7 +54,7 @@ class RetryPolicy:
     random: Callable[[], float] = field(default=random.random)
 
     def backoff(self, retries_done: int) -> float:
-        return min(0.5 * 2**retries_done, 8.0) * (1 - 0.25 * self.random())
+        return min(0.5 * 2.0**retries_done, 8.0) * (1 - 0.25 * self.random())
 
     def next_delay(
         self, error: XAIError, retries_done: int, headers: Mapping[str, str] | None = None

@@ -22,7 +22,7 @@ from textual.widgets import Button, Static
 from textual.worker import Worker, WorkerState
 
 from grokterm.chat.runner import TurnSaved
-from grokterm.ui import attach
+from grokterm.ui import attach, imagegen
 from grokterm.ui.markdown_lines import MarkdownLines
 from grokterm.ui.message_data import MessageData
 from grokterm.ui.render import plain
@@ -151,7 +151,9 @@ class ConversationPane(Vertical):
 
         for data in messages:
             if data.attachment_rows and not data.thumbnails:
-                data.thumbnails = [await asyncio.to_thread(stored_thumbnail, self.app.store, a)
+                box = imagegen.thumbnail_box(data)  # generated pictures are shown bigger
+                data.thumbnails = [await asyncio.to_thread(stored_thumbnail, self.app.store, a,
+                                                           *((box,) if box else ()))
                                    for a in data.attachment_rows]
 
     def _finished_widget(self, data: MessageData, body: MarkdownLines | None = None) -> FinishedMessage:
@@ -180,6 +182,8 @@ class ConversationPane(Vertical):
         event.stop()
         if not event.text.strip() and not self.attachments:
             return  # nothing to send
+        if imagegen.intercept_submit(self, event.text):  # `/image …`: generate pictures instead
+            return
         if self.is_streaming:
             self.app.notify("A reply is still streaming: esc stops it.", severity="warning")
             return
@@ -337,6 +341,14 @@ class ConversationPane(Vertical):
             self._code_cycle[id(event.widget)] = index + 1
             self.app.copy_to_clipboard(blocks[index])
             self.app.notify(f"Code block {index + 1}/{len(blocks)} copied.")
+        elif event.action == "save_image":
+            imagegen.save(self, data)
+        elif event.action == "attach_image":
+            imagegen.attach(self, data)
+        elif event.action == "view_image":
+            imagegen.view(self, data)
+        elif event.action == "retry" and data.kind is not None:
+            await imagegen.retry(self, data)
         elif event.action == "retry":
             target = data if data.role == "assistant" else self._reply_after(data)
             if target is None or target.id is None:

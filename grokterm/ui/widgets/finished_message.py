@@ -27,6 +27,9 @@ from grokterm.ui.render import plain
 from grokterm.ui.widgets.image_preview import image_line
 from grokterm.ui.widgets.line_view import fit
 
+GENERATED_ROWS = 12  # a generated picture in the conversation: 12 rows × up to 40 columns (half-cells)
+GENERATED_COLS = 40
+
 STATUS_NOTES = {
     "interrupted": "interrupted: the app stopped before the reply finished (r to retry)",
     "stopped": "stopped by you",
@@ -53,6 +56,11 @@ class FinishedMessage(Widget, can_focus=True):
         Binding("e", "edit", "Edit", id="message.edit", tooltip="edit and resend your last message"),
         Binding("delete", "delete", "Delete", id="message.delete"),
         Binding("t", "toggle_reasoning", "Reasoning", id="message.reasoning", tooltip="show or hide the reasoning"),
+        Binding("s", "save_image", "Save image", id="message.save_image", tooltip="save a generated picture to a file"),
+        Binding("a", "attach_image", "Attach image", id="message.attach_image",
+                tooltip="attach a generated picture to your next question"),
+        Binding("v", "view_image", "View image", id="message.view_image",
+                tooltip="view generated pictures full size"),
     ]
 
     show_reasoning: reactive[bool] = reactive(False)
@@ -73,7 +81,9 @@ class FinishedMessage(Widget, can_focus=True):
     def __init__(self, data: MessageData, code_theme: str = "monokai", body: MarkdownLines | None = None) -> None:
         self.data = data
         self.code_theme = code_theme
-        self.body = body if body is not None else MarkdownLines.of(data.text, code_theme)
+        # a generation's text is its revised prompt, shown in the head as such, not as Markdown
+        text = "" if data.kind == "image" else data.text
+        self.body = body if body is not None else MarkdownLines.of(text, code_theme)
         self._lines: list[Strip] = []
         self._lines_width = -1
         super().__init__(classes=f"message -{data.role} -status-{data.status}")
@@ -83,6 +93,10 @@ class FinishedMessage(Widget, can_focus=True):
         d = self.data
         parts: list[RenderableType] = []
         label = "you" if d.role == "user" else ("grok" if d.role == "assistant" else d.role)
+        if d.kind == "image_prompt":
+            label = "you · /image"
+        elif d.kind == "image":
+            label = "grok imagine"
         header = Text(label, style="bold")
         if d.model and d.role == "assistant":
             header.append("  ")
@@ -93,9 +107,14 @@ class FinishedMessage(Widget, can_focus=True):
         parts.append(header)
         if d.reasoning and self.show_reasoning:
             parts.append(plain(d.reasoning, "italic dim"))
-        for chip, picture in zip_longest(d.attachments, d.thumbnails):
-            if chip is not None:
-                parts.append(image_line(picture, plain(f"[image] {chip}", "cyan")))
+        if d.kind == "image":
+            parts.extend(self._generated_parts())
+            if d.text:
+                parts.append(plain("revised prompt: " + d.text, "italic dim"))
+        else:
+            for chip, picture in zip_longest(d.attachments, d.thumbnails):
+                if chip is not None:
+                    parts.append(image_line(picture, plain(f"[image] {chip}", "cyan")))
         return parts
 
     def _note(self) -> Text | None:
@@ -152,6 +171,32 @@ class FinishedMessage(Widget, can_focus=True):
         self.set_class(True, f"-status-{self.data.status}")
         self._lines_width = -1
         self.refresh(layout=True)
+
+    def _generated_parts(self) -> list:
+        """Each generated picture large enough to see, with what it is and what s / a do."""
+        d = self.data
+        parts: list = []
+        for index, (chip, picture) in enumerate(zip_longest(d.attachments, d.thumbnails), 1):
+            if chip is None:
+                continue
+            caption = plain(f"image {index} · {chip}\nv view · s save · a attach to a question", "cyan")
+            parts.append(image_line(picture, caption, rows=GENERATED_ROWS, max_cols=GENERATED_COLS))
+        return parts
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Save/attach only exist on a generated picture (hidden from the footer elsewhere)."""
+        if action in ("save_image", "attach_image", "view_image"):
+            return self.data.kind == "image" and bool(self.data.attachments)
+        return True
+
+    def action_save_image(self) -> None:
+        self.post_message(self.Action(self, "save_image"))
+
+    def action_attach_image(self) -> None:
+        self.post_message(self.Action(self, "attach_image"))
+
+    def action_view_image(self) -> None:
+        self.post_message(self.Action(self, "view_image"))
 
     def watch_show_reasoning(self) -> None:
         if self.is_mounted:
