@@ -9,24 +9,32 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from grokterm.chat.runner import TurnRunner
+if TYPE_CHECKING:  # imported once the first frame is up (see start_services)
+    from grokterm.chat.runner import TurnRunner
+    from grokterm.xai.client import XAIClient
+
 from grokterm.store import Store
 from grokterm.ui.context import AppContext
 from grokterm.ui.message_data import MessageData, conversation_totals, message_data_from_row
 from grokterm.ui.screens.chat_screen import ChatScreen
-from grokterm.ui.screens.model_picker import ModelPicker
-from grokterm.ui.screens.welcome import WelcomeScreen
 from grokterm.ui.widgets.conversation_pane import ConversationPane
 from grokterm.ui.widgets.finished_message import FinishedMessage
-from grokterm.xai.client import XAIClient
 
 STYLES = Path(__file__).parent / "styles"
+
+
+def import_network_side() -> None:
+    """The modules a turn needs but the first frame does not (about a quarter of a second)."""
+    import grokterm.chat.models
+    import grokterm.chat.runner
+    import grokterm.xai.client  # noqa: F401
 
 
 class GrokApp(App):
@@ -69,6 +77,7 @@ class GrokApp(App):
         self.store: Store | None = None
         self.client: XAIClient | None = None
         self.runner: TurnRunner | None = None
+        self.services_ready = asyncio.Event()  # set once the client and runner exist
         self.models: list = []
         self.code_theme = "monokai"
         self.chat: ChatScreen | None = None
@@ -102,6 +111,8 @@ class GrokApp(App):
         for warning in warnings:
             self.notify(warning, title="Configuration", severity="warning", timeout=10)
         if self.context.show_welcome:
+            from grokterm.ui.screens.welcome import WelcomeScreen
+
             self.push_screen(WelcomeScreen(), self._welcome_done)
         else:
             self.start_services()
@@ -143,16 +154,23 @@ class GrokApp(App):
         ctx = self.context
         self.store = await asyncio.to_thread(Store, ctx.db_path)
         interrupted = await asyncio.to_thread(self.store.recover_interrupted)
-        self.client = XAIClient(
-            ctx.api_key or "", base_url=ctx.base_url, api_style=ctx.api_style,
-            max_retries=ctx.max_retries, read_timeout=ctx.read_timeout,
-        )
-        self.runner = TurnRunner(self.store, self.client, default_system_prompt=ctx.system_prompt)
         self.chat = ChatScreen()
         await self.push_screen(self.chat)
         if ctx.demo:
             self.sub_title = "demo · built-in emulator"
         await self._reopen_tabs()
+        # The first frame needs none of the network side: the client, the pydantic wire models and
+        # the runner are imported now, in a thread, while the conversation is already on screen.
+        await asyncio.to_thread(import_network_side)
+        from grokterm.chat.runner import TurnRunner
+        from grokterm.xai.client import XAIClient
+
+        self.client = XAIClient(
+            ctx.api_key or "", base_url=ctx.base_url, api_style=ctx.api_style,
+            max_retries=ctx.max_retries, read_timeout=ctx.read_timeout,
+        )
+        self.runner = TurnRunner(self.store, self.client, default_system_prompt=ctx.system_prompt)
+        self.services_ready.set()
         if interrupted:
             self.notify(f"{len(interrupted)} reply(s) were interrupted last time; select one and press r to retry.",
                         severity="warning", timeout=8)
@@ -311,6 +329,8 @@ class GrokApp(App):
                 return
             if model_id:
                 self.set_conversation_model(pane, model_id)
+
+        from grokterm.ui.screens.model_picker import ModelPicker
 
         self.push_screen(ModelPicker(self.models, pane.model), chosen)
 

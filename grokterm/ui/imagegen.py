@@ -16,8 +16,6 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from grokterm.xai.images import DEFAULT_IMAGE_MODEL, MAX_IMAGES
-
 if TYPE_CHECKING:
     from grokterm.ui.message_data import MessageData
 
@@ -45,12 +43,16 @@ def parse_command(text: str) -> tuple[str, int] | None:
     prompt = match.group(2).strip()
     if not prompt:
         raise UsageProblem("usage: /image [-n N] what to draw")
+    from grokterm.xai.images import MAX_IMAGES  # pydantic wire models: not before the first frame
+
     if not 1 <= count <= MAX_IMAGES:
         raise UsageProblem(f"/image -n takes 1 to {MAX_IMAGES}")
     return prompt, count
 
 
 def image_model(app: Any) -> str:
+    from grokterm.xai.images import DEFAULT_IMAGE_MODEL
+
     return getattr(getattr(app, "context", None), "image_model", None) or DEFAULT_IMAGE_MODEL
 
 

@@ -12,6 +12,7 @@ import math
 import re
 import time
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -21,7 +22,9 @@ from textual.timer import Timer
 from textual.widgets import Button, Static
 from textual.worker import Worker, WorkerState
 
-from grokterm.chat.runner import TurnSaved
+if TYPE_CHECKING:
+    from grokterm.chat.runner import TurnSaved
+
 from grokterm.ui import attach, imagegen
 from grokterm.ui.markdown_lines import MarkdownLines
 from grokterm.ui.message_data import MessageData
@@ -211,6 +214,10 @@ class ConversationPane(Vertical):
 
     @work(exclusive=True, group="turn")
     async def _run_turn(self, text: str | None, images: list, retry_reply_id: int | None = None) -> None:
+        if self.app.runner is None:  # sent in the first instant: the client is still being imported
+            await self.app.services_ready.wait()
+        from grokterm.chat.runner import TurnSaved
+
         runner = self.app.runner
         if retry_reply_id is not None:
             stream = runner.retry(self.conversation.id, retry_reply_id, model=self.model)
@@ -418,6 +425,8 @@ class ConversationPane(Vertical):
         if not text.strip():
             status.update(self._status_hint())
             return
+        if self.app.client is None:
+            return  # still starting
         try:
             count = await self.app.client.tokenize(text, self.model)
         except Exception:  # an estimate is a nicety: never bother the user with its failure
