@@ -68,7 +68,7 @@ async def test_opens_with_the_current_values(config_path: Path) -> None:
         assert screen.query_one("#settings-theme", Select).value == "grok-dark"
         assert screen.query_one("#settings-api-style", Select).value == "auto"
         assert screen.query_one("#settings-preset", Select).value is Select.NULL
-        assert "grok-light" in [label for label, _ in screen._theme_options()]
+        assert "grok-light" in [label.plain for label, _ in screen._theme_options()]
 
 
 async def test_theme_change_applies_at_once_and_save_writes_the_file(config_path: Path) -> None:

@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # imported once the first frame is up (see start_services)
 from grokterm.store import Store
 from grokterm.ui.context import AppContext
 from grokterm.ui.message_data import MessageData, conversation_totals, message_data_from_row
+from grokterm.ui.safe import tell
 from grokterm.ui.screens.chat_screen import ChatScreen
 from grokterm.ui.widgets.conversation_pane import ConversationPane
 from grokterm.ui.widgets.finished_message import FinishedMessage
@@ -109,7 +110,7 @@ class GrokApp(App):
         warnings = list(self.context.config_warnings)
         warnings += install_themes(self, self.context.theme, self.context.code_theme)
         for warning in warnings:
-            self.notify(warning, title="Configuration", severity="warning", timeout=10)
+            tell(self, warning, title="Configuration", severity="warning", timeout=10)
         if self.context.show_welcome:
             from grokterm.ui.screens.welcome import WelcomeScreen
 
@@ -132,8 +133,8 @@ class GrokApp(App):
         try:
             config.store_api_key(key)
         except Exception as exc:  # no keyring backend: the key stays in memory for this session only
-            self.notify(
-                f"{exc}\nThe key is used for this session only; set XAI_API_KEY to keep it.",
+            tell(
+                self, f"{exc}\nThe key is used for this session only; set XAI_API_KEY to keep it.",
                 title="Keyring unavailable", severity="warning", timeout=10,
             )
         else:
@@ -220,7 +221,7 @@ class GrokApp(App):
             self.models = await load_models(self.store, self.client, force=force)
             self.runner.models = self.models
         except Exception as exc:
-            self.notify(f"Could not load the model list: {exc}", severity="warning")
+            tell(self, f"Could not load the model list: {exc}", severity="warning")
         pane = self.active_pane()
         if pane is not None:
             self.refresh_sidebar(pane)
@@ -338,7 +339,7 @@ class GrokApp(App):
         pane.conversation = replace(pane.conversation, model=model_id)
         self.run_store(self.store.update_conversation, pane.conversation.id, model=model_id)
         self.refresh_sidebar(pane)
-        self.notify(f"Model: {model_id}")
+        tell(self, f"Model: {model_id}")
 
     def action_system_prompt(self) -> None:
         """Pick this conversation's system prompt from the presets, or write one."""

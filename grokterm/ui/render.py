@@ -13,12 +13,9 @@ from rich.measure import Measurement
 from rich.segment import Segment
 from rich.text import Text
 
-from grokterm.sanitize import sanitize_terminal
+from grokterm.sanitize import display_text, literal
 
-
-def safe_text(text: str) -> str:
-    """Untrusted text with escape sequences and control bytes removed."""
-    return sanitize_terminal(text)
+safe_text = display_text  # untrusted text: escapes and controls removed, hidden characters shown
 
 
 class RenderCache:
@@ -57,5 +54,5 @@ def markdown_renderable(text: str, code_theme: str = "monokai") -> RenderableTyp
 
 def plain(text: str, style: str = "") -> Text:
     """Literal text (no markup parsing) for labels that include untrusted parts."""
-    return Text(safe_text(text), style=style)
+    return literal(text, style)
 

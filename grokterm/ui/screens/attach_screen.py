@@ -24,7 +24,8 @@ from textual.widgets import Button, DirectoryTree, Input, Static, Tree
 
 from grokterm.media import IMAGE_EXTENSIONS, ImageError
 from grokterm.ui import attach
-from grokterm.ui.render import plain, safe_text
+from grokterm.ui.render import plain
+from grokterm.ui.safe import literal
 from grokterm.ui.widgets.attachment_chips import AttachmentChips
 from grokterm.ui.widgets.image_preview import ImagePreview
 
@@ -40,7 +41,7 @@ class ImageTree(DirectoryTree):
     """A DirectoryTree showing folders and image files only (no hidden entries), names as literal text."""
 
     def process_label(self, label: TextType) -> Text:
-        return super().process_label(Text(safe_text(label)) if isinstance(label, str) else label)
+        return super().process_label(literal(label) if isinstance(label, str) else label)  # display-safe: file names
 
     def filter_paths(self, paths: Iterable[Path]) -> Iterable[Path]:
         return [
@@ -181,7 +182,7 @@ class AttachScreen(ModalScreen["list[PreparedImage]"]):
     def _update_done_label(self) -> None:
         count = len(self.picked)
         label = "Attach (ctrl+o)" if not count else f"Attach {count} image{'s' if count > 1 else ''} (ctrl+o)"
-        self.query_one("#attach-done", Button).label = label
+        self.query_one("#attach-done", Button).label = label  # display-safe: counts only
 
     # -- closing ---------------------------------------------------------------------------
     @on(Button.Pressed)

@@ -5,9 +5,12 @@ from __future__ import annotations
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, TabbedContent, TabPane
 
+from grokterm.sanitize import display_line
+from grokterm.ui.safe import content
 from grokterm.ui.widgets.conversation_pane import ConversationPane
 from grokterm.ui.widgets.sidebar import Sidebar
 
@@ -16,9 +19,9 @@ def pane_id(conversation_id: int) -> str:
     return f"conv-{conversation_id}"
 
 
-def tab_title(conversation) -> str:
-    title = (conversation.title or "New chat").replace("[", "(").replace("]", ")")
-    return title if len(title) <= 24 else title[:23] + "…"
+def tab_title(conversation) -> Content:
+    """The tab label: the title on one line, sanitised, never markup (a title can come from an import)."""
+    return content(display_line(conversation.title or "New chat", 24))
 
 
 class ChatScreen(Screen):

@@ -22,6 +22,7 @@ from textual.widgets.option_list import Option
 
 from grokterm.ui import format as fmt
 from grokterm.ui.render import plain
+from grokterm.ui.safe import tell
 
 
 @dataclass(frozen=True)
@@ -63,9 +64,9 @@ class ConversationsScreen(ModalScreen[None]):
             yield Input(placeholder="search every message (words, \"phrases\", prefix*)", id="conversations-query")
             yield OptionList(id="conversations-list")
             keys = self.app.keys_for
-            yield Static(f"enter open · {keys('conversations.archive')} archive/unarchive · "
-                         f"{keys('conversations.show_archived')} show archived · {keys('conversations.close')} close",
-                         classes="picker-help", markup=False)
+            yield Static(plain(f"enter open · {keys('conversations.archive')} archive/unarchive · "  # keymap: config
+                               f"{keys('conversations.show_archived')} show archived · "
+                               f"{keys('conversations.close')} close"), classes="picker-help")
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()
@@ -138,7 +139,7 @@ class ConversationsScreen(ModalScreen[None]):
             if not self.app.chat.panes():
                 await self.app.action_new_conversation()
             self.app.remember_tabs()
-        self.app.notify(("Unarchived" if entry.archived else "Archived") + f": {entry.title or 'New chat'}")
+        tell(self.app, ("Unarchived" if entry.archived else "Archived") + f": {entry.title or 'New chat'}")
         self.refresh_list(self.query_one(Input).value)
 
     def action_toggle_show_archived(self) -> None:

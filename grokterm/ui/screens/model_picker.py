@@ -37,13 +37,13 @@ def model_label(model, current: str | None) -> Text:
         text.append(" aka ", style="dim")
         text.append_text(plain(", ".join(aliases), "dim"))
     text.append("\n\u00a0\u00a0\u00a0 in: ", style="dim")
-    text.append(", ".join(inputs))
+    text.append_text(plain(", ".join(inputs)))
     text.append("  out: ")
-    text.append(", ".join(outputs))
+    text.append_text(plain(", ".join(outputs)))
     context = getattr(model, "max_prompt_length", None)
     if context:
         text.append(f"  context {context:,}")
-    text.append("  " + fmt.model_prices(model))
+    text.append_text(plain("  " + fmt.model_prices(model)))
     return text
 
 
@@ -66,7 +66,8 @@ class ModelPicker(ModalScreen[str | None]):
             yield Static("Choose a model", classes="picker-title")
             yield Input(placeholder="filter (name, alias, or 'vision')", id="picker-filter")
             yield OptionList(id="picker-list")
-            yield Static(self.fetched_note + "  enter choose · esc close · ctrl+r refresh", classes="picker-help")
+            yield Static(plain(self.fetched_note + "  enter choose · esc close · ctrl+r refresh"),
+                         classes="picker-help")
 
     def on_mount(self) -> None:
         self._fill("")

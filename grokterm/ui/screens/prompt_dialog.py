@@ -9,6 +9,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
+from grokterm.ui.safe import literal
+
 
 class PromptDialog(ModalScreen[str | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog.cancel")]
@@ -21,7 +23,7 @@ class PromptDialog(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box"):
-            yield Static(self.title_text, classes="dialog-title", markup=False)
+            yield Static(literal(self.title_text), classes="dialog-title")
             yield Input(self.value, placeholder=self.placeholder, classes="dialog-input")
 
     def on_mount(self) -> None:

@@ -33,6 +33,7 @@ from grokterm.chat import responses as rs
 from grokterm.store import ResponseIndexEntry
 from grokterm.ui import format as fmt
 from grokterm.ui.render import markdown_renderable, plain, safe_text
+from grokterm.ui.safe import literal
 from grokterm.xai.errors import XAIError
 
 STYLES = Path(__file__).parent.parent / "styles" / "responses.tcss"
@@ -79,10 +80,10 @@ class ConfirmDialog(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-box"):
-            yield Static(self.title_text, id="confirm-title", markup=False)
-            yield Static(self.body, id="confirm-body", markup=False)
+            yield Static(literal(self.title_text), id="confirm-title")
+            yield Static(literal(self.body), id="confirm-body")
             with Horizontal(id="confirm-buttons"):
-                yield Button(f"{self.confirm_label} (y)", variant="error", id="confirm-yes")
+                yield Button(literal(f"{self.confirm_label} (y)"), variant="error", id="confirm-yes")
                 yield Button("Cancel (n)", id="confirm-no")
 
     def on_mount(self) -> None:
@@ -289,7 +290,7 @@ class ResponseDetailScreen(ResponseActions, Screen):
             return
         chain_view.update(Text("following previous_response_id…", style="dim italic"))
         self.chain = await rs.walk_chain(self.app.store, self.app.client, self.response)
-        chain_view.update(self._chain_renderable(self.chain))
+        chain_view.update(self._chain_renderable(self.chain))  # display-safe: Text of plain() parts
 
     # -- drawing --------------------------------------------------------------------------
     def _show_meta(self) -> None:
@@ -308,7 +309,7 @@ class ResponseDetailScreen(ResponseActions, Screen):
             meta.append_text(plain(entry.conversation_title or "(none here)", "italic"))
         else:
             meta.append("  ·  not in the local index")
-        self.query_one("#detail-meta", Static).update(meta)
+        self.query_one("#detail-meta", Static).update(meta)  # display-safe: Text of plain() parts
 
     def _problem(self, message: str) -> None:
         problem = self.query_one("#detail-problem", Static)
@@ -325,9 +326,10 @@ class ResponseDetailScreen(ResponseActions, Screen):
         reasoning = response.reasoning_text
         self.query_one("#detail-reasoning", Static).update(
             plain(reasoning, "italic") if reasoning else Text("(none returned)", style="dim"))
-        self.query_one("#detail-usage", Static).update(self._usage_renderable())
+        self.query_one("#detail-usage", Static).update(self._usage_renderable())  # display-safe: numbers
         raw = json.dumps(rs.response_json(response), indent=2, ensure_ascii=False)
         self.query_one("#detail-json", Static).update(
+            # display-safe: Syntax: no markup
             Syntax(safe_text(raw), "json", theme=code_theme, word_wrap=True, background_color="default"))
 
     def _usage_renderable(self) -> Table | Text:
@@ -340,6 +342,7 @@ class ResponseDetailScreen(ResponseActions, Screen):
         table.add_column()
         table.add_row("input", "cached", "output", "reasoning", "image", "cost", style="dim")
         table.add_row(*(fmt.tokens(getattr(usage, f"{name}_tokens")) for name in
+                        # display-safe: numbers
                         ("input", "cached", "output", "reasoning", "image")), fmt.dollars(usage.cost_ticks))
         return table
 

@@ -175,7 +175,7 @@ class ResponsesScreen(ResponseActions, Screen):
             yield Input(placeholder="filter: model, conversation, text or id  (/)", id="responses-filter")
             yield Select(STATUS_OPTIONS, value="all", allow_blank=False, id="responses-status")
         yield DataTable(id="responses-table", cursor_type="row", zebra_stripes=True)
-        yield Static(HELP, id="responses-help", markup=False)
+        yield Static(HELP, id="responses-help", markup=False)  # display-safe: our constant
         yield Static("enter open · space mark · d delete · f forget · c continue · b branch · o open id · "
                      "y copy id · r check · s sort · / filter · ? help", id="responses-hint")
         yield Footer()
@@ -183,7 +183,7 @@ class ResponsesScreen(ResponseActions, Screen):
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
         for key, label, width in COLUMNS:
-            table.add_column(label, key=key, width=width)
+            table.add_column(label, key=key, width=width)  # display-safe: COLUMNS constant
         self.query_one("#responses-help").display = False
         self.load_entries(first=True)
 
@@ -251,7 +251,7 @@ class ResponsesScreen(ResponseActions, Screen):
         title.append(f" · sort {self.sort} {arrow}", style="dim")
         if not total and self.loaded:
             title.append("\nNothing yet: replies sent with store=true appear here (o opens any id).", style="dim")
-        self.query_one("#responses-title", Static).update(title)
+        self.query_one("#responses-title", Static).update(title)  # display-safe: Text, numbers
 
     def current_id(self) -> str | None:
         table = self.table

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -20,6 +21,7 @@ from textual.widgets import Button, Input, Label, Select, Static, TextArea
 
 from grokterm import defaults
 from grokterm.config.settings import Settings, load_settings, save_settings
+from grokterm.ui.safe import literal, tell
 
 API_STYLES = [
     ("auto (Responses API, else Chat)", "auto"),
@@ -57,7 +59,7 @@ class SettingsScreen(ModalScreen[Settings | None]):
                 yield from _row("Theme", Select(self._theme_options(), value=self._current_theme(),
                                                 allow_blank=False, id="settings-theme"))
                 yield from _row("System prompt preset", Select(
-                    [(name, name) for name in sorted(s.presets)], value=self._preset_value(),
+                    [(literal(name), name) for name in sorted(s.presets)], value=self._preset_value(),
                     prompt="(none: the prompt below)", id="settings-preset"))
                 yield from _row("Default system prompt", TextArea(
                     s.effective_system_prompt, id="settings-prompt", soft_wrap=True,
@@ -81,9 +83,10 @@ class SettingsScreen(ModalScreen[Settings | None]):
         self._original_theme = self.app.theme
         self.query_one("#settings-model", Input).focus()
 
-    def _theme_options(self) -> list[tuple[str, str]]:
+    def _theme_options(self) -> list[tuple[Text, str]]:
+        """Theme names (a user's themes folder decides some) shown literally."""
         names = set(self.app.available_themes) | {self._current_theme()}
-        return [(name, name) for name in sorted(names)]
+        return [(literal(name), name) for name in sorted(names)]
 
     def _current_theme(self) -> str:
         return self.app.theme
@@ -141,17 +144,17 @@ class SettingsScreen(ModalScreen[Settings | None]):
         try:
             new = self.settings.with_changes(self.collect_changes())
         except ValidationError as exc:
-            error.update("\n".join(_error_line(err) for err in exc.errors()))
+            error.update(literal("\n".join(_error_line(err) for err in exc.errors())))
             error.add_class("-shown")
             return
         try:
             saved = save_settings(new, self.path)
         except OSError as exc:
-            error.update(f"Could not write the settings file: {exc}")
+            error.update(literal(f"Could not write the settings file: {exc}"))
             error.add_class("-shown")
             return
         for note in saved.warnings:
-            self.app.notify(note, severity="warning", timeout=10)
+            tell(self.app, note, severity="warning", timeout=10)
         self._original_theme = None
         self.dismiss(saved)
 
@@ -164,7 +167,7 @@ class SettingsScreen(ModalScreen[Settings | None]):
 def _row(label: str, widget, tall: bool = False) -> ComposeResult:
     """A label on the left, the field on the right."""
     with Horizontal(classes="settings-row -tall" if tall else "settings-row"):
-        yield Label(label, classes="settings-label")
+        yield Label(literal(label), classes="settings-label")
         yield widget
 
 

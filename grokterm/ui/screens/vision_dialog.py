@@ -49,9 +49,9 @@ class VisionDialog(ModalScreen["VisionChoice | None"]):
             ), id="vision-text")
             with Horizontal(id="vision-buttons"):
                 if self.vision_model is not None:
-                    yield Button(f"Switch to {self.vision_model} and send (s)", variant="primary",
+                    yield Button(plain(f"Switch to {self.vision_model} and send (s)"), variant="primary",
                                  id="vision-switch")
-                yield Button(f"Remove the {noun} and send (r)", id="vision-remove")
+                yield Button(plain(f"Remove the {noun} and send (r)"), id="vision-remove")
                 yield Button("Cancel (esc)", id="vision-cancel")
 
     def on_mount(self) -> None:

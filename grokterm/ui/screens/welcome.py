@@ -9,6 +9,8 @@ from textual.containers import Center, Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Markdown, Static
 
+from grokterm.ui.safe import literal
+
 WELCOME = """\
 # Welcome to grokterm
 
@@ -41,7 +43,7 @@ class WelcomeScreen(Screen[tuple[str, str | None]]):
         self.query_one(Input).focus()
 
     def show_error(self, message: str) -> None:
-        self.query_one("#welcome-error", Static).update(message)
+        self.query_one("#welcome-error", Static).update(literal(message))
 
     @on(Input.Submitted, "#welcome-key")
     @on(Button.Pressed, "#welcome-save")

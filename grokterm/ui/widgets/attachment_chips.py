@@ -26,6 +26,7 @@ from textual.widgets import Static
 
 from grokterm.ui.attach import cached_thumbnail, make_thumbnail
 from grokterm.ui.render import plain
+from grokterm.ui.safe import literal
 from grokterm.ui.widgets.image_preview import picture_widget
 
 if TYPE_CHECKING:
@@ -55,7 +56,7 @@ class AttachmentChip(Horizontal, can_focus=True):
         super().__init__(classes="attachment-chip")
         self.image = image
         self.chip_text = image.chip_text()
-        self.tooltip = self.chip_text
+        self.tooltip = literal(self.chip_text)
 
     def compose(self) -> ComposeResult:
         picture = cached_thumbnail(self.image)

@@ -29,6 +29,7 @@ from grokterm.ui import attach, imagegen
 from grokterm.ui.markdown_lines import MarkdownLines
 from grokterm.ui.message_data import MessageData
 from grokterm.ui.render import plain
+from grokterm.ui.safe import tell
 from grokterm.ui.widgets.attachment_chips import AttachmentChips
 from grokterm.ui.widgets.composer import PASTE_LIMIT, Composer
 from grokterm.ui.widgets.finished_message import FinishedMessage
@@ -165,7 +166,7 @@ class ConversationPane(Vertical):
     def _update_load_earlier(self) -> None:
         button = self.query_one(".load-earlier", Button)
         button.display = self._hidden_older > 0
-        button.label = f"▲ load earlier messages ({self._hidden_older} more)"
+        button.label = f"▲ load earlier messages ({self._hidden_older:d} more)"
 
     @on(Button.Pressed, ".load-earlier")
     async def load_earlier(self) -> None:
@@ -248,7 +249,7 @@ class ConversationPane(Vertical):
                     streaming.set_status("")
                 elif isinstance(event, (Completed, Failed)):
                     if isinstance(event, Failed):
-                        self.app.notify(str(event.error), title="Reply failed", severity="error")
+                        tell(self.app, str(event.error), title="Reply failed", severity="error")
                     await self._end_reply(event.__class__.__name__)
         except asyncio.CancelledError:
             # Stopped by the user. The cancellation may have landed here rather than inside the
@@ -259,7 +260,7 @@ class ConversationPane(Vertical):
             raise
         except Exception as exc:  # never let a bug take the app down with a traceback
             await self._close_turn_stream(stream)
-            self.app.notify(f"Unexpected error: {exc}", severity="error")
+            tell(self.app, f"Unexpected error: {exc}", severity="error")
             await self._end_reply("failed")
 
     @staticmethod
@@ -347,7 +348,7 @@ class ConversationPane(Vertical):
             index = self._code_cycle.get(id(event.widget), 0) % len(blocks)
             self._code_cycle[id(event.widget)] = index + 1
             self.app.copy_to_clipboard(blocks[index])
-            self.app.notify(f"Code block {index + 1}/{len(blocks)} copied.")
+            self.app.notify(f"Code block {index + 1:d}/{len(blocks)} copied.")
         elif event.action == "save_image":
             imagegen.save(self, data)
         elif event.action == "attach_image":
@@ -423,7 +424,7 @@ class ConversationPane(Vertical):
         text = self.composer.text
         status = self.query_one(".composer-status", Static)
         if not text.strip():
-            status.update(self._status_hint())
+            status.update(plain(self._status_hint(), "dim"))
             return
         if self.app.client is None:
             return  # still starting

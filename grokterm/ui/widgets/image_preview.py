@@ -65,7 +65,7 @@ def image_line(picture: PILImage | None, text: Text, *, rows: int = 3, max_cols:
     if picture is None:
         return text
     grid = Table.grid(padding=(0, 1))
-    grid.add_row(picture_renderable(picture, rows=rows, max_cols=max_cols), text)
+    grid.add_row(picture_renderable(picture, rows=rows, max_cols=max_cols), text)  # display-safe: image + Text
     return grid
 
 

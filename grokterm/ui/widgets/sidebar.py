@@ -55,8 +55,8 @@ class Sidebar(VerticalScroll):
             inputs = getattr(model, "input_modalities", None) or []
             if "image" in inputs:
                 text.append("  [vision]", style="green")
-            text.append("\n" + fmt.model_prices(model))
-        self.query_one("#sidebar-model", Static).update(text)
+            text.append_text(plain("\n" + fmt.model_prices(model)))
+        self.query_one("#sidebar-model", Static).update(text)  # display-safe: Text of plain() parts
 
     def show_message(self, data: MessageData | None, cost_ticks: int | None = None) -> None:
         reply = self.query_one("#sidebar-reply", Static)
@@ -69,10 +69,10 @@ class Sidebar(VerticalScroll):
             return
         table = _usage_table(data.usage, cost_ticks)
         if data.ttft_ms is not None:
-            table.add_row("first token", f"{data.ttft_ms} ms")
+            table.add_row("first token", f"{data.ttft_ms:d} ms")
         if data.tokens_per_s:
             table.add_row("speed", f"{data.tokens_per_s:.0f} tok/s")
-        reply.update(table)
+        reply.update(table)  # display-safe: numbers
         reasoning.update(plain(data.reasoning, "italic") if data.reasoning else "—")
         if data.response_id:
             text = plain(data.response_id, "bold")
@@ -81,11 +81,11 @@ class Sidebar(VerticalScroll):
                 text.append(fmt.expiry(data.created_at, now=self.app.context.clock()), style="dim")
             else:
                 text.append("not stored on the server (image turn)", style="dim")
-            response.update(text)
+            response.update(text)  # display-safe: Text of plain() parts
         else:
             response.update("—")
 
     def show_totals(self, usage: Usage, cost_ticks: int | None, replies: int) -> None:
         table = _usage_table(usage, cost_ticks)
-        table.add_row("replies", str(replies))
-        self.query_one("#sidebar-totals", Static).update(table)
+        table.add_row("replies", f"{replies:d}")
+        self.query_one("#sidebar-totals", Static).update(table)  # display-safe: numbers
