@@ -17,6 +17,7 @@ Figures (`--only` picks some):
             process start → the composer's placeholder is on screen).
   open      open a 100 / 1,000 / 100,000-message conversation from inside the running app
             (the finder's path: `open_conversation_by_id` → its last message is on screen).
+  esc       esc 3 s into a 1,000 tok/s reply → the stopped reply is drawn (in-process).
   tmuxkeys  keystroke → echo in a real terminal (tmux send-keys, capture-pane polled) idle and while
             a fast reply streams.
 
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import random
@@ -182,7 +184,8 @@ def watch_gc() -> None:
         gc.set_threshold(*map(int, os.environ["BENCH_GC_THRESHOLDS"].split(",")))
 
 
-async def child_stream(base_url: str, tokens: int, earlier: int, tag: str, typing: bool) -> dict:
+async def child_stream(base_url: str, tokens: int, earlier: int, tag: str, typing: bool,
+                       stop_after: float = 0.0) -> dict:
     watch_gc()
     frames = Frames()
     stream_clock = StreamClock()
@@ -233,7 +236,22 @@ async def child_stream(base_url: str, tokens: int, earlier: int, tag: str, typin
         while worker is None:
             await asyncio.sleep(0.01)
             worker = pane.turn_worker
-        await worker.wait()
+        esc_to_stopped = None
+        if stop_after:
+            from textual import events
+            from textual.worker import WorkerCancelled
+
+            await asyncio.sleep(stop_after)
+            pressed = time.perf_counter()
+            app.post_message(events.Key("escape", None))
+            while pane.streaming is not None or pane.is_streaming:  # bounded by the stream's length
+                await asyncio.sleep(0.002)
+            with contextlib.suppress(WorkerCancelled):
+                await worker.wait()
+            await pilot.pause()
+            esc_to_stopped = frames.times[-1] - pressed
+        else:
+            await worker.wait()
         await pilot.pause()
         end = time.perf_counter()
         cpu = time.process_time() - cpu0
@@ -249,7 +267,7 @@ async def child_stream(base_url: str, tokens: int, earlier: int, tag: str, typin
             "stall_streaming": monitor.longest(start, stream_end),
             "stall_end": monitor.longest(stream_end, end),
             "cpu_fraction": cpu / max(end - start, 1e-9), "seconds": end - start,
-            "keys": len(keys), "echo": echoes, "events": stream_clock.events,
+            "keys": len(keys), "echo": echoes, "esc_to_stopped": esc_to_stopped, "events": stream_clock.events,
             "chars": len(pane.messages[-1].text),
             "objects": objects_before,
             "garbage": __import__("collections").Counter(
@@ -328,7 +346,7 @@ def child_main(mode: str, args: dict) -> None:
         result = asyncio.run(child_start(args["base_url"], args["tag"], t0))
     elif mode == "stream":
         result = asyncio.run(child_stream(args["base_url"], args["tokens"], args["earlier"], args["tag"],
-                                          args.get("typing", False)))
+                                          args.get("typing", False), args.get("stop_after", 0.0)))
     elif mode == "raw":
         result = asyncio.run(child_raw(args["base_url"], args["tokens"]))
     elif mode == "open":
@@ -481,7 +499,7 @@ def main() -> None:
     parser.add_argument("--tree", action="append", default=[], help="NAME=PATH of a source tree (repeatable)")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--tokens", type=int, default=20000)
-    parser.add_argument("--only", default="ratio,keys,cpu,start,open,tmuxkeys")
+    parser.add_argument("--only", default="ratio,keys,esc,cpu,start,open,tmuxkeys")
     args = parser.parse_args()
     if args.child:
         child_main(args.child, json.loads(args.child_args))
@@ -515,6 +533,9 @@ def main() -> None:
                 if "keys" in only:
                     record((name, "keys"), run_child(tree, "stream", {
                         "base_url": url[1000], "tokens": 6000, "earlier": 0, "tag": tag, "typing": True}))
+                if "esc" in only:
+                    record((name, "esc"), run_child(tree, "stream", {
+                        "base_url": url[1000], "tokens": 20000, "earlier": 0, "tag": tag, "stop_after": 3.0}))
                 if "cpu" in only:
                     record((name, "cpu"), run_child(tree, "stream", {
                         "base_url": url[150], "tokens": 900, "earlier": 200, "tag": tag}))
@@ -557,6 +578,10 @@ def main() -> None:
                   f"{summary([percentile(r['echo'], 99) for r in runs], 'ms', 1000)}; pooled p50 "
                   f"{percentile(echoes, 50) * 1000:.0f} ms p99 {percentile(echoes, 99) * 1000:.0f} ms"
                   f" ({len(echoes)} of {sum(r['keys'] for r in runs)} keys echoed)")
+        if "esc" in only:
+            runs = results.get((name, "esc"), [])
+            print(f"  esc after 3 s of a 1,000 tok/s reply → stopped reply drawn: "
+                  f"{summary([r['esc_to_stopped'] for r in runs], 'ms', 1000)}; statuses {[r['status'] for r in runs]}")
         if "cpu" in only:
             runs = results.get((name, "cpu"), [])
             cpu = summary([r["cpu_fraction"] for r in runs], "%", 100)

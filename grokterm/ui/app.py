@@ -248,7 +248,7 @@ class GrokApp(App):
             return
         sidebar = self.chat.sidebar
         sidebar.show_model(pane.model, self.model_info(pane.model))
-        usage, cost, replies = conversation_totals(pane.messages)
+        usage, cost, replies = conversation_totals(pane.messages, pane.older_totals)
         sidebar.show_totals(usage, cost, replies)
         focused = self.focused
         if isinstance(focused, FinishedMessage) and focused.data in pane.messages:

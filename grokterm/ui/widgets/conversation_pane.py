@@ -68,7 +68,8 @@ class ConversationPane(Vertical):
         self._draft_timer: Timer | None = None
         self._estimate_timer: Timer | None = None
         self._code_cycle: dict[int, int] = {}
-        self._hidden_older = 0
+        self._hidden_older = 0  # messages older than the loaded page (not read)
+        self.older_totals: dict[str, int | None] | None = None  # store totals of those messages
         self._latest_draft: str | None = None
         self._sending_images: list = []  # composer text as last seen (composer may be gone at unmount)
 
@@ -115,16 +116,42 @@ class ConversationPane(Vertical):
     # -- history -------------------------------------------------------------
     @work(exclusive=True, group="history")
     async def load_history(self) -> None:
-        rows = await asyncio.to_thread(self.app.store.list_messages, self.conversation.id)
-        self.messages = [self.app.message_data(r) for r in rows]
+        """Read and mount only the newest `lazy_window` messages (a LIMIT query), so opening a
+        conversation costs the same at 100 or 100,000 messages; older pages load on demand."""
         window = self.app.context.lazy_window
-        self._hidden_older = max(0, len(self.messages) - window)
-        await self._load_thumbnails(self.messages[self._hidden_older:])
-        widgets = await self._ready_widgets(self.messages[self._hidden_older:])
+        self.messages, more = await asyncio.to_thread(self._read_page, None, window)
+        self._hidden_older = 1 if more else 0  # the exact count comes with the totals, just below
+        await self._load_thumbnails(self.messages)
+        widgets = await self._ready_widgets(self.messages)
         if widgets:
             await self.message_list.mount_all(widgets)
         self._update_load_earlier()
         self.message_list.scroll_end(animate=False, immediate=True)
+        self.post_message(self.Changed(self))
+        if more:
+            await self._count_older()
+
+    def _read_page(self, before_id: int | None, window: int) -> tuple[list[MessageData], bool]:
+        """(In a thread.) Up to `window` messages before `before_id` (newest when None), oldest first,
+        and whether older ones exist."""
+        rows = self.app.store.list_messages(self.conversation.id, limit=window + 1, before_id=before_id)
+        more = len(rows) > window
+        return [self.app.message_data(r) for r in rows[-window:]], more
+
+    async def _count_older(self) -> None:
+        """Totals of the messages not loaded (for the sidebar) and their number (for the button);
+        after the first frame, since they read every older row."""
+        oldest = self.messages[0].id if self.messages else None
+        if oldest is None:
+            return
+        store, conversation_id = self.app.store, self.conversation.id
+
+        def read() -> tuple[dict[str, int | None], int]:
+            older = store.list_message_count(conversation_id, before_id=oldest)
+            return store.reply_totals(conversation_id, before_id=oldest), older
+
+        self.older_totals, self._hidden_older = await asyncio.to_thread(read)
+        self._update_load_earlier()
         self.post_message(self.Changed(self))
 
     async def _ready_widgets(self, messages: list[MessageData]) -> list[FinishedMessage]:
@@ -170,15 +197,22 @@ class ConversationPane(Vertical):
 
     @on(Button.Pressed, ".load-earlier")
     async def load_earlier(self) -> None:
+        """The page of messages before the oldest one shown (keyset paging on the message id)."""
         window = self.app.context.lazy_window
-        start = max(0, self._hidden_older - window)
-        await self._load_thumbnails(self.messages[start:self._hidden_older])
-        older = await self._ready_widgets(self.messages[start:self._hidden_older])
-        self._hidden_older = start
+        oldest = self.messages[0].id if self.messages else None
+        page, more = await asyncio.to_thread(self._read_page, oldest, window)
+        await self._load_thumbnails(page)
+        older = await self._ready_widgets(page)
+        self.messages = page + self.messages
+        self._hidden_older = 1 if more else 0
         first = self.query(FinishedMessage).first() if self.query(FinishedMessage) else None
         if older:
             await (self.message_list.mount_all(older, before=first) if first else self.message_list.mount_all(older))
         self._update_load_earlier()
+        if more:
+            await self._count_older()
+        else:
+            self.older_totals = None
 
     # -- sending -------------------------------------------------------------
     @on(Composer.Submitted)

@@ -71,7 +71,7 @@ class StreamingMessage(Vertical):
         if self.model:
             header.append("  ")
             header.append_text(plain(self.model, "dim"))
-        yield Static(header, classes="message-header")
+        yield Static(header, classes="message-header")  # display-safe: a Text; the model id via plain()
         with Collapsible(title="reasoning…", collapsed=True, classes="reasoning"):
             yield Static("", classes="reasoning-text")
         yield LineView(classes="reply-body")
@@ -173,7 +173,8 @@ class StreamingMessage(Vertical):
             stats = f"first token {self.ttft_ms} ms"
             if rate:
                 stats += f" · {rate:.0f} tok/s"
-            self.query_one(".stream-stats", Static).update(stats, layout=False)  # one line, always
+            # display-safe: our own numbers (one line, always: no layout)
+            self.query_one(".stream-stats", Static).update(stats, layout=False)
 
     async def _render_text(self, final: bool) -> None:
         if not self.is_mounted:
