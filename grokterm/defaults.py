@@ -10,6 +10,9 @@ from __future__ import annotations
 BASE_URL = "https://api.x.ai/v1"
 #: The model a new conversation or `grokterm ask` uses unless config.toml or -m says otherwise.
 MODEL = "grok-4-0709"
+#: The image model of `/image` and `grokterm image` unless config.toml or -m says otherwise
+#: (docs.x.ai "Image Generation", 2026: grok-imagine-image; see docs/api/images.md).
+IMAGE_MODEL = "grok-imagine-image"
 #: The theme a fresh install starts with (themes/ holds the built-in ones).
 THEME = "grok-dark"
 #: Give up on a reply when the server sends nothing for this long (seconds).

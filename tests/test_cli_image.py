@@ -132,3 +132,14 @@ def test_demo_flag_needs_no_key(tmp_path) -> None:
                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert Image.open(tmp_path / "demo.jpg").format == "JPEG"
+
+
+def test_config_image_model_is_the_default(emulator, workdir, isolated_user_files, capsys) -> None:
+    config = isolated_user_files / "config" / "config.toml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text('image_model = "grok-imagine-image-quality"\n')
+    assert main(["image", "quality please", "--json", *connection(emulator)]) == 0
+    body = json.loads(capsys.readouterr().out)
+    assert body["model"] == "grok-imagine-image-quality" and body["cost_ticks"] == 500_000_000
+    assert main(["image", "override", "-m", "grok-2-image", "--json", *connection(emulator)]) == 0
+    assert json.loads(capsys.readouterr().out)["model"] == "grok-2-image"

@@ -135,11 +135,10 @@ async def test_unsupported_model_is_reported_clearly(emulator, tmp_path) -> None
     app = make_app(emulator, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         pane = await wait_started(app, pilot)
-        app.context.image_model = "grok-3"  # type: ignore[attr-defined]
-        await submit(pane, pilot, "/image a boat")
+        await submit(pane, pilot, "/image -m grok-3 -n 2 a boat")
         [widget] = generated_widgets(pane)
         assert widget.data.status == "failed" and "does not support image generation" in (widget.data.error or "")
-        assert pane.composer.text == "/image a boat"
+        assert pane.composer.text == "/image -n 2 -m grok-3 a boat"
 
 
 async def test_bad_image_commands_are_explained_and_nothing_is_sent(emulator, tmp_path) -> None:
@@ -193,8 +192,8 @@ async def test_save_and_attach_a_generated_picture(emulator, tmp_path) -> None:
         assert "a green kite" not in str(sent.json)  # the generation itself is not chat history
 
 
-async def test_palette_action_keeps_the_draft(emulator, tmp_path) -> None:
-    app = make_app(emulator, tmp_path)
+async def test_palette_action_keeps_the_draft_and_uses_the_configured_model(emulator, tmp_path) -> None:
+    app = make_app(emulator, tmp_path, image_model="grok-imagine-image-quality")
     async with app.run_test(size=SIZE) as pilot:
         pane = await wait_started(app, pilot)
         pane.composer.load_text("my unsent draft")
@@ -206,6 +205,8 @@ async def test_palette_action_keeps_the_draft(emulator, tmp_path) -> None:
         await settle(pane, pilot, imagegen.GROUP)
         assert len(generated_widgets(pane)) == 1
         assert pane.composer.text == "my unsent draft"  # the palette never touches the draft
+        request = next(r for r in emulator.state.requests if r.path == "/v1/images/generations")
+        assert request.json["model"] == "grok-imagine-image-quality"
 
 
 async def test_viewer_shows_one_picture_at_a_time_and_attaches_that_one(emulator, tmp_path) -> None:
@@ -233,3 +234,40 @@ async def test_viewer_shows_one_picture_at_a_time_and_attaches_that_one(emulator
         assert [image.original_name for image in pane.attachments] == ["generated-2.jpg"]
         stored = app.store.attachment_bytes(widget.data.attachment_rows[1])
         assert stored is not None and Image.open(io.BytesIO(stored)).size == (768, 512)
+
+
+def test_parse_image_command() -> None:
+    parse = imagegen.parse_command
+    assert parse("hello /image") is None and parse("/images of cats") is None
+    assert parse("/image a cat") == imagegen.ImageCommand("a cat")
+    assert parse("/image -n 3 a cat") == imagegen.ImageCommand("a cat", 3)
+    assert parse("/image -m grok-imagine-image-quality -n2 a\nmultiline cat") == imagegen.ImageCommand(
+        "a\nmultiline cat", 2, "grok-imagine-image-quality")
+    for bad in ("/image", "/image   ", "/image -n 0 x", "/image -n 11 x", "/image -n two x", "/image -m model"):
+        try:
+            parse(bad)
+        except imagegen.UsageProblem:
+            continue
+        raise AssertionError(f"{bad!r} was accepted")
+    assert imagegen.command_text("a cat", 2, "m") == "/image -n 2 -m m a cat"
+    assert imagegen.command_text("a cat") == "/image a cat"
+
+
+async def test_r_generates_again_after_a_server_error(emulator, tmp_path) -> None:
+    emulator.state.push_fault(Fault(kind="status", status=503, path="/images/generations"))
+    app = make_app(emulator, tmp_path)  # no retries: the 503 reaches the user
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await wait_started(app, pilot)
+        await submit(pane, pilot, "/image a second chance")
+        [failed] = generated_widgets(pane)
+        assert failed.data.status == "failed" and "HTTP 503" in (failed.data.error or "")
+        pane.composer.clear()
+        failed.focus()
+        await pilot.press("r")
+        await pilot.pause()
+        await settle(pane, pilot, imagegen.GROUP)
+        [widget] = generated_widgets(pane)
+        assert widget.data.status == "complete" and len(widget.data.attachment_rows) == 1
+        rows = app.store.list_messages(pane.conversation.id)
+        assert [(r.kind, r.status) for r in rows] == [("image_prompt", "complete"), ("image", "complete")]
+        assert rows[0].text == "a second chance"

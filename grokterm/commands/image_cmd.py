@@ -31,6 +31,7 @@ from grokterm.commands.common import (
 )
 
 if TYPE_CHECKING:
+    from grokterm.config.settings import Settings
     from grokterm.xai.images import ImageGeneration
 
 EXIT_WRITE = 17
@@ -44,7 +45,8 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-n", type=int, default=1, metavar="N", help=f"how many images, 1-{MAX_IMAGES} (default 1)")
     parser.add_argument("-o", "--output", metavar="FILE",
                         help="file name (numbered when -n > 1; its extension picks the format; - for stdout)")
-    parser.add_argument("-m", "--model", help=f"image model (default: {DEFAULT_IMAGE_MODEL})")
+    parser.add_argument("-m", "--model",
+                        help=f"image model (default: config.toml's image_model, else {DEFAULT_IMAGE_MODEL})")
     parser.add_argument("--response-format", choices=("b64_json", "url"), default="b64_json",
                         help="ask for base64 data (default) or URLs to fetch")
     parser.add_argument("--json", action="store_true",
@@ -111,12 +113,11 @@ def _print_saved(saved: list[dict[str, Any]], to_stderr: bool) -> None:
             show(f"  revised prompt: {sanitize_terminal(' '.join(revised.split()))}")
 
 
-async def _generate(args: argparse.Namespace, prompt: str) -> int:
+async def _generate(args: argparse.Namespace, prompt: str, settings: Settings) -> int:
     from grokterm.xai.errors import XAIError
     from grokterm.xai.images import ImageRequest
 
     request = ImageRequest(prompt=prompt, model=args.model, n=args.n, response_format=args.response_format)
-    settings = load_settings()
     try:
         async with client_from_args(args, settings) as client:
             generation = await client.generate_images(request)
@@ -152,7 +153,7 @@ def _print_json(body: dict[str, Any]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from grokterm.xai.images import DEFAULT_IMAGE_MODEL, MAX_IMAGES
+    from grokterm.xai.images import MAX_IMAGES
 
     prompt = _read_prompt(args)
     if prompt is None or not prompt.strip():
@@ -161,5 +162,6 @@ def run(args: argparse.Namespace) -> int:
         return fail(f"-n must be between 1 and {MAX_IMAGES}", EXIT_USAGE)
     if args.output == "-" and (args.n != 1 or args.json):
         return fail("-o - writes one picture to stdout: use it with -n 1 and without --json", EXIT_USAGE)
-    args.model = args.model or DEFAULT_IMAGE_MODEL
-    return run_api_command(lambda: _generate(args, prompt.strip()))  # --demo: handled by client_from_args
+    settings = load_settings()
+    args.model = args.model or settings.image_model
+    return run_api_command(lambda: _generate(args, prompt.strip(), settings))  # --demo: in client_from_args

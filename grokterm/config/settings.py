@@ -101,6 +101,7 @@ class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
     default_model: str = Field(defaults.MODEL, min_length=1)
+    image_model: str = Field(defaults.IMAGE_MODEL, min_length=1)  # /image and `grokterm image`
     api_style: ApiStyle = "auto"
     active_profile: str = "xai"
     profiles: dict[str, Profile] = Field(default_factory=_builtin_profiles)
@@ -216,6 +217,7 @@ class Settings(BaseModel):
             setattr(context, name, value)
         optional = {
             "code_theme": lambda: self.code_theme,
+            "image_model": lambda: self.image_model,
             "screenshot_folder": lambda: self.screenshot_folder,
             "image_limits": self.images.to_media,
             "presets": lambda: dict(self.presets),

@@ -20,6 +20,7 @@ class AppContext:
     base_url: str = defaults.BASE_URL
     api_style: str = "auto"
     default_model: str = defaults.MODEL
+    image_model: str = defaults.IMAGE_MODEL  # /image (config.toml image_model)
     system_prompt: str = ""
     demo: bool = False
     db_path: Path = field(default_factory=paths.database_file)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +22,8 @@ if TYPE_CHECKING:
 
 COMMAND = "/image"
 GENERATED_BOX = 192  # thumbnail pixels for a generated picture shown in the conversation
-_COMMAND = re.compile(r"^/image(?:\s+|$)(?:-n\s*(\d+)\s+)?(.*)$", re.S)
+_OPTION = re.compile(r"^-([nm])\s*(\S+)\s*", re.S)  # `-n 2`, `-n2`, `-m grok-imagine-image`
+USAGE = "usage: /image [-n N] [-m MODEL] what to draw"
 GROUP = "imagegen"
 
 
@@ -29,25 +31,45 @@ class UsageProblem(ValueError):
     pass
 
 
-def parse_command(text: str) -> tuple[str, int] | None:
-    """`/image [-n N] prompt` → (prompt, n); None for anything that is not an /image command.
+@dataclass(frozen=True)
+class ImageCommand:
+    prompt: str
+    n: int = 1
+    model: str | None = None  # None: the app's image model
+
+
+def parse_command(text: str) -> ImageCommand | None:
+    """`/image [-n N] [-m MODEL] prompt`; None for anything that is not an /image command.
 
     Raises UsageProblem for an /image command without a prompt or with a bad count."""
     stripped = text.strip()
-    if not (stripped == COMMAND or stripped.startswith(COMMAND + " ") or stripped.startswith(COMMAND + "\n")):
+    if not (stripped == COMMAND or stripped.startswith((COMMAND + " ", COMMAND + "\n"))):
         return None
-    match = _COMMAND.match(stripped)
-    if match is None:
-        raise UsageProblem("usage: /image [-n N] what to draw")
-    count = int(match.group(1)) if match.group(1) else 1
-    prompt = match.group(2).strip()
+    rest = stripped[len(COMMAND):].lstrip()
+    count, model = 1, None
+    while (option := _OPTION.match(rest)) is not None:
+        name, value = option.groups()
+        if name == "n":
+            if not value.isdigit():
+                raise UsageProblem(USAGE)
+            count = int(value)
+        else:
+            model = value
+        rest = rest[option.end():]
+    prompt = rest.strip()
     if not prompt:
-        raise UsageProblem("usage: /image [-n N] what to draw")
+        raise UsageProblem(USAGE)
     from grokterm.xai.images import MAX_IMAGES  # pydantic wire models: not before the first frame
 
     if not 1 <= count <= MAX_IMAGES:
         raise UsageProblem(f"/image -n takes 1 to {MAX_IMAGES}")
-    return prompt, count
+    return ImageCommand(prompt, count, model)
+
+
+def command_text(prompt: str, n: int = 1, model: str | None = None) -> str:
+    """The `/image …` line that asks for this generation again."""
+    options = (f"-n {n} " if n != 1 else "") + (f"-m {model} " if model else "")
+    return f"{COMMAND} {options}{prompt}"
 
 
 def image_model(app: Any) -> str:
@@ -58,29 +80,29 @@ def image_model(app: Any) -> str:
 
 def intercept_submit(pane: Any, text: str) -> bool:
     """Start a generation when the composer holds `/image …`; True when the text was taken."""
-    from grokterm.ui.attach import say
+    from grokterm.ui.safe import tell
 
     try:
         parsed = parse_command(text)
     except UsageProblem as problem:
-        say(pane.app, str(problem), severity="warning")
+        tell(pane.app, str(problem), severity="warning")
         return True
     if parsed is None:
         return False
-    if start(pane, *parsed):
+    if start(pane, parsed.prompt, parsed.n, parsed.model):
         pane.composer.clear()
         pane._save_draft_now("")
     return True
 
 
-def start(pane: Any, prompt: str, n: int = 1) -> bool:
+def start(pane: Any, prompt: str, n: int = 1, model: str | None = None) -> bool:
     """Generate unless a generation is already running in this pane (then say so); True if started."""
-    from grokterm.ui.attach import say
+    from grokterm.ui.safe import tell
 
     if is_generating(pane):
-        say(pane.app, "An image is still being generated in this conversation.", severity="warning")
+        tell(pane.app, "An image is still being generated in this conversation.", severity="warning")
         return False
-    generate(pane, prompt, n)
+    generate(pane, prompt, n, model)
     return True
 
 
@@ -98,20 +120,21 @@ def stop(pane: Any) -> bool:
     return cancelled
 
 
-def generate(pane: Any, prompt: str, n: int = 1) -> None:
+def generate(pane: Any, prompt: str, n: int = 1, model: str | None = None) -> None:
     """Generate `n` pictures for `prompt` into the pane's conversation (in a worker)."""
-    pane.run_worker(_generate(pane, prompt, n), group=GROUP, exit_on_error=False)
+    pane.run_worker(_generate(pane, prompt, n, model), group=GROUP, exit_on_error=False)
 
 
-async def _generate(pane: Any, prompt: str, n: int) -> None:
+async def _generate(pane: Any, prompt: str, n: int, model: str | None) -> None:
     from textual.widgets import Static
 
     from grokterm.chat.imagegen import ImageGenerator
-    from grokterm.ui.attach import say
     from grokterm.ui.render import plain
+    from grokterm.ui.safe import tell
 
     app = pane.app
-    model = image_model(app)
+    again = command_text(prompt, n, model)  # what goes back into the composer if this fails
+    model = model or image_model(app)
     generator = ImageGenerator(app.store, app.client)
     prompt_row = await generator.save_prompt(pane.conversation.id, prompt)
     user = app.message_data(prompt_row)
@@ -126,7 +149,7 @@ async def _generate(pane: Any, prompt: str, n: int) -> None:
         result = await generator.generate(pane.conversation.id, prompt, model=model, n=n)
     except asyncio.CancelledError:
         await waiting.remove()
-        say(app, "Image generation stopped; the prompt is kept.")
+        tell(app, "Image generation stopped; the prompt is kept.")
         raise
     data = app.message_data(result.reply)
     await load_pictures(app, data)
@@ -136,9 +159,9 @@ async def _generate(pane: Any, prompt: str, n: int) -> None:
     app.show_in_sidebar(pane, data)
     pane.post_message(pane.Changed(pane))
     if result.error is not None:
-        say(app, str(result.error), title="No image generated", severity="error", timeout=10)
+        tell(app, str(result.error), title="No image generated", severity="error", timeout=10)
         if not pane.composer.text.strip():
-            pane.composer.load_text(f"{COMMAND} {prompt}")
+            pane.composer.load_text(again)  # reword it and press enter
 
 
 async def load_pictures(app: Any, data: MessageData) -> None:
@@ -177,15 +200,17 @@ async def retry(pane: Any, data: MessageData) -> None:
         if any(widget.data is d for d in doomed):
             await widget.remove()
     pane.messages = [m for m in pane.messages if all(m is not d for d in doomed)]
-    start(pane, prompt.text)
+    reply = doomed[1] if len(doomed) > 1 else None
+    count = len(reply.attachment_rows) if reply is not None and reply.attachment_rows else 1
+    start(pane, prompt.text, count, reply.model if reply is not None else None)
 
 
 
 def _pictures(pane: Any, data: MessageData) -> bool:
-    from grokterm.ui.attach import say
+    from grokterm.ui.safe import tell
 
     if data.kind != "image" or not data.attachment_rows:
-        say(pane.app, "This message has no generated image.", severity="warning")
+        tell(pane.app, "This message has no generated image.", severity="warning")
         return False
     return True
 
@@ -242,15 +267,15 @@ def save_files(store: Any, attachments: tuple, target: str) -> list[Path]:
 
 async def _save(pane: Any, attachments: tuple, target: str) -> None:
     from grokterm.media import ImageError
-    from grokterm.ui.attach import say
+    from grokterm.ui.safe import tell
 
     try:
         paths = await asyncio.to_thread(save_files, pane.app.store, attachments, target)
     except (OSError, ImageError) as error:
         reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
-        say(pane.app, f"Could not save: {reason}", title="Image not saved", severity="error", timeout=8)
+        tell(pane.app, f"Could not save: {reason}", title="Image not saved", severity="error", timeout=8)
         return
-    say(pane.app, "Saved " + ", ".join(str(p) for p in paths))
+    tell(pane.app, "Saved " + ", ".join(str(p) for p in paths))
 
 
 def attach(pane: Any, data: MessageData, *, attachments: tuple | None = None) -> None:
@@ -258,7 +283,8 @@ def attach(pane: Any, data: MessageData, *, attachments: tuple | None = None) ->
     if not _pictures(pane, data):
         return
     chosen_pictures = attachments or data.attachment_rows
-    from grokterm.ui.attach import add_to_pane, image_limits, prepare_for_ui, prepare_many, say
+    from grokterm.ui.attach import add_to_pane, image_limits, prepare_for_ui, prepare_many
+    from grokterm.ui.safe import tell
 
     store = pane.app.store
     limits = image_limits(pane.app)
@@ -275,7 +301,7 @@ def attach(pane: Any, data: MessageData, *, attachments: tuple | None = None) ->
         jobs = [(a.name or "generated image", lambda a=a: job(a)) for a in chosen_pictures]
         added = add_to_pane(pane, await prepare_many(pane, jobs))
         if added:
-            say(pane.app, "Attached: type your question about it and press enter.")
+            tell(pane.app, "Attached: type your question about it and press enter.")
             pane.composer.focus()
 
     pane.run_worker(run(), group="attach", exit_on_error=False)

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from grokterm import defaults
 from grokterm.xai.errors import ContentPolicyError, MalformedResponseError
 
 if TYPE_CHECKING:
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
 
 ResponseFormat = Literal["url", "b64_json"]
 RESPONSE_FORMATS: tuple[ResponseFormat, ...] = ("url", "b64_json")
-DEFAULT_IMAGE_MODEL = "grok-imagine-image"  # docs.x.ai image generation page (2026)
+DEFAULT_IMAGE_MODEL = defaults.IMAGE_MODEL
 MAX_IMAGES = 10
 MAX_IMAGE_BYTES = 20 * 1024 * 1024
 DOWNLOAD_TIMEOUT = 60.0
