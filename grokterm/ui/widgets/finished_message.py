@@ -34,7 +34,7 @@ GENERATED_COLS = 40
 RENDER_IN_THREAD_FROM = 2000  # characters: a shorter message renders in about a millisecond, on the spot
 
 STATUS_NOTES = {
-    "interrupted": "interrupted: the app stopped before the reply finished (r to retry)",
+    "interrupted": "interrupted: the app stopped before the reply finished",
     "stopped": "stopped by you",
     "failed": "failed",
     "pending": "waiting for the reply…",
@@ -108,6 +108,8 @@ class FinishedMessage(Widget, can_focus=True):
             marker = "▾" if self.show_reasoning else "▸"
             header.append(f"   {marker} reasoning (t)", style="dim italic")
         parts.append(header)
+        if self.has_focus:  # under the header: focusing scrolls a message's top into view
+            parts.append(self._actions_hint())
         if d.reasoning and self.show_reasoning:
             parts.append(plain(d.reasoning, "italic dim"))
         if d.kind == "image":
@@ -126,10 +128,41 @@ class FinishedMessage(Widget, can_focus=True):
         if d.status == "failed" and d.error:
             note = f"failed: {d.error}"
         elif d.error and d.status == "interrupted":
-            note = f"interrupted: {d.error} (r to retry)"
+            note = f"interrupted: {d.error}"
         if note and d.role == "assistant":
+            if d.status in ("failed", "stopped", "interrupted"):
+                note += f" ({self._key('message.retry')} to retry)"
             return plain(note, "bold red" if d.status == "failed" else "yellow")
         return None
+
+    def _key(self, binding_id: str) -> str:
+        """The live keys of a binding (the user's [keymap]); the defaults where there is no GrokApp."""
+        from grokterm.ui.keys import keys_for
+
+        try:
+            return str(self.app.keys_for(binding_id))  # type: ignore[attr-defined]
+        except Exception:  # not under GrokApp (a test host), or no active app in this thread
+            return keys_for(binding_id)
+
+    def _actions_hint(self) -> Text:
+        """The keys that act on this message, shown while it has focus (with their live names)."""
+        d = self.data
+        actions = [("message.copy", "copy")]
+        if d.role == "assistant":
+            actions.append(("message.copy_code", "copy code"))
+        actions.append(("message.retry", "retry"))
+        if d.role == "user":
+            actions.append(("message.edit", "edit"))
+        actions.append(("message.delete", "delete"))
+        if d.reasoning and d.role == "assistant":
+            actions.append(("message.reasoning", "reasoning"))
+        hint = Text(style="italic")
+        for i, (binding_id, label) in enumerate(actions):
+            if i:
+                hint.append(" · ", style="dim")
+            hint.append(self._key(binding_id), style="bold")
+            hint.append(f" {label}", style="dim")
+        return hint
 
     def _renderable(self) -> Group:
         """Everything this message shows as one Rich renderable (tests print it)."""
@@ -201,6 +234,32 @@ class FinishedMessage(Widget, can_focus=True):
         self._pending_width = None
         self.refresh(layout=True)
 
+    def _generated_parts(self) -> list:
+        """Each generated picture large enough to see, with what it is and what s / a do."""
+        d = self.data
+        parts: list = []
+        for index, (chip, picture) in enumerate(zip_longest(d.attachments, d.thumbnails), 1):
+            if chip is None:
+                continue
+            caption = plain(f"image {index} · {chip}\nv view · s save · a attach to a question", "cyan")
+            parts.append(image_line(picture, caption, rows=GENERATED_ROWS, max_cols=GENERATED_COLS))
+        return parts
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Save/attach only exist on a generated picture (hidden from the footer elsewhere)."""
+        if action in ("save_image", "attach_image", "view_image"):
+            return self.data.kind == "image" and bool(self.data.attachments)
+        return True
+
+    def action_save_image(self) -> None:
+        self.post_message(self.Action(self, "save_image"))
+
+    def action_attach_image(self) -> None:
+        self.post_message(self.Action(self, "attach_image"))
+
+    def action_view_image(self) -> None:
+        self.post_message(self.Action(self, "view_image"))
+
     def watch_show_reasoning(self) -> None:
         if self.is_mounted:
             self.refresh_body()
@@ -208,6 +267,11 @@ class FinishedMessage(Widget, can_focus=True):
     # -- actions -------------------------------------------------------------------------
     def on_focus(self) -> None:
         self.post_message(self.Selected(self))
+
+    def watch_has_focus(self, has_focus: bool) -> None:
+        super().watch_has_focus(has_focus)
+        if self.is_mounted:
+            self.refresh_body()  # the actions hint shows only while focused
 
     def on_click(self) -> None:
         self.focus()
