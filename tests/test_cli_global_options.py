@@ -60,18 +60,22 @@ def test_demo_responses_and_auth_status_are_honoured() -> None:
 
 
 @pytest.mark.parametrize("args", [["--version"], ["ask", "--version"], ["models", "--version"],
-                                  ["history", "--version"], ["responses", "--version"]])
+                                  ["history", "--version"], ["responses", "--version"], ["image", "--version"]])
 def test_version_everywhere(args: list[str]) -> None:
     result = run_cli(*args)
     assert result.returncode == 0, result.stderr
     assert result.stdout.decode().strip() == f"grokterm {grokterm.__version__}"
 
 
-def test_demo_answer_in_a_pipe_that_closes_early() -> None:
-    """`grokterm --demo ask hi | head -1`: the first line arrives, then a quiet exit 0."""
-    process = subprocess.Popen([sys.executable, "-m", "grokterm", "--demo", "ask", "!long 400"],
-                               stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+def first_line_then_close(args: list[str], stdin: bytes | None = None) -> tuple[bytes, int, bytes]:
+    """Run grokterm like `grokterm ARGS | head -1`: (the first line, exit code, stderr)."""
+    process = subprocess.Popen([sys.executable, "-m", "grokterm", *args],
+                               stdin=subprocess.DEVNULL if stdin is None else subprocess.PIPE,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert process.stdout is not None and process.stderr is not None
+    if process.stdin is not None:
+        process.stdin.write(stdin or b"")
+        process.stdin.close()
     first = process.stdout.readline()
     process.stdout.close()  # like `head -1` exiting
     try:
@@ -80,5 +84,11 @@ def test_demo_answer_in_a_pipe_that_closes_early() -> None:
         process.kill()
     errors = process.stderr.read()
     process.stderr.close()
+    return first, code, errors
+
+
+def test_demo_answer_in_a_pipe_that_closes_early() -> None:
+    """`grokterm --demo ask hi | head -1`: the first line arrives, then a quiet exit 0."""
+    first, code, errors = first_line_then_close(["--demo", "ask", "!long 400"])
     assert first.strip()
     assert code == 0 and b"Traceback" not in errors and b"BrokenPipe" not in errors, errors

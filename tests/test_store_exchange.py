@@ -16,7 +16,7 @@ PNG = b"\x89PNG\r\n\x1a\n fake image bytes"
 def _rich_conversation(store):
     turn = store.start_turn(
         "What is in this picture?", model="grok-4-0709", system_prompt="Answer briefly.",
-        images=[NewImage(PNG, "image/png", "cat.png", 640, 480, 1280, 960, 123456, "high")],
+        images=[NewImage(PNG, "image/png", "cat.png", 640, 480, 1280, 960, 123456, "high")], origin="ask",
     )
     store.finish_message(
         turn.assistant_message_id, "complete", text="A **cat** on a sofa.", reasoning="Looked at the shapes.",
@@ -47,6 +47,7 @@ def test_json_round_trip_into_another_store_is_lossless(store, tmp_path):
                 imported.created_at) == (original.uid, original.title, original.model, original.system_prompt,
                                          original.draft, original.created_at)
         assert imported.last_response_id is None  # the chain may belong to another account
+        assert imported.origin == original.origin == "ask"  # still told apart from the app's chats
         before, after = store.list_messages(conversation_id), other.list_messages(imported.id)
         assert _comparable(after) == _comparable(before)
         assert [m.status for m in after] == ["complete", "complete", "complete", "interrupted"]

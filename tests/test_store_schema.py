@@ -110,7 +110,11 @@ def _seed_v3(conn: sqlite3.Connection) -> None:
     _seed_v2(conn)  # v3 only added the full-text index, rebuilt from these rows
 
 
-SEEDS = {1: _seed_v1, 2: _seed_v2, 3: _seed_v3}
+def _seed_v4(conn: sqlite3.Connection) -> None:
+    _seed_v3(conn)  # v4 only added messages.kind (NULL: chat messages)
+
+
+SEEDS = {1: _seed_v1, 2: _seed_v2, 3: _seed_v3, 4: _seed_v4}
 
 
 def test_every_earlier_version_has_a_seed():
@@ -153,6 +157,9 @@ def test_upgrade_from_earlier_version_keeps_data_and_enables_new_features(tmp_pa
         assert [m.kind for m in s.list_messages(1)] == [None, None, None]
         generated = s.add_message(1, "assistant", "revised", status="complete", kind="image", cost_ticks=7)
         assert (generated.kind, generated.cost_ticks) == ("image", 7)
+        # v5: conversations know who started them; old ones read as unknown (the app)
+        assert conversation.origin is None
+        assert s.create_conversation("from the CLI", origin="ask").origin == "ask"
 
 
 def test_reopening_a_current_file_runs_no_migration(tmp_path):

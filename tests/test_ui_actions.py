@@ -6,6 +6,7 @@ from ui_helpers import make_app, notifications, send, wait_started, wait_until
 
 from grokterm.emulator.faults import Fault
 from grokterm.store import Store
+from grokterm.ui.screens.response_detail import ConfirmDialog
 from grokterm.ui.screens.welcome import WelcomeScreen
 from grokterm.ui.widgets.finished_message import FinishedMessage
 from grokterm.ui.widgets.streaming_message import StreamingMessage
@@ -63,6 +64,8 @@ async def test_delete_a_message(emulator, tmp_path):
         await send(pane, pilot, "hello")
         widgets(pane)[-1].focus()
         await pilot.press("delete")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="del to ask first")
+        await pilot.press("y")
         await wait_until(pilot, lambda: len(widgets(pane)) == 1, what="the reply to disappear")
         assert [m.role for m in pane.messages] == ["user"]
     store = Store(tmp_path / "grokterm.db")

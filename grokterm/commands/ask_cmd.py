@@ -1,7 +1,16 @@
 """`grokterm ask`: ask one question, stream the answer to stdout (for scripts and quick use).
 
-The question comes from the arguments, or from stdin when it is piped and no
-argument is given. The answer is untrusted text: it always goes through
+The question comes from the arguments, stdin, or both: with both, the piped text goes
+first and the question after it, separated by a blank line (`git diff | grokterm ask
+"review this"`, the convention of `llm`), and the conversation is titled from the question,
+not from the piped text. Stdin must be UTF-8; anything else is refused with a clear message
+rather than guessed. `-c` continues the most recent conversation and `--cid ID` a given one
+(its history, model and system prompt carry on, chained on the stored response when there is
+one); new conversations are titled from the first words of the question, free and instant (no
+title request: it would cost a round trip and tokens on every `ask`), and marked as started by
+`ask`, so `grokterm history` and the app's finder tell them apart.
+
+The answer is untrusted text: it always goes through
 `sanitize_terminal` (escape sequences and control bytes removed), on a TTY
 and in a pipe alike. `--json` prints one JSON object instead (control
 characters escaped). Diagnostics, retries, `--usage` and `--reasoning` go to
@@ -13,13 +22,17 @@ Exit codes: see grokterm.commands.common (15 = an --image could not be read).
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from grokterm import defaults
 from grokterm.commands.common import (
+    EXIT_ERROR,
     EXIT_IMAGE,
+    EXIT_NOT_FOUND,
     EXIT_USAGE,
     AnswerPrinter,
     add_connection_options,
@@ -35,12 +48,15 @@ from grokterm.commands.common import (
 
 if TYPE_CHECKING:
     from grokterm.config.settings import Settings
-    from grokterm.xai.events import Completed, ImagePart
+    from grokterm.xai.events import Completed, ImagePart, TurnRequest
+
+ORIGIN = "ask"  # conversations.origin of the conversations this command starts
 
 
 def register(parser: argparse.ArgumentParser) -> None:
     parser.description = "Ask one question and stream the answer to stdout."
-    parser.add_argument("question", nargs="*", help="the question (default: read stdin when piped)")
+    parser.add_argument("question", nargs="*",
+                        help="the question; piped stdin is sent too, before it (or alone when no question)")
     parser.add_argument("-m", "--model",
                         help=f"model id or alias (default: config.toml's, else {defaults.MODEL})")
     parser.add_argument("-s", "--system", help="system prompt")
@@ -57,15 +73,51 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-r", "--reasoning", action="store_true", help="print reasoning on stderr")
     parser.add_argument("--no-save", action="store_true",
                         help="do not record this question and answer in grokterm's history")
+    parser.add_argument("--no-stdin", action="store_true",
+                        help="ignore stdin even when it is piped (e.g. inside a `while read` loop)")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("-c", "--continue", dest="continue_last", action="store_true",
+                       help="continue the most recent conversation (its history is sent)")
+    where.add_argument("--cid", metavar="ID",
+                       help="continue conversation ID (the number in `grokterm history`, or its uid)")
     add_connection_options(parser)
 
 
-def _read_question(args: argparse.Namespace) -> str | None:
-    if args.question:
-        return " ".join(args.question)
-    if not sys.stdin.isatty():
-        return sys.stdin.read()
-    return None
+class _InputFailure(Exception):
+    """A prompt that cannot be sent as given (exit code EXIT_USAGE)."""
+
+
+def _undecodable(text: str) -> bool:
+    """True when text carries bytes that were not UTF-8 (Python keeps them as lone surrogates)."""
+    return any("\udc80" <= ch <= "\udcff" for ch in text)
+
+
+def decode_stdin(data: bytes) -> str:
+    """Piped bytes as text: strict UTF-8 (a BOM is dropped); anything else is refused, not guessed."""
+    try:
+        return data.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as error:
+        raise _InputFailure(
+            f"stdin is not UTF-8 text (byte 0x{data[error.start]:02x} at offset {error.start}): convert it "
+            "first (e.g. `iconv -f latin1 -t utf-8`); to send a picture use -i FILE"
+        ) from None
+
+
+def read_prompt(args: argparse.Namespace) -> tuple[str, str]:
+    """(the prompt to send, the text to title a new conversation from); "" when there is none.
+
+    Piped text and a question are both sent: the piped text first, then the question.
+    """
+    question = " ".join(args.question).strip()
+    if _undecodable(question):
+        raise _InputFailure("the question is not UTF-8 text (check the terminal's or the script's encoding)")
+    piped = ""
+    if not args.no_stdin and not sys.stdin.isatty():
+        piped = decode_stdin(sys.stdin.buffer.read()).strip()
+    if piped and question:
+        return f"{piped}\n\n{question}", question
+    prompt = question or piped
+    return prompt, prompt
 
 
 def _prepare_images(paths: list[str], detail: str) -> list[tuple[ImagePart, Any]]:
@@ -89,23 +141,103 @@ class _ImageFailure(Exception):
     pass
 
 
-def _start_recording(args: argparse.Namespace, question: str, prepared: list[Any]) -> Any:
-    """Save the question (and a pending reply) before asking; None with --no-save or when the
-    history cannot be written (asking still works, with a warning)."""
+def _start_recording(args: argparse.Namespace, question: str, prepared: list[Any], title: str) -> Any:
+    """Save the question (and a pending reply) in a new conversation before asking; None with
+    --no-save or when the history cannot be written (asking still works, with a warning)."""
     if args.no_save:
         return None
     try:
         from grokterm.chat.recorder import TurnRecorder
         from grokterm.chat.runner import to_new_image
         from grokterm.store import Store
+        from grokterm.store.conversations import derive_title
 
         store = Store()
         record = store.start_turn(question, model=args.model, system_prompt=args.system,
-                                  images=[to_new_image(p) for p in prepared])
+                                  images=[to_new_image(p) for p in prepared], title=derive_title(title),
+                                  origin=ORIGIN)
         return TurnRecorder(store, record.assistant_message_id, model=args.model)
     except Exception as error:  # a full disk or a locked database must not stop the question
         eprint(f"grokterm: not saving this turn to the history ({error})")
         return None
+
+
+class _Continuation:
+    """`-c` / `--cid`: the stored conversation to continue, and the turn being added to it."""
+
+    def __init__(self, store: Any, conversation: Any) -> None:
+        self.store = store
+        self.conversation = conversation
+        self.reply_id = 0  # no reply row yet (--no-save never makes one)
+
+    @classmethod
+    def open(cls, args: argparse.Namespace) -> _Continuation:
+        """The conversation named by --cid, or the most recent one for -c (raises _NotFound)."""
+        from grokterm.store import Store
+
+        store = Store()
+        try:
+            if args.cid is not None:
+                conversation = store.find_conversation(args.cid)
+                if conversation is None:
+                    raise _NotFound(f"no conversation {args.cid!r} (see `grokterm history list`)")
+            else:
+                recent = store.list_conversations(limit=1, archived=None)
+                if not recent:
+                    raise _NotFound("no conversation to continue yet: ask without -c first")
+                conversation = recent[0]
+        except BaseException:
+            store.close()
+            raise
+        return cls(store, conversation)
+
+    def start(self, args: argparse.Namespace, question: str, prepared: list[Any]) -> Any:
+        """Adopt a new -s, save the question (unless --no-save); returns the recorder or None."""
+        from grokterm.chat.recorder import TurnRecorder
+        from grokterm.chat.runner import to_new_image
+
+        conversation = self.conversation
+        if args.no_save:
+            return None  # nothing is written, not even a new -s (request() applies it to this turn only)
+        if self._new_system_prompt(args):
+            # The server's stored context has the old system prompt: drop the chain, send everything.
+            self.conversation = self.store.update_conversation(
+                conversation.id, system_prompt=args.system, last_response_id=None)
+        record = self.store.start_turn(question, model=args.model, conversation_id=conversation.id,
+                                       images=[to_new_image(p) for p in prepared])
+        self.reply_id = record.assistant_message_id
+        return TurnRecorder(self.store, record.assistant_message_id, model=args.model)
+
+    async def request(self, args: argparse.Namespace, question: str, images: tuple[Any, ...]) -> Any:
+        """The turn as the app would send it: stored history, chained on the last stored reply."""
+        import dataclasses
+
+        from grokterm.chat.runner import TurnRunner
+        from grokterm.xai.events import Message
+
+        runner = TurnRunner(self.store, None)  # type: ignore[arg-type]  # only builds the request
+        try:
+            request = await runner.build_request(self.conversation.id, self.reply_id, args.model)
+        finally:
+            runner.close()
+        if not self.reply_id:  # --no-save: the new question is not in the store, add it here
+            history = (*request.history, Message("user", question, images))
+            if self._new_system_prompt(args):  # this turn only: a system prompt of its own, unchained
+                history = ((Message("system", args.system),) if args.system else ()) + tuple(
+                    m for m in history if m.role != "system")
+                request = dataclasses.replace(request, previous_response_id=None)
+            request = dataclasses.replace(request, history=history)
+        return dataclasses.replace(request, reasoning_effort=args.reasoning_effort)
+
+    def _new_system_prompt(self, args: argparse.Namespace) -> bool:
+        return args.system is not None and args.system != (self.conversation.system_prompt or "")
+
+    def close(self) -> None:
+        self.store.close()
+
+
+class _NotFound(Exception):
+    pass
 
 
 def _finish_recording(recorder: Any, event: Any) -> None:
@@ -120,25 +252,22 @@ def _finish_recording(recorder: Any, event: Any) -> None:
         recorder.store.close()
 
 
-async def _ask(args: argparse.Namespace, history: tuple[Any, ...], settings: Settings,
-               recorder: Any = None) -> int:
+async def _ask(args: argparse.Namespace, make_request: Callable[[], Awaitable[TurnRequest]],
+               settings: Settings, recorder: Any = None) -> int:
     try:
-        return await _ask_recorded(args, history, settings, recorder)
+        return await _ask_recorded(args, make_request, settings, recorder)
     finally:
         _finish_recording(recorder, None)  # only if not finished: Ctrl-C or a crash = 'stopped'
 
 
-async def _ask_recorded(args: argparse.Namespace, history: tuple[Any, ...], settings: Settings,
-                        recorder: Any) -> int:
+async def _ask_recorded(args: argparse.Namespace, make_request: Callable[[], Awaitable[TurnRequest]],
+                        settings: Settings, recorder: Any) -> int:
     from grokterm.xai.errors import XAIError
-    from grokterm.xai.events import (
-        Completed,
-        Failed,
-        TurnRequest,
-    )
+    from grokterm.xai.events import Completed, Failed
     from grokterm.xai.usage import cost_ticks, format_usage
 
-    request = TurnRequest(model=args.model, history=history, reasoning_effort=args.reasoning_effort)
+    request = await make_request()
+    conversation_id = recorder.store.get_message(recorder.reply_id).conversation_id if recorder else None
     printer = AnswerPrinter(sys.stdout, show_text=not args.json, show_reasoning=args.reasoning)
     completed: Completed | None = None
     failure: Failed | None = None
@@ -180,13 +309,13 @@ async def _ask_recorded(args: argparse.Namespace, history: tuple[Any, ...], sett
                 "text": completed.text, "reasoning": completed.reasoning,
                 "response_id": completed.response_id, "model": completed.model,
                 "stored": completed.stored, "finish_reason": completed.finish_reason,
-                **usage_json(usage, ticks),
+                "conversation_id": conversation_id, **usage_json(usage, ticks),
             }
         else:
             assert failure is not None
             body = {
                 "text": failure.partial_text, "reasoning": failure.partial_reasoning,
-                "response_id": failure.response_id, "model": args.model,
+                "response_id": failure.response_id, "model": args.model, "conversation_id": conversation_id,
                 "error": {"type": type(failure.error).__name__, "message": str(failure.error)},
             }
         sys.stdout.write(json_dumps_safe(body) + "\n")
@@ -200,27 +329,58 @@ async def _ask_recorded(args: argparse.Namespace, history: tuple[Any, ...], sett
 
 
 def run(args: argparse.Namespace) -> int:
-    question = _read_question(args)
-    if question is None or not question.strip():
+    try:
+        question, title = read_prompt(args)
+    except _InputFailure as error:
+        return fail(str(error), EXIT_USAGE)
+    if not question:
         return fail("no question: pass it as an argument or pipe it on stdin", EXIT_USAGE)
     try:
         images = _prepare_images(args.image, args.detail) if args.image else []
     except _ImageFailure as error:
         return fail(str(error), EXIT_IMAGE)
-    from grokterm.xai.events import Message
-
-    history = ((Message("system", args.system),) if args.system else ()) + (
-        Message("user", question.strip(), tuple(part for part, _ in images)),
-    )
     try:
         sys.stdout.reconfigure(errors="replace")  # type: ignore[union-attr]
     except AttributeError:
         pass
     settings = load_settings()
-    args.model = args.model or default_model(settings)
-    recorder = _start_recording(args, question.strip(), [prepared for _, prepared in images])
+    prepared = [p for _, p in images]
+    parts = tuple(part for part, _ in images)
+    continuation: _Continuation | None = None
+    if args.continue_last or args.cid is not None:
+        from grokterm.store import StoreError
+
+        try:
+            continuation = _Continuation.open(args)
+            args.model = args.model or continuation.conversation.model or default_model(settings)
+            recorder = continuation.start(args, question, prepared)
+        except _NotFound as error:
+            return fail(str(error), EXIT_NOT_FOUND)
+        except StoreError as error:
+            if continuation is not None:
+                continuation.close()
+            return fail(f"cannot continue: {error}", EXIT_ERROR)
+        if sys.stderr.isatty():
+            from grokterm.store.display import one_line
+
+            conversation = continuation.conversation
+            eprint(f"continuing #{conversation.id}: {one_line(conversation.title, 60) or '(untitled)'}")
+        make_request = functools.partial(continuation.request, args, question, parts)
+    else:
+        from grokterm.xai.events import Message, TurnRequest
+
+        history = ((Message("system", args.system),) if args.system else ()) + (Message("user", question, parts),)
+        args.model = args.model or default_model(settings)
+        recorder = _start_recording(args, question, prepared, title)
+
+        async def make_request() -> TurnRequest:
+            return TurnRequest(model=args.model, history=history, reasoning_effort=args.reasoning_effort)
+
     try:
-        return run_api_command(lambda: _ask(args, history, settings, recorder))
+        return run_api_command(lambda: _ask(args, make_request, settings, recorder))
     except BrokenPipeError:  # e.g. `grokterm ask ... | head -1`: stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    finally:
+        if continuation is not None:
+            continuation.close()

@@ -10,7 +10,7 @@ classes carry theirs as `exit_code`):
     5    permission denied (HTTP 403, key or team blocked)
     6    out of credits or over the spending limit
     7    rate limited (after retries)
-    8    not found (model, stored response)
+    8    not found (model, stored response, the conversation to continue)
     9    request rejected (other 4xx)
     10   server error (5xx, 408/409) after retries
     11   timed out
@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 EXIT_ERROR = 1
 EXIT_USAGE = 2
 EXIT_NO_KEY = 3
+EXIT_NOT_FOUND = 8
 EXIT_IMAGE = 15
 EXIT_INTERRUPTED = 130
 

@@ -7,7 +7,7 @@ import json
 import sys
 
 from grokterm.commands.common import EXIT_ERROR, fail
-from grokterm.store.display import inline, one_line, when
+from grokterm.store.display import inline, one_line, origin_label, when
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -31,7 +31,8 @@ def _list(store, args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([
             {"id": c.id, "uid": c.uid, "title": c.title, "model": c.model, "created_at": c.created_at,
-             "updated_at": c.updated_at, "archived": c.archived, "last_response_id": c.last_response_id}
+             "updated_at": c.updated_at, "archived": c.archived, "last_response_id": c.last_response_id,
+             "origin": c.origin}
             for c in conversations
         ], ensure_ascii=False, indent=1))
         return 0
@@ -42,7 +43,7 @@ def _list(store, args: argparse.Namespace) -> int:
     for c in conversations:
         flag = " [archived]" if c.archived else ""
         title = one_line(c.title, 70) or "(untitled)"
-        print(f"{c.id:>{width}}  {when(c.updated_at)}  {title}{flag}")
+        print(f"{c.id:>{width}}  {when(c.updated_at)}  {origin_label(c.origin)}  {title}{flag}")
     return 0
 
 

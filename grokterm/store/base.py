@@ -32,7 +32,7 @@ def writer_id() -> str:
 
 
 CONVERSATION_COLUMNS = (
-    "id, uid, title, model, system_prompt, created_at, updated_at, archived, draft, last_response_id"
+    "id, uid, title, model, system_prompt, created_at, updated_at, archived, draft, last_response_id, origin"
 )
 MESSAGE_COLUMNS = (
     "id, conversation_id, role, text, reasoning, model, created_at, updated_at, status, error, "
@@ -56,6 +56,7 @@ def conversation_from_row(row: sqlite3.Row) -> Conversation:
         id=row["id"], uid=row["uid"], title=row["title"], model=row["model"],
         system_prompt=row["system_prompt"], created_at=row["created_at"], updated_at=row["updated_at"],
         archived=bool(row["archived"]), draft=row["draft"], last_response_id=row["last_response_id"],
+        origin=row["origin"],
     )
 
 

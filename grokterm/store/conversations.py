@@ -23,25 +23,27 @@ def derive_title(text: str, limit: int = 60) -> str:
 
 class ConversationsMixin(StoreBase):
     def create_conversation(
-        self, title: str = "", model: str | None = None, system_prompt: str | None = None
+        self, title: str = "", model: str | None = None, system_prompt: str | None = None,
+        origin: str | None = None,
     ) -> Conversation:
         def work(conn: sqlite3.Connection) -> Conversation:
-            return self._insert_conversation(conn, title=title, model=model, system_prompt=system_prompt)
+            return self._insert_conversation(conn, title=title, model=model, system_prompt=system_prompt,
+                                             origin=origin)
 
         return self._db.write(work)
 
     def _insert_conversation(
         self, conn: sqlite3.Connection, *, title: str, model: str | None, system_prompt: str | None,
         uid: str | None = None, created_at: float | None = None, updated_at: float | None = None,
-        archived: bool = False, draft: str = "",
+        archived: bool = False, draft: str = "", origin: str | None = None,
     ) -> Conversation:
         now = self._now()
         created = now if created_at is None else created_at
         cursor = conn.execute(
-            "INSERT INTO conversations (uid, title, model, system_prompt, created_at, updated_at, archived, draft)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO conversations (uid, title, model, system_prompt, created_at, updated_at, archived, draft,"
+            " origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (uid or uuid.uuid4().hex, title, model, system_prompt, created,
-             created if updated_at is None else updated_at, int(archived), draft),
+             created if updated_at is None else updated_at, int(archived), draft, origin),
         )
         return self._get_conversation(conn, int(cursor.lastrowid))  # type: ignore[arg-type]
 

@@ -27,3 +27,8 @@ def one_line(text: str, limit: int | None = None) -> str:
 
 def when(timestamp: float) -> str:
     return datetime.fromtimestamp(timestamp).astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def origin_label(origin: str | None) -> str:
+    """A 3-column tag for where a conversation started: "ask" (the CLI) or "app"."""
+    return one_line(origin or "app", 3).ljust(3)

@@ -156,6 +156,7 @@ class ExchangeMixin(MessagesMixin):
                 "system_prompt": conversation.system_prompt, "created_at": conversation.created_at,
                 "updated_at": conversation.updated_at, "archived": conversation.archived,
                 "draft": conversation.draft, "last_response_id": conversation.last_response_id,
+                "origin": conversation.origin,
             },
             "messages": [
                 _message_json(m, [
@@ -197,7 +198,7 @@ class ExchangeMixin(MessagesMixin):
                 system_prompt=_field(conversation, "system_prompt", _STR), uid=uid, created_at=created,
                 updated_at=float(_field(conversation, "updated_at", _NUM, created)),
                 archived=bool(_field(conversation, "archived", (bool, int), False)),
-                draft=_field(conversation, "draft", _STR, ""),
+                draft=_field(conversation, "draft", _STR, ""), origin=_field(conversation, "origin", _STR),
             )
             for message, message_images in zip(messages, images, strict=True):
                 message_id = self._import_message(conn, new.id, message)

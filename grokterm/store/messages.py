@@ -100,9 +100,13 @@ class MessagesMixin(ConversationsMixin, ResponsesMixin):
 
     def start_turn(
         self, user_text: str, *, model: str, conversation_id: int | None = None,
-        system_prompt: str | None = None, images: Sequence[NewImage] = (),
+        system_prompt: str | None = None, images: Sequence[NewImage] = (), title: str = "",
+        origin: str | None = None,
     ) -> TurnRecord:
         """One commit for the start of a turn: (new conversation,) user message, pending reply.
+
+        A new conversation is titled `title`, or (when empty) from the first line of `user_text`;
+        `origin` marks who started it ("ask" for the CLI).
 
         Returns the ids to checkpoint/finish and the chain head to send as
         previous_response_id. The `ask` command and the chat controller both use it.
@@ -110,7 +114,7 @@ class MessagesMixin(ConversationsMixin, ResponsesMixin):
         def work(conn: sqlite3.Connection) -> TurnRecord:
             if conversation_id is None:
                 conversation = self._insert_conversation(
-                    conn, title="", model=model, system_prompt=system_prompt
+                    conn, title=title, model=model, system_prompt=system_prompt, origin=origin
                 )
             else:
                 conversation = self._get_conversation(conn, conversation_id)

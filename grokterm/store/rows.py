@@ -63,6 +63,7 @@ class Conversation:
     archived: bool
     draft: str
     last_response_id: str | None  # the chain head: previous_response_id for the next turn
+    origin: str | None = None  # the front end that started it: "ask" (CLI), None (the app, or unknown)
 
 
 @dataclass(frozen=True)
@@ -151,6 +152,7 @@ class SearchHit:
     created_at: float
     rank: float  # bm25: lower is better; hits come sorted best first
     parts: tuple[tuple[str, bool], ...]  # snippet pieces, True where the query matched
+    conversation_origin: str | None = None  # see Conversation.origin
 
     @property
     def snippet(self) -> str:

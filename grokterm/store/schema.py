@@ -16,6 +16,8 @@ Version history:
      generation (the prompt, and the reply holding the generated pictures as
      attachments and the revised prompt as text). Chat history sent to the model
      leaves these rows out.
+  5. conversations.origin: which front end started a conversation ('ask' for the CLI;
+     NULL for the app and for every conversation written before), so lists can tell them apart
 """
 
 from __future__ import annotations
@@ -169,8 +171,13 @@ _V4 = (
 
 MESSAGE_KINDS = ("image_prompt", "image")
 
+_V5 = (
+    # Nullable and additive: old rows read as NULL (started in the app, or origin unknown).
+    "ALTER TABLE conversations ADD COLUMN origin TEXT",
+)
+
 # MIGRATIONS[i] upgrades a version-i file to version i+1.
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4)
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4, _V5)
 CURRENT_VERSION = len(MIGRATIONS)
 
 

@@ -45,7 +45,7 @@ class SearchMixin(StoreBase):
         if match is None:
             return []
         sql = (
-            "SELECT m.id AS message_id, m.conversation_id, m.role, m.created_at, c.title, c.archived,"
+            "SELECT m.id AS message_id, m.conversation_id, m.role, m.created_at, c.title, c.archived, c.origin,"
             f" snippet(messages_fts, 0, char(1), char(2), '…', {SNIPPET_TOKENS}) AS snip,"
             " messages_fts.rank AS rank"
             " FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid"
@@ -71,7 +71,7 @@ class SearchMixin(StoreBase):
                 SearchHit(
                     conversation_id=r["conversation_id"], conversation_title=r["title"], archived=bool(r["archived"]),
                     message_id=r["message_id"], role=r["role"], created_at=r["created_at"], rank=r["rank"],
-                    parts=split_snippet(r["snip"] or ""),
+                    parts=split_snippet(r["snip"] or ""), conversation_origin=r["origin"],
                 )
                 for r in conn.execute(query_sql, query_params)
             ]

@@ -315,8 +315,7 @@ class GrokApp(App):
 
     def action_toggle_sidebar(self) -> None:
         if self.chat is not None:
-            sidebar = self.chat.sidebar
-            sidebar.display = not sidebar.display
+            self.chat.toggle_sidebar()
 
     def action_pick_model(self) -> None:
         pane = self.active_pane()
@@ -339,6 +338,7 @@ class GrokApp(App):
         pane.conversation = replace(pane.conversation, model=model_id)
         self.run_store(self.store.update_conversation, pane.conversation.id, model=model_id)
         self.refresh_sidebar(pane)
+        pane.refresh_status()
         tell(self, f"Model: {model_id}")
 
     def action_system_prompt(self) -> None:
@@ -369,6 +369,7 @@ class GrokApp(App):
         pane.conversation = replace(pane.conversation, system_prompt=text, last_response_id=None)
         self.run_store(self.store.update_conversation, pane.conversation.id, system_prompt=text,
                        last_response_id=None)
+        pane.refresh_status()
         self.notify("System prompt set." if text else "System prompt removed.")
 
     def action_rename(self) -> None:

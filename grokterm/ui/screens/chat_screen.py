@@ -1,8 +1,12 @@
-"""The main screen: conversation tabs on the left, the sidebar on the right."""
+"""The main screen: conversation tabs on the left, the sidebar on the right.
+
+Below NARROW_WIDTH columns (an 80x24 terminal) the screen gets the `-narrow` class: the
+sidebar starts collapsed so the conversation keeps the width, and ctrl+b opens it.
+"""
 
 from __future__ import annotations
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.content import Content
@@ -24,8 +28,23 @@ def tab_title(conversation) -> Content:
     return content(display_line(conversation.title or "New chat", 24))
 
 
+NARROW_WIDTH = 100  # columns: below this the sidebar is collapsed unless opened with ctrl+b
+
+
 class ChatScreen(Screen):
     """Holds the open conversations as tabs; the app's actions act on the active one."""
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.set_class(event.size.width < NARROW_WIDTH, "-narrow")
+
+    def toggle_sidebar(self) -> None:
+        """Wide: hide or show the sidebar. Narrow: open or close it (collapsed by default)."""
+        flag = "-sidebar-open" if self.has_class("-narrow") else "-sidebar-hidden"
+        self.toggle_class(flag)
+
+    @property
+    def sidebar_shown(self) -> bool:
+        return self.sidebar.display
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="chat-body"):

@@ -32,12 +32,15 @@ class Entry:
     archived: bool
     when: float
     snippet: str = ""
+    origin: str | None = None  # "ask": started by `grokterm ask` (Conversation.origin)
 
 
 def entry_label(entry: Entry) -> Text:
     text = Text()
     text.append_text(plain(entry.title or "New chat", "bold"))
     text.append(f"  {fmt.timestamp(entry.when)}", style="dim")
+    if entry.origin == "ask":
+        text.append("  ask", style="italic dim")
     if entry.archived:
         text.append("  archived", style="yellow")
     if entry.snippet:
@@ -86,10 +89,10 @@ class ConversationsScreen(ModalScreen[None]):
                     continue
                 seen.add(hit.conversation_id)
                 entries.append(Entry(hit.conversation_id, hit.conversation_title, hit.archived, hit.created_at,
-                                     hit.snippet))
+                                     hit.snippet, hit.conversation_origin))
         else:
             rows = await asyncio.to_thread(store.list_conversations, 200, archived)
-            entries = [Entry(c.id, c.title, c.archived, c.updated_at) for c in rows]
+            entries = [Entry(c.id, c.title, c.archived, c.updated_at, origin=c.origin) for c in rows]
         self.entries = entries
         options = self.query_one(OptionList)
         options.clear_options()

@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -105,8 +105,33 @@ class Cell:
         return self.text.plain
 
 
-def row_cells(entry: ResponseIndexEntry, now: float, marked: bool) -> list[Cell]:
-    """One table row; untrusted text is sanitised and never parsed as markup; expired rows are grey."""
+# Dropped first to last as the terminal narrows; mark, Model, Cost, Left and Status always stay.
+DROP_ORDER = ("conversation", "prompt", "tokens", "created", "reply")
+CELL_PADDING = 2  # DataTable's default cell_padding, each side counted
+GROWS = {"reply": 60}  # the column that takes spare width, up to this many characters
+
+
+def columns_for(width: int) -> tuple[tuple[str, str, int], ...]:
+    """The columns that fit `width` cells: the least useful go first (see DROP_ORDER)."""
+    columns = list(COLUMNS)
+
+    def used() -> int:
+        return sum(w + CELL_PADDING for _, _, w in columns)
+
+    for key in DROP_ORDER:
+        if used() <= width:
+            break
+        columns = [c for c in columns if c[0] != key]
+    spare = width - used()
+    if spare > 0:
+        columns = [(k, label, min(w + spare, GROWS[k]) if k in GROWS else w) for k, label, w in columns]
+    return tuple(columns)
+
+
+def row_cells(entry: ResponseIndexEntry, now: float, marked: bool,
+              columns: Sequence[tuple[str, str, int]] = COLUMNS) -> list[Cell]:
+    """One table row (the given columns); untrusted text is sanitised and never parsed as markup;
+    expired rows are grey."""
     status = rs.effective_status(entry, now)
     grey = "dim" if status in ("expired", "deleted") else ""
     tokens = None
@@ -114,18 +139,20 @@ def row_cells(entry: ResponseIndexEntry, now: float, marked: bool) -> list[Cell]
         tokens = (entry.input_tokens or 0) + (entry.output_tokens or 0) + (entry.reasoning_tokens or 0)
     soon = "yellow" if status == "live" and entry.seconds_left(now) < EXPIRING_SOON_SECONDS else ""
     status_style = {"live": "green", "deleted": "red dim", "expired": "dim", "unknown": "yellow"}.get(status, "")
-    return [Cell(text) for text in (
-        Text("●" if marked else " ", style="bold magenta"),
-        Text(fmt.timestamp(entry.created_at), style=grey),
-        _cell(entry.model or "?", 14, grey),
-        _cell(entry.conversation_title or "—", 20, grey or ("" if entry.conversation_title else "dim")),
-        _cell(entry.prompt_preview or "—", 22, grey),
-        _cell(entry.reply_preview or "—", 22, grey),
-        Text(f"{fmt.tokens(tokens):>7}", style=grey),
-        Text(f"{fmt.dollars(entry.cost_ticks):>9}", style=grey),
-        Text(f"{time_left(entry, now):>4}", style=grey or soon),
-        Text(status, style=status_style),
-    )]
+    makers: dict[str, Callable[[int], Text]] = {
+        "mark": lambda w: Text("●" if marked else " ", style="bold magenta"),
+        "created": lambda w: Text(fmt.timestamp(entry.created_at), style=grey),
+        "model": lambda w: _cell(entry.model or "?", w, grey),
+        "conversation": lambda w: _cell(entry.conversation_title or "—", w,
+                                        grey or ("" if entry.conversation_title else "dim")),
+        "prompt": lambda w: _cell(entry.prompt_preview or "—", w, grey),
+        "reply": lambda w: _cell(entry.reply_preview or "—", w, grey),
+        "tokens": lambda w: Text(f"{fmt.tokens(tokens):>7}", style=grey),
+        "cost": lambda w: Text(f"{fmt.dollars(entry.cost_ticks):>9}", style=grey),
+        "expires": lambda w: Text(f"{time_left(entry, now):>4}", style=grey or soon),
+        "status": lambda w: Text(status, style=status_style),
+    }
+    return [Cell(makers[key](width)) for key, _, width in columns]
 
 
 class ResponsesScreen(ResponseActions, Screen):
@@ -167,6 +194,7 @@ class ResponsesScreen(ResponseActions, Screen):
         self.descending = True
         self.loaded = False
         self._filter_timer: Timer | None = None
+        self.columns: tuple[tuple[str, str, int], ...] = ()
 
     # -- layout -----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -181,11 +209,25 @@ class ResponsesScreen(ResponseActions, Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        for key, label, width in COLUMNS:
-            table.add_column(label, key=key, width=width)  # display-safe: COLUMNS constant
+        self._set_columns(self.size.width)
         self.query_one("#responses-help").display = False
         self.load_entries(first=True)
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self._set_columns(event.size.width) and self.loaded:
+            self.refill()
+
+    def _set_columns(self, width: int) -> bool:
+        """Fit the columns to the width (a narrow terminal keeps Cost, Left and Status). True if changed."""
+        columns = columns_for(width - 2)  # the table's vertical scrollbar
+        if columns == self.columns:
+            return False
+        self.columns = columns
+        table = self.table
+        table.clear(columns=True)
+        for key, label, column_width in columns:
+            table.add_column(label, key=key, width=column_width)  # display-safe: COLUMNS constant
+        return True
 
     @property
     def table(self) -> DataTable:
@@ -232,7 +274,8 @@ class ResponsesScreen(ResponseActions, Screen):
         now = self.now()
         table.clear()
         for entry in self.shown[:MAX_ROWS]:
-            table.add_row(*row_cells(entry, now, entry.response_id in self.marked), key=entry.response_id)
+            table.add_row(*row_cells(entry, now, entry.response_id in self.marked, self.columns),
+                          key=entry.response_id)
         if current is not None and current in {e.response_id for e in self.shown[:MAX_ROWS]}:
             table.move_cursor(row=table.get_row_index(current), animate=False)
         self._update_title()
@@ -334,7 +377,8 @@ class ResponsesScreen(ResponseActions, Screen):
             if entry is None:
                 continue
             try:
-                table.update_cell(response_id, "mark", row_cells(entry, now, response_id in self.marked)[0])
+                table.update_cell(response_id, "mark", row_cells(entry, now, response_id in self.marked,
+                                                                 self.columns[:1])[0])
             except Exception:  # not among the rows drawn (beyond MAX_ROWS)
                 continue
         self._update_title()

@@ -27,7 +27,8 @@ You can also set the `XAI_API_KEY` environment variable.
 class WelcomeScreen(Screen[tuple[str, str | None]]):
     """Dismisses with ("key", key) or ("demo", None)."""
 
-    BINDINGS = [Binding("ctrl+d", "demo", "Start demo", id="welcome.demo")]
+    # priority: the key field has focus, and Input binds ctrl+d itself (delete right)
+    BINDINGS = [Binding("ctrl+d", "demo", "Start demo", id="welcome.demo", priority=True)]
 
     def compose(self) -> ComposeResult:
         with Center(), Vertical(id="welcome-box"):

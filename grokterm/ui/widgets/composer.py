@@ -61,7 +61,7 @@ class Composer(TextArea):
 
     def __init__(self, text: str = "", **kwargs) -> None:
         super().__init__(text, soft_wrap=True, show_line_numbers=False, tab_behavior="focus", **kwargs)
-        self.placeholder = "Message grok — enter sends, ctrl+j newline, ctrl+o attach, esc stops"
+        self.placeholder = "Message grok · enter sends · ctrl+j newline · shift+tab selects messages"
 
     async def _on_key(self, event: events.Key) -> None:
         if event.key == "enter":

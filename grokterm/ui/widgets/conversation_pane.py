@@ -14,6 +14,7 @@ import time
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
@@ -42,6 +43,24 @@ from grokterm.xai.events import (
     TextDelta,
     TurnStarted,
 )
+
+
+def status_line(model: str, system_prompt: str, presets: dict[str, str], *, demo: bool,
+                default_prompt: str = "") -> Text:
+    """`grok-4 · prompt: concise · demo (built-in emulator)`: the preset's name when the system
+    prompt is one of the presets, "default" for the configured one, else "custom"; config values
+    are outside text."""
+    line = plain(model, "dim")
+    if system_prompt.strip():
+        name = next((n for n, text in presets.items() if text == system_prompt), None)
+        if name is None and system_prompt == default_prompt:
+            name = "default"
+        line.append(" · prompt: ", style="dim")
+        line.append_text(plain(name, "dim") if name else Text("custom", style="dim"))
+    if demo:
+        line.append(" · demo (built-in emulator)", style="bold yellow")
+    return line
+
 
 MESSAGE_GUTTER = 3  # a message's border-left (1) and padding (0 1) in app.tcss
 YIELD_EVERY = 0.008  # seconds of stream handling before the event loop gets a turn
@@ -100,6 +119,7 @@ class ConversationPane(Vertical):
 
     def on_mount(self) -> None:
         self.query_one(".load-earlier").display = False
+        self.refresh_status()
         self.message_list.anchor()
         self.load_history()
 
@@ -400,11 +420,30 @@ class ConversationPane(Vertical):
         elif event.action == "edit":
             await self._edit(data)
         elif event.action == "delete":
+            self._confirm_delete(event.widget)
+
+    def _confirm_delete(self, widget: FinishedMessage) -> None:
+        """del asks first: a deleted message is gone from the store (and from the history sent next)."""
+        from grokterm.store.display import one_line
+        from grokterm.ui.render import safe_text
+        from grokterm.ui.screens.response_detail import ConfirmDialog
+
+        data = widget.data
+        who = "your message" if data.role == "user" else "this reply"
+        preview = one_line(safe_text(data.text[:300]), 70) or "(no text)"
+
+        async def answered(yes: bool | None) -> None:
+            if not yes:
+                return
             if data.id is not None:
                 await asyncio.to_thread(self.app.store.delete_message, data.id)
             self.messages = [m for m in self.messages if m is not data]
-            await event.widget.remove()
+            if widget.is_mounted:
+                await widget.remove()
             self.post_message(self.Changed(self))
+            self.app.notify("Message deleted.")
+
+        self.app.push_screen(ConfirmDialog(f"Delete {who}?", preview), answered)
 
     def _reply_after(self, data: MessageData) -> MessageData | None:
         for i, m in enumerate(self.messages):
@@ -458,7 +497,7 @@ class ConversationPane(Vertical):
         text = self.composer.text
         status = self.query_one(".composer-status", Static)
         if not text.strip():
-            status.update(plain(self._status_hint(), "dim"))
+            status.update(self._status_hint())  # display-safe: status_line() builds it from plain()
             return
         if self.app.client is None:
             return  # still starting
@@ -466,10 +505,20 @@ class ConversationPane(Vertical):
             count = await self.app.client.tokenize(text, self.model)
         except Exception:  # an estimate is a nicety: never bother the user with its failure
             return
-        status.update(plain(f"≈ {count:,} tokens before sending · {self.model}", "dim"))
+        line = Text(f"≈ {count:,} tokens before sending · ", style="dim")
+        status.update(line.append_text(self._status_hint()))  # display-safe: a literal Text + status_line()
 
-    def _status_hint(self) -> str:
-        return f"{self.model}"
+    def _status_hint(self) -> Text:
+        """What this conversation sends with: model, system prompt (preset name), demo mode."""
+        context = self.app.context
+        return status_line(self.model, self.conversation.system_prompt or "", context.presets or {},
+                           demo=context.demo, default_prompt=context.system_prompt)
+
+    def refresh_status(self) -> None:
+        """Show the model / system prompt / demo line (the token estimate replaces it while typing)."""
+        if not self.composer.text.strip():
+            status = self.query_one(".composer-status", Static)
+            status.update(self._status_hint())  # display-safe: status_line() builds it from plain()
 
     @on(Composer.PasteRefused)
     def _paste_refused(self, event: Composer.PasteRefused) -> None:

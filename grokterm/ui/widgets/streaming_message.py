@@ -71,7 +71,7 @@ class StreamingMessage(Vertical):
         if self.model:
             header.append("  ")
             header.append_text(plain(self.model, "dim"))
-        yield Static(header, classes="message-header")  # display-safe: a Text; the model id via plain()
+        yield Static(header, classes="message-header")  # display-safe: a Text of literals and plain()
         with Collapsible(title="reasoning…", collapsed=True, classes="reasoning"):
             yield Static("", classes="reasoning-text")
         yield LineView(classes="reply-body")
