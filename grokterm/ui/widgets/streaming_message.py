@@ -33,6 +33,7 @@ def safe_split_point(text: str) -> int:
     return last_split_point(text)
 
 
+MAX_GAP = 0.25  # seconds: the longest gap between render steps when the event loop is saturated
 STATS_EVERY = 0.25  # seconds between updates of the "first token … · N tok/s" line
 
 
@@ -64,6 +65,7 @@ class StreamingMessage(Vertical):
         self._finished = False
         self._step_lock = asyncio.Lock()  # one step at a time (the loop, flush() and finish())
         self._stats_shown = 0.0
+        self._gap = interval  # current spacing of render steps (see _render_loop)
         self.steps = 0  # render steps taken (tests check the cadence is bounded)
 
     def compose(self) -> ComposeResult:
@@ -129,7 +131,12 @@ class StreamingMessage(Vertical):
 
     # -- rendering ---------------------------------------------------------
     async def _render_loop(self) -> None:
-        """One step per wake-up, at most one per `interval`; ends when the reply does."""
+        """One step per wake-up, spaced by `_gap`; ends when the reply does.
+
+        The gap is `interval` while the event loop keeps up. When the loop wakes us late (it was busy
+        drawing, handling keys, collecting garbage) the gap grows with the lateness, up to MAX_GAP, so
+        a saturated loop gets fewer frames to draw and keystrokes keep their turn; it shrinks back
+        as soon as the loop is idle again."""
         loop = asyncio.get_running_loop()
         while not self._stop.is_set():
             await self._wake.wait()
@@ -138,10 +145,13 @@ class StreamingMessage(Vertical):
                 break
             began = loop.time()
             await self._step()
-            rest = self.interval - (loop.time() - began)
-            if rest > 0 and not self._stop.is_set():
+            rest = max(0.0, self._gap - (loop.time() - began))
+            planned = loop.time() + rest
+            if not self._stop.is_set():
                 with contextlib.suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(self._stop.wait(), rest)
+            late = max(0.0, loop.time() - planned)
+            self._gap = min(MAX_GAP, max(self.interval, self._gap / 2 + late * 4))
 
     async def flush(self) -> None:
         """Render everything received so far now (tests and the end of the reply use it)."""
