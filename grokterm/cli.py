@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import sys
 
-from grokterm import defaults
+from grokterm import __version__, defaults
+
+log = logging.getLogger(__name__)
 
 # name -> one-line help; the module grokterm.commands.<name> does the work.
 COMMANDS: dict[str, str] = {
@@ -33,17 +36,19 @@ def _command_module(name: str):
 
 
 def add_global_options(parser: argparse.ArgumentParser, *, top_level: bool = False) -> None:
-    """--version and --demo, accepted before the command and after it (`grokterm ask --demo hi`).
+    """--version, --debug and --demo, accepted before the command and after it (`grokterm ask --demo hi`).
 
     After the command they default to SUPPRESS, so a value given before it is kept; a command
     that already defines one of them (for its sub-actions) keeps its own.
     """
-    from grokterm import __version__
-
     taken = parser._option_string_actions
     if "--version" not in taken:
         parser.add_argument("--version", action="version", version=f"grokterm {__version__}",
                             help="print grokterm's version and exit")
+    if "--debug" not in taken:
+        parser.add_argument("--debug", action="store_true",
+                            default=False if top_level else argparse.SUPPRESS,
+                            help="keep a detailed log in the data folder's grokterm.log (redacted)")
     if "--demo" not in taken:
         parser.add_argument("--demo", action="store_true",
                             default=False if top_level else argparse.SUPPRESS,
@@ -70,6 +75,10 @@ def build_parser(argv: list[str]) -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = build_parser(argv).parse_args(argv)
+    from grokterm.logs import setup_logging
+
+    setup_logging(debug=args.debug)
+    log.debug("grokterm %s: %s", __version__, args.command or "tui")
     if args.command:
         try:
             return int(_command_module(args.command).run(args) or 0)

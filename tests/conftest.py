@@ -1,10 +1,11 @@
 """Shared test set-up: every test runs with its own config/data folders and no real keyring.
 
-Fixture families live in their own modules (fixtures_*.py) and are re-exported here.
+Fixture families live in their own modules (fixtures_*.py), loaded below as pytest plugins.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 
 import pytest
@@ -27,7 +28,10 @@ def isolated_user_files(tmp_path, monkeypatch):
     monkeypatch.setenv("GROKTERM_DATA_DIR", str(home / "data"))
     monkeypatch.setenv("GROKTERM_DB", str(home / "data" / "grokterm.db"))
     monkeypatch.setenv("GROKTERM_THEMES_DIR", str(home / "config" / "themes"))
-    return home
+    yield home
+    for handler in list(logging.getLogger("grokterm").handlers):  # cli.main() set up a log in this test's dir
+        logging.getLogger("grokterm").removeHandler(handler)
+        handler.close()
 
 
 # The fixture families (tests/fixtures_*.py), loaded as plugins so

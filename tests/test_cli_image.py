@@ -143,3 +143,44 @@ def test_config_image_model_is_the_default(emulator, workdir, isolated_user_file
     assert body["model"] == "grok-imagine-image-quality" and body["cost_ticks"] == 500_000_000
     assert main(["image", "override", "-m", "grok-2-image", "--json", *connection(emulator)]) == 0
     assert json.loads(capsys.readouterr().out)["model"] == "grok-2-image"
+
+
+def test_prompt_from_stdin(emulator, workdir, capsys, monkeypatch) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("a piped\nprompt\n"))
+    assert main(["image", "--json", *connection(emulator)]) == 0
+    assert json.loads(capsys.readouterr().out)["prompt"] == "a piped\nprompt"
+
+
+def history_rows():
+    from grokterm.store import Store
+
+    with Store() as store:
+        conversations = store.list_conversations()
+        return [(c, store.list_messages(c.id)) for c in conversations]
+
+
+def test_generations_are_kept_in_the_history(emulator, workdir, capsys) -> None:
+    assert main(["image", "a kept kite", "-n", "2", "--json", *connection(emulator)]) == 0
+    body = json.loads(capsys.readouterr().out)
+    [(conversation, rows)] = history_rows()
+    assert body["conversation_id"] == conversation.id and conversation.origin == "img"
+    assert conversation.title == "a kept kite"
+    assert [(r.kind, r.status) for r in rows] == [("image_prompt", "complete"), ("image", "complete")]
+    assert len(rows[1].attachments) == 2 and rows[1].cost_ticks == 400_000_000
+    assert main(["history", "list"]) == 0
+    assert "img  a kept kite" in capsys.readouterr().out
+
+
+def test_a_refusal_is_kept_and_no_save_keeps_nothing(emulator, workdir, capsys) -> None:
+    assert main(["image", "refused !refuse", *connection(emulator)]) == 16
+    [(_, rows)] = history_rows()
+    assert rows[1].status == "failed" and "content policy" in (rows[1].error or "")
+    assert main(["image", "not kept", "--no-save", *connection(emulator)]) == 0
+    assert len(history_rows()) == 1
+
+
+def test_pictures_survive_an_unwritable_output_in_the_history(emulator, workdir, capsys) -> None:
+    assert main(["image", "x", "-o", str(workdir / "missing-dir" / "x.jpg"), *connection(emulator)]) == 17
+    err = capsys.readouterr().err
+    [(conversation, rows)] = history_rows()
+    assert f"grokterm export {conversation.id}" in err and len(rows[1].attachments) == 1

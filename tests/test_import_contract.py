@@ -21,11 +21,12 @@ ALLOWED: dict[str, set[str]] = {
     "store": set(),                    # SQLite
     "media": set(),                    # Pillow
     "emulator": set(),                 # stands alone: it must not share the client's code to prove it
-    "config": {"xai", "media"},        # key/base URL (redaction, URL rules), config.toml (image limits)
+    "logs": {"xai"},                   # the debug log (redaction from xai.errors)
+    "config": {"xai", "media", "logs"},  # key/base URL (redaction, URL rules), config.toml (image limits)
     "chat": {"xai", "store", "media"},
-    "ui": {"chat", "config", "xai", "store", "media", "emulator"},       # emulator: the demo
-    "commands": {"chat", "config", "xai", "store", "media", "emulator"},  # the CLI, never the TUI
-    "cli": {"commands", "ui", "config"},
+    "ui": {"chat", "config", "xai", "store", "media", "emulator", "logs"},       # emulator: the demo
+    "commands": {"chat", "config", "xai", "store", "media", "emulator", "logs"},  # the CLI, never the TUI
+    "cli": {"commands", "ui", "config", "logs"},
     "__main__": {"cli"},
 }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from PIL import Image
 from textual_image.renderable.halfcell import Image as HalfcellRenderable
 from ui_helpers import make_app, notifications, wait_started, wait_until
@@ -112,21 +113,24 @@ async def test_typing_works_during_a_generation_and_esc_stops_it(emulator, tmp_p
         await pilot.press("escape")
         await settle(pane, pilot, imagegen.GROUP)
         assert not imagegen.is_generating(pane) and not pane.query(".-generating")
+        [stopped] = generated_widgets(pane)
+        assert stopped.data.status == "stopped"
         rows = app.store.list_messages(pane.conversation.id)
         assert [(r.kind, r.status, r.text) for r in rows] == [
             ("image_prompt", "complete", "a slow picture"), ("image", "stopped", "")]
         assert pane.composer.text == "hi"
 
 
-async def test_a_refusal_keeps_the_prompt(emulator, tmp_path) -> None:
+@pytest.mark.parametrize("directive", ["!refuse", "!block"])  # a 400, or a 200 with block_reason
+async def test_a_refusal_keeps_the_prompt(emulator, tmp_path, directive) -> None:
     app = make_app(emulator, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         pane = await wait_started(app, pilot)
-        await submit(pane, pilot, "/image something forbidden !refuse")
+        await submit(pane, pilot, f"/image something forbidden {directive}")
         [widget] = generated_widgets(pane)
         assert widget.data.status == "failed" and "content policy" in (widget.data.error or "")
         assert any("refused by the content policy" in n for n in notifications(app))
-        assert pane.composer.text == "/image something forbidden !refuse"  # back in the composer
+        assert pane.composer.text == f"/image something forbidden {directive}"  # back in the composer
         rows = app.store.list_messages(pane.conversation.id)
         assert [(r.kind, r.status) for r in rows] == [("image_prompt", "complete"), ("image", "failed")]
 
@@ -271,3 +275,18 @@ async def test_r_generates_again_after_a_server_error(emulator, tmp_path) -> Non
         rows = app.store.list_messages(pane.conversation.id)
         assert [(r.kind, r.status) for r in rows] == [("image_prompt", "complete"), ("image", "complete")]
         assert rows[0].text == "a second chance"
+
+
+async def test_a_store_failure_is_reported_and_the_prompt_is_kept(emulator, tmp_path) -> None:
+    app = make_app(emulator, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await wait_started(app, pilot)
+
+        def disk_full(*args, **kwargs):
+            raise OSError(28, "No space left on device")
+
+        app.store.add_message = disk_full  # type: ignore[method-assign]
+        await submit(pane, pilot, "/image -n 2 a full disk")
+        assert any("Image generation failed" in n and "No space left" in n for n in notifications(app))
+        assert pane.composer.text == "/image -n 2 a full disk"
+        assert not pane.query(".-generating") and not generated_widgets(pane)

@@ -56,12 +56,34 @@ def pictures_for_store(generation: ImageGeneration) -> list[NewImage]:
     return images
 
 
+def record_prompt(store: Store, prompt: str, *, origin: str | None = None) -> int:
+    """A new conversation holding `prompt` as an image prompt (committed); returns its id.
+
+    For `grokterm image`, which saves before it asks, like `ask` (blocking: the CLI has no UI to keep)."""
+    conversation = store.create_conversation(origin=origin)  # titled by the prompt, chat model left to the app
+    store.add_message(conversation.id, "user", prompt, kind=PROMPT_KIND)
+    return conversation.id
+
+
+def record_result(store: Store, conversation_id: int, model: str, generation: ImageGeneration | None,
+                  error: str | None = None, *, status: str = "failed") -> MessageRow:
+    """The reply row of a generation: its pictures and revised prompt, or the error and `status`
+    ('failed', 'stopped') when there are none (blocking)."""
+    if generation is None:
+        return store.add_message(conversation_id, "assistant", "", model=model, status=status,
+                                 kind=IMAGE_KIND, error=error)
+    return store.add_message(conversation_id, "assistant", revised_text(generation), model=model,
+                             status="complete", images=pictures_for_store(generation), kind=IMAGE_KIND,
+                             cost_ticks=generation.cost_ticks)
+
+
 class ImageGenerator:
     """Runs generations for the TUI against one store and one client."""
 
     def __init__(self, store: Store, client: XAIClient) -> None:
         self.store = store
         self.client = client
+        self.stopped_reply: MessageRow | None = None  # the 'stopped' row written when a generation was cancelled
 
     async def save_prompt(self, conversation_id: int, prompt: str) -> MessageRow:
         return await asyncio.to_thread(self.store.add_message, conversation_id, "user", prompt, kind=PROMPT_KIND)
@@ -81,7 +103,7 @@ class ImageGenerator:
             return GenerationResult(await self._finish(conversation_id, model, status="failed", error=str(failure)),
                                     failure)
         except asyncio.CancelledError:
-            await asyncio.shield(self._finish(conversation_id, model, status="stopped"))
+            self.stopped_reply = await asyncio.shield(self._finish(conversation_id, model, status="stopped"))
             raise
         reply = await self._finish(conversation_id, model, status="complete", text=revised_text(generation),
                                    images=images, cost_ticks=generation.cost_ticks)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Iterable
 
 from grokterm.store import Store
 from grokterm.xai.client import XAIClient
 from grokterm.xai.wire import LanguageModel
+
+log = logging.getLogger(__name__)
 
 CACHE_KEY = "language_models"
 MAX_AGE_SECONDS = 24 * 3600
@@ -26,6 +29,7 @@ async def load_models(store: Store, client: XAIClient, *, force: bool = False) -
     try:
         models = await client.list_language_models()
     except Exception:
+        log.warning("could not fetch the model list; using the cached one if any", exc_info=True)
         stale = await asyncio.to_thread(store.cache_get, cache_key, None)
         if stale is None:
             raise

@@ -19,6 +19,7 @@ from contextlib import aclosing
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from grokterm.chat.edits import restart_reply
 from grokterm.chat.models import find_model
 from grokterm.chat.recorder import TurnRecorder
 from grokterm.store import Store
@@ -93,14 +94,9 @@ class TurnRunner:
 
         The old reply row is replaced by a fresh pending one in the same place of the history.
         """
-        messages = await asyncio.to_thread(self.store.list_messages, conversation_id)
-        index = next((i for i, m in enumerate(messages) if m.id == reply_id), None)
-        if index is None:
+        reply = await restart_reply(self.store, conversation_id, reply_id, model=model)  # one transaction
+        if reply is None:
             return
-        later = [m.id for m in messages[index:]]
-        for message_id in later:
-            await asyncio.to_thread(self.store.delete_message, message_id)
-        reply = await asyncio.to_thread(self.store.add_message, conversation_id, "assistant", "", model=model)
         yield TurnSaved(None, reply)
         async with aclosing(self._stream(conversation_id, reply, model)) as events:
             async for event in events:

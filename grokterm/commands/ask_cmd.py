@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import logging
 import os
 import sys
 from collections.abc import Awaitable, Callable
@@ -51,6 +52,8 @@ if TYPE_CHECKING:
     from grokterm.xai.events import Completed, ImagePart, TurnRequest
 
 ORIGIN = "ask"  # conversations.origin of the conversations this command starts
+
+log = logging.getLogger(__name__)
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -158,6 +161,7 @@ def _start_recording(args: argparse.Namespace, question: str, prepared: list[Any
                                   origin=ORIGIN)
         return TurnRecorder(store, record.assistant_message_id, model=args.model)
     except Exception as error:  # a full disk or a locked database must not stop the question
+        log.warning("not saving this turn to the history", exc_info=True)
         eprint(f"grokterm: not saving this turn to the history ({error})")
         return None
 
@@ -247,6 +251,7 @@ def _finish_recording(recorder: Any, event: Any) -> None:
         recorder.stop_checkpoints()
         recorder.finish(event)
     except Exception as error:
+        log.warning("could not save the reply to the history", exc_info=True)
         eprint(f"grokterm: could not save the reply to the history ({error})")
     finally:
         recorder.store.close()

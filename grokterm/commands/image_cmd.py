@@ -7,7 +7,8 @@ with `-n 3` writes cat-1.png … cat-3.png, converted to PNG if the API sent
 JPEG; `-o -` writes one picture's bytes to stdout. Without `-o` the files are
 named grokterm-<date>-<time>[-N].<ext> in the current folder, never over an
 existing file. The revised prompt the API returns is printed (sanitised, like
-every outside text). Exit codes are the shared ones (commands/common.py); 16
+every outside text). The prompt and the pictures are also kept in the history
+(a conversation with origin "img"; `--no-save` skips it). Exit codes are the shared ones (commands/common.py); 16
 (content-policy refusal: the prompt is printed back) and 17 (a picture could
 not be written, or is not a picture) are this command's.
 """
@@ -15,6 +16,7 @@ not be written, or is not a picture) are this command's.
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,6 +37,7 @@ if TYPE_CHECKING:
     from grokterm.xai.images import ImageGeneration
 
 EXIT_WRITE = 17
+log = logging.getLogger(__name__)
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -51,6 +54,8 @@ def register(parser: argparse.ArgumentParser) -> None:
                         help="ask for base64 data (default) or URLs to fetch")
     parser.add_argument("--json", action="store_true",
                         help="print one JSON object: files, sizes, revised prompts, cost")
+    parser.add_argument("--no-save", action="store_true",
+                        help="do not keep the prompt and pictures in grokterm's history")
     add_connection_options(parser)
 
 
@@ -113,17 +118,65 @@ def _print_saved(saved: list[dict[str, Any]], to_stderr: bool) -> None:
             show(f"  revised prompt: {sanitize_terminal(' '.join(revised.split()))}")
 
 
+class _History:
+    """The generation in grokterm's history (a conversation you can open in the app), unless --no-save.
+
+    The prompt is committed before the request and the pictures before any file is written, so a
+    refusal, a wrong -o path or a full disk never loses a paid-for picture. A history that cannot be
+    written (locked database, full disk) only costs a warning."""
+
+    ORIGIN = "img"  # conversations.origin: started by `grokterm image`
+
+    def __init__(self, store: Any = None, conversation_id: int | None = None) -> None:
+        self.store = store
+        self.conversation_id = conversation_id
+
+    @classmethod
+    def start(cls, args: argparse.Namespace, prompt: str) -> _History:
+        if args.no_save:
+            return cls()
+        try:
+            from grokterm.chat.imagegen import record_prompt
+            from grokterm.store import Store
+
+            store = Store()
+            return cls(store, record_prompt(store, prompt, origin=cls.ORIGIN))
+        except Exception as error:
+            log.warning("not saving this generation to the history", exc_info=True)
+            eprint(f"grokterm: not saving this generation to the history ({error})")
+            return cls()
+
+    def finish(self, model: str, generation: ImageGeneration | None, error: str | None = None,
+               status: str = "failed") -> None:
+        if self.store is None or self.conversation_id is None:
+            return
+        try:
+            from grokterm.chat.imagegen import record_result
+
+            record_result(self.store, self.conversation_id, model, generation, error, status=status)
+        except Exception as failure:
+            log.warning("could not save the generation to the history", exc_info=True)
+            eprint(f"grokterm: could not save the result to the history ({failure})")
+            self.conversation_id = None
+        finally:
+            self.store.close()
+            self.store = None
+
+
 async def _generate(args: argparse.Namespace, prompt: str, settings: Settings) -> int:
     from grokterm.xai.errors import XAIError
     from grokterm.xai.images import ImageRequest
 
     request = ImageRequest(prompt=prompt, model=args.model, n=args.n, response_format=args.response_format)
+    history = _History()
     try:
-        async with client_from_args(args, settings) as client:
+        async with client_from_args(args, settings) as client:  # no key: fails before anything is saved
+            history = _History.start(args, prompt)
             generation = await client.generate_images(request)
     except XAIError as error:
+        history.finish(args.model, None, str(error))
         if args.json:
-            _print_json({"prompt": prompt, "model": args.model,
+            _print_json({"prompt": prompt, "model": args.model, "conversation_id": history.conversation_id,
                          "error": {"type": type(error).__name__, "message": str(error)}})
         code = fail(str(error), error.exit_code)
         if error.exit_code == 16 and not args.json:
@@ -131,16 +184,25 @@ async def _generate(args: argparse.Namespace, prompt: str, settings: Settings) -
 
             eprint(f"grokterm: your prompt was: {sanitize_terminal(prompt)}")
         return code
+    except BaseException:  # Ctrl-C, or a bug: the prompt stays in the history with what happened
+        history.finish(args.model, None, None, status="stopped")
+        raise
+    history.finish(generation.model, generation)
     try:
         saved = save_generation(generation, args.output)
     except _WriteFailure as error:
         if args.json:
-            _print_json({"prompt": prompt, "model": generation.model,
+            _print_json({"prompt": prompt, "model": generation.model, "conversation_id": history.conversation_id,
                          "error": {"type": "WriteError", "message": str(error)}})
-        return fail(str(error), EXIT_WRITE)
+        code = fail(str(error), EXIT_WRITE)
+        if history.conversation_id is not None:
+            eprint(f"grokterm: the pictures are kept in the history: grokterm export {history.conversation_id}"
+                   " or open it in the app")
+        return code
     if args.json:
         ticks = generation.cost_ticks
         _print_json({"prompt": prompt, "model": generation.model, "images": saved,
+                     "conversation_id": history.conversation_id,
                      "cost_ticks": ticks, "cost": None if ticks is None else ticks / 10**10})
     else:
         _print_saved(saved, to_stderr=args.output == "-")

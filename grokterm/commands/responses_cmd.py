@@ -13,6 +13,7 @@ Exit codes are those of `grokterm ask` (8: not on the server / not found).
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 import time
@@ -30,6 +31,8 @@ from grokterm.commands.common import (
     load_settings,
     run_api_command,
 )
+
+log = logging.getLogger(__name__)
 
 EXIT_NOT_FOUND = 8
 SORTS = ("created", "expires", "cost", "tokens", "model")
@@ -247,6 +250,7 @@ async def _continue(store: Any, args: argparse.Namespace, settings: Any, prompt:
         try:
             models = await load_models(store, client)
         except Exception:  # prices are a nicety: the cost then comes from the server or stays unknown
+            log.warning("model list unavailable; cost from the server only", exc_info=True)
             models = []
         target = await rs.continue_from(store, client, args.id, branch=args.branch, models=models)
         conversation = store.get_conversation(target.conversation_id)

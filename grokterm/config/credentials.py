@@ -48,6 +48,11 @@ class ApiKey:
     value: str
     source: KeySource
 
+    def __post_init__(self) -> None:
+        from grokterm.logs import add_secret
+
+        add_secret(self.value)  # whatever its shape, the key in use never reaches the debug log
+
     @property
     def redacted(self) -> str:
         return redact_key(self.value)

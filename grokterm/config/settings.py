@@ -16,6 +16,7 @@ No Textual import: `apply_to` copies values onto any AppContext-like object by n
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import tempfile
@@ -31,6 +32,8 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 
 from grokterm import defaults, paths
 from grokterm.xai.urls import normalize_base_url
+
+log = logging.getLogger(__name__)
 
 ApiStyle = Literal["auto", "responses", "chat"]
 
@@ -546,7 +549,7 @@ def _add_plain_value(table: Any, key: str, value: Any) -> None:
             table._insert_after(last_plain, key, value)
             return
         except Exception:  # a tomlkit internal changed: fall back to the public way
-            pass
+            log.debug("tomlkit internals changed; appending the key instead", exc_info=True)
     table[key] = value
 
 

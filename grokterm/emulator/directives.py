@@ -5,6 +5,7 @@ Recognised in the last user message:
   !recall       list every earlier user message in this turn's context
   !long N       a Markdown reply of N tokens
   !fault SPEC   inject a fault into this request (see faults.parse_fault_spec)
+Image prompts (`/v1/images/generations`, see imagegen.py) also take `!refuse` and `!block`.
 """
 
 from __future__ import annotations

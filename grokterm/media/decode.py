@@ -10,6 +10,7 @@ costs 150 MB of RAM.
 from __future__ import annotations
 
 import io
+import logging
 import re
 import stat
 import threading
@@ -22,6 +23,8 @@ from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 from grokterm.media.errors import ImageError
 from grokterm.media.limits import ImageLimits
 from grokterm.media.prepared import human_size
+
+log = logging.getLogger(__name__)
 
 # Format names as people know them (for notes); anything missing is shown as Pillow names it.
 FRIENDLY_FORMAT = {"WEBP": "WebP", "HEIF": "HEIC", "JPEG": "JPEG", "MPO": "JPEG", "PNG": "PNG"}
@@ -190,6 +193,7 @@ def _orientation(image: Image.Image) -> int:
         value = image.getexif().get(ExifTags.Base.Orientation, 1)
         return int(value)
     except Exception:  # malformed EXIF must not make an otherwise good image unusable
+        log.debug("unreadable EXIF orientation; treating the image as upright", exc_info=True)
         return 1
 
 
@@ -226,6 +230,7 @@ def _register_heif_plugin() -> bool:
             register_heif_opener()
             _heif_registered = True
         except Exception:
+            log.debug("HEIF support unavailable", exc_info=True)
             _heif_registered = False
     return _heif_registered
 

@@ -9,12 +9,15 @@ module does those conversions properly and says what it changed.
 from __future__ import annotations
 
 import io
+import logging
 from typing import TYPE_CHECKING, cast
 
 from PIL import Image
 
 if TYPE_CHECKING:
     from PIL import ImageCms
+
+log = logging.getLogger(__name__)
 
 _SIXTEEN_BIT = ("I;16", "I;16L", "I;16B", "I;16N")
 _srgb_profile: ImageCms.ImageCmsProfile | None = None
@@ -72,6 +75,7 @@ def to_srgb(image: Image.Image, icc_profile: bytes | None) -> Image.Image:
         converted = ImageCms.profileToProfile(image, source, _srgb(), outputMode=image.mode)
         return converted if converted is not None else image
     except Exception:
+        log.debug("ICC profile conversion failed; keeping the pixels as they are", exc_info=True)
         return image
 
 
@@ -123,5 +127,5 @@ def _cmyk_to_rgb(image: Image.Image) -> Image.Image:
             if converted is not None:
                 return converted
         except Exception:
-            pass
+            log.debug("CMYK conversion with the embedded profile failed; converting plainly", exc_info=True)
     return image.convert("RGB")

@@ -10,6 +10,7 @@ shared folders (Desktop, Pictures) only files whose names say "screenshot"
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import subprocess
@@ -18,6 +19,8 @@ from pathlib import Path
 
 from grokterm.media.errors import ImageError
 from grokterm.media.paste import IMAGE_EXTENSIONS
+
+log = logging.getLogger(__name__)
 
 SCREENSHOT_WORDS = (
     "screenshot", "screen shot", "bildschirmfoto", "capture d", "schermafbeelding", "captura de pantalla",
@@ -112,6 +115,7 @@ def _pictures_dir() -> Path:
 
         return Path(platformdirs.user_pictures_dir())
     except Exception:
+        log.debug("no pictures folder from platformdirs; using ~/Pictures", exc_info=True)
         return Path.home() / "Pictures"
 
 

@@ -243,24 +243,59 @@ class MessagesMixin(ConversationsMixin, ResponsesMixin):
         """Delete one message with its attachments (and their files when unused elsewhere).
         If it was the conversation's chain head the head is cleared: the next turn
         then sends the full remaining history instead of chaining on a reply the user removed."""
-        def work(conn: sqlite3.Connection) -> bool:
-            row = conn.execute(
-                "SELECT conversation_id, response_id FROM messages WHERE id = ?", (message_id,)
-            ).fetchone()
-            if row is None:
-                return False
-            rows = conn.execute("SELECT file_name FROM attachments WHERE message_id = ?", (message_id,))
-            files = [r[0] for r in rows]
-            conn.execute("DELETE FROM messages WHERE id = ?", (message_id,))
-            if row["response_id"]:
-                conn.execute(
-                    "UPDATE conversations SET last_response_id = NULL WHERE id = ? AND last_response_id = ?",
-                    (row["conversation_id"], row["response_id"]),
-                )
-            self._remove_unreferenced_files(conn, files)
-            return True
+        return self._db.write(lambda conn: self._delete_message(conn, message_id))
+
+    def delete_from(self, conversation_id: int, message_id: int) -> list[int]:
+        """Delete `message_id` and every later message of its conversation, all or nothing
+        (edit and resend). Returns the ids removed, oldest first."""
+        def work(conn: sqlite3.Connection) -> list[int]:
+            doomed = self._ids_from(conn, conversation_id, message_id)
+            for doomed_id in doomed:
+                self._delete_message(conn, doomed_id)
+            return doomed
 
         return self._db.write(work)
+
+    def restart_reply(self, conversation_id: int, reply_id: int, *, model: str) -> MessageRow | None:
+        """Retry: `reply_id` and everything after it give way to one fresh pending reply, in one
+        transaction. None when `reply_id` is not an assistant message of that conversation."""
+        def work(conn: sqlite3.Connection) -> MessageRow | None:
+            row = conn.execute("SELECT role FROM messages WHERE id = ? AND conversation_id = ?",
+                               (reply_id, conversation_id)).fetchone()
+            if row is None or row["role"] != "assistant":
+                return None
+            for doomed_id in self._ids_from(conn, conversation_id, reply_id):
+                self._delete_message(conn, doomed_id)
+            new_id = self._insert_message(conn, conversation_id, "assistant", "", model=model)
+            return self._get_message(conn, new_id)
+
+        return self._db.write(work)
+
+    @staticmethod
+    def _ids_from(conn: sqlite3.Connection, conversation_id: int, message_id: int) -> list[int]:
+        """`message_id` and the ids after it in its conversation ([] when it is not there)."""
+        rows = conn.execute(
+            "SELECT id FROM messages WHERE conversation_id = ? AND id >= ? ORDER BY id", (conversation_id, message_id)
+        ).fetchall()
+        ids = [int(r[0]) for r in rows]
+        return ids if ids and ids[0] == message_id else []
+
+    def _delete_message(self, conn: sqlite3.Connection, message_id: int) -> bool:
+        row = conn.execute(
+            "SELECT conversation_id, response_id FROM messages WHERE id = ?", (message_id,)
+        ).fetchone()
+        if row is None:
+            return False
+        rows = conn.execute("SELECT file_name FROM attachments WHERE message_id = ?", (message_id,))
+        files = [r[0] for r in rows]
+        conn.execute("DELETE FROM messages WHERE id = ?", (message_id,))
+        if row["response_id"]:
+            conn.execute(
+                "UPDATE conversations SET last_response_id = NULL WHERE id = ? AND last_response_id = ?",
+                (row["conversation_id"], row["response_id"]),
+            )
+        self._remove_unreferenced_files(conn, files)
+        return True
 
     # -- reading -------------------------------------------------------------------------------
     def _get_message(self, conn: sqlite3.Connection, message_id: int) -> MessageRow:

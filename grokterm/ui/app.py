@@ -7,6 +7,7 @@ thread and every network call in an async worker, so typing never waits.
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -27,6 +28,8 @@ from grokterm.ui.safe import tell
 from grokterm.ui.screens.chat_screen import ChatScreen
 from grokterm.ui.widgets.conversation_pane import ConversationPane
 from grokterm.ui.widgets.finished_message import FinishedMessage
+
+log = logging.getLogger(__name__)
 
 STYLES = Path(__file__).parent / "styles"
 
@@ -133,6 +136,7 @@ class GrokApp(App):
         try:
             config.store_api_key(key)
         except Exception as exc:  # no keyring backend: the key stays in memory for this session only
+            log.warning("could not save the key in the OS keyring", exc_info=True)
             tell(
                 self, f"{exc}\nThe key is used for this session only; set XAI_API_KEY to keep it.",
                 title="Keyring unavailable", severity="warning", timeout=10,
@@ -155,6 +159,7 @@ class GrokApp(App):
         ctx = self.context
         self.store = await asyncio.to_thread(Store, ctx.db_path)
         interrupted = await asyncio.to_thread(self.store.recover_interrupted)
+        self.run_store(self._sweep_orphan_images)  # in the background: start-up does not wait for it
         self.chat = ChatScreen()
         await self.push_screen(self.chat)
         if ctx.demo:
@@ -221,6 +226,7 @@ class GrokApp(App):
             self.models = await load_models(self.store, self.client, force=force)
             self.runner.models = self.models
         except Exception as exc:
+            log.warning("could not load the model list", exc_info=True)
             tell(self, f"Could not load the model list: {exc}", severity="warning")
         pane = self.active_pane()
         if pane is not None:
@@ -228,9 +234,26 @@ class GrokApp(App):
         return self.models
 
     # -- helpers used by widgets -------------------------------------------------
+    def _sweep_orphan_images(self) -> None:
+        """Remove image files a crash left without a row (older than an hour, see Store)."""
+        if self.store is not None:
+            removed = self.store.sweep_orphan_images()
+            if removed:
+                log.info("removed %d orphaned image file(s)", len(removed))
+
     def run_store(self, fn, *args, **kwargs) -> None:
-        """Fire-and-forget store write on a thread."""
-        self.run_worker(lambda: fn(*args, **kwargs), thread=True, group="store", exit_on_error=False)
+        """Fire-and-forget store write on a thread; a failure is logged and shown, never dropped silently."""
+        def write() -> None:
+            try:
+                fn(*args, **kwargs)
+            except Exception as exc:
+                log.warning("store write %s failed", getattr(fn, "__name__", "?"), exc_info=True)
+                try:
+                    self.call_from_thread(tell, self, f"Could not save: {exc}", title="Storage", severity="error")
+                except RuntimeError:  # the app is shutting down: the log has it
+                    log.debug("could not show the storage error", exc_info=True)
+
+        self.run_worker(write, thread=True, group="store", exit_on_error=False)
 
     def message_data(self, row) -> MessageData:
         return message_data_from_row(row)

@@ -12,6 +12,7 @@ empty composer so rewording it costs one keystroke.
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from grokterm.ui.message_data import MessageData
+
+log = logging.getLogger(__name__)
 
 COMMAND = "/image"
 GENERATED_BOX = 192  # thumbnail pixels for a generated picture shown in the conversation
@@ -126,6 +129,24 @@ def generate(pane: Any, prompt: str, n: int = 1, model: str | None = None) -> No
 
 
 async def _generate(pane: Any, prompt: str, n: int, model: str | None) -> None:
+    from grokterm.ui.safe import tell
+
+    again = command_text(prompt, n, model)  # what goes back into the composer if this fails
+    try:
+        await _generate_into(pane, prompt, n, model or image_model(pane.app), again)
+    except asyncio.CancelledError:
+        raise
+    except Exception as error:  # a full disk, a locked database: say so, keep the prompt, never crash
+        log.warning("image generation failed", exc_info=True)
+        for waiting in list(pane.query(".-generating")):
+            await waiting.remove()
+        tell(pane.app, f"Image generation failed: {error}", title="No image generated", severity="error",
+             timeout=10)
+        if not pane.composer.text.strip():
+            pane.composer.load_text(again)
+
+
+async def _generate_into(pane: Any, prompt: str, n: int, model: str, again: str) -> None:
     from textual.widgets import Static
 
     from grokterm.chat.imagegen import ImageGenerator
@@ -133,8 +154,6 @@ async def _generate(pane: Any, prompt: str, n: int, model: str | None) -> None:
     from grokterm.ui.safe import tell
 
     app = pane.app
-    again = command_text(prompt, n, model)  # what goes back into the composer if this fails
-    model = model or image_model(app)
     generator = ImageGenerator(app.store, app.client)
     prompt_row = await generator.save_prompt(pane.conversation.id, prompt)
     user = app.message_data(prompt_row)
@@ -148,6 +167,10 @@ async def _generate(pane: Any, prompt: str, n: int, model: str | None) -> None:
     try:
         result = await generator.generate(pane.conversation.id, prompt, model=model, n=n)
     except asyncio.CancelledError:
+        if generator.stopped_reply is not None:  # shown as in history: "stopped by you", r to try again
+            stopped = app.message_data(generator.stopped_reply)
+            pane.messages.append(stopped)
+            await pane.message_list.mount(pane._finished_widget(stopped), after=waiting)
         await waiting.remove()
         tell(app, "Image generation stopped; the prompt is kept.")
         raise

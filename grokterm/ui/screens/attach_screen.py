@@ -10,6 +10,7 @@ prepared in threads as soon as they are picked, so attaching is instant.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -31,6 +32,8 @@ from grokterm.ui.widgets.image_preview import ImagePreview
 
 if TYPE_CHECKING:
     from grokterm.media import PreparedImage
+
+log = logging.getLogger(__name__)
 
 STYLES = Path(__file__).resolve().parent.parent / "styles"
 HELP = ("enter add · backspace parent folder · ctrl+v clipboard image · ctrl+s latest screenshot · "
@@ -203,7 +206,7 @@ class AttachScreen(ModalScreen["list[PreparedImage]"]):
             try:
                 await worker.wait()
             except Exception:  # a failed or cancelled pick was already reported
-                pass
+                log.debug("an image pick ended with an error (already reported)", exc_info=True)
         self.dismiss(list(self.picked))
 
     def action_cancel(self) -> None:

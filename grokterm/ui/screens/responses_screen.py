@@ -14,6 +14,7 @@ snapshot test freezes.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -34,6 +35,8 @@ from grokterm.ui import format as fmt
 from grokterm.ui.render import safe_text
 from grokterm.ui.screens.response_detail import STYLES, ResponseActions, ResponseDetailScreen, tell, time_left
 from grokterm.xai.errors import XAIError
+
+log = logging.getLogger(__name__)
 
 MAX_INDEX_ROWS = 1_000_000  # read them all: the index is the whole catalogue
 MAX_ROWS = 1_000  # rows put in the table at once (filter or sort to reach others): keeps redraws fast
@@ -303,6 +306,7 @@ class ResponsesScreen(ResponseActions, Screen):
         try:
             return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         except Exception:  # cursor outside the rows while the table is being rebuilt
+            log.debug("no row under the cursor while the table is rebuilt", exc_info=True)
             return None
 
     def targets(self) -> list[str]:
@@ -380,6 +384,7 @@ class ResponsesScreen(ResponseActions, Screen):
                 table.update_cell(response_id, "mark", row_cells(entry, now, response_id in self.marked,
                                                                  self.columns[:1])[0])
             except Exception:  # not among the rows drawn (beyond MAX_ROWS)
+                log.debug("response row not drawn; mark not shown", exc_info=True)
                 continue
         self._update_title()
 

@@ -8,6 +8,7 @@ work happens in workers; the pane only mounts widgets with the results.
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 import re
 import time
@@ -22,6 +23,8 @@ from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Button, Static
 from textual.worker import Worker, WorkerState
+
+from grokterm.chat import edits
 
 if TYPE_CHECKING:
     from grokterm.chat.runner import TurnSaved
@@ -43,6 +46,8 @@ from grokterm.xai.events import (
     TextDelta,
     TurnStarted,
 )
+
+log = logging.getLogger(__name__)
 
 
 def status_line(model: str, system_prompt: str, presets: dict[str, str], *, demo: bool,
@@ -131,7 +136,7 @@ class ConversationPane(Vertical):
             try:
                 store.save_draft(self.conversation.id, text)  # one tiny write, at teardown only
             except Exception:
-                pass
+                log.warning("could not save the draft when closing the tab", exc_info=True)
 
     # -- history -------------------------------------------------------------
     @work(exclusive=True, group="history")
@@ -313,6 +318,7 @@ class ConversationPane(Vertical):
             await self._end_reply("stopped")
             raise
         except Exception as exc:  # never let a bug take the app down with a traceback
+            log.error("unexpected error in a turn", exc_info=True)
             await self._close_turn_stream(stream)
             tell(self.app, f"Unexpected error: {exc}", severity="error")
             await self._end_reply("failed")
@@ -322,7 +328,7 @@ class ConversationPane(Vertical):
         try:
             await stream.aclose()
         except Exception:  # the runner already recorded what it could; nothing more to save here
-            pass
+            log.debug("closing the turn stream raised", exc_info=True)
 
     async def _begin_reply(self, event: TurnSaved, retry_reply_id: int | None) -> StreamingMessage:
         if retry_reply_id is not None:
@@ -436,7 +442,7 @@ class ConversationPane(Vertical):
             if not yes:
                 return
             if data.id is not None:
-                await asyncio.to_thread(self.app.store.delete_message, data.id)
+                await edits.delete_message(self.app.store, data.id)
             self.messages = [m for m in self.messages if m is not data]
             if widget.is_mounted:
                 await widget.remove()
@@ -461,9 +467,8 @@ class ConversationPane(Vertical):
             self.stop_streaming()
         index = self.messages.index(data)
         doomed = self.messages[index:]
-        ids = [m.id for m in doomed if m.id is not None]
-        for message_id in ids:
-            await asyncio.to_thread(self.app.store.delete_message, message_id)
+        if data.id is not None:  # it and everything after it, in one transaction
+            await edits.take_back(self.app.store, self.conversation.id, data.id)
         for widget in list(self.query(FinishedMessage)):
             if widget.data in doomed:
                 await widget.remove()
@@ -504,6 +509,7 @@ class ConversationPane(Vertical):
         try:
             count = await self.app.client.tokenize(text, self.model)
         except Exception:  # an estimate is a nicety: never bother the user with its failure
+            log.debug("token estimate failed", exc_info=True)
             return
         line = Text(f"≈ {count:,} tokens before sending · ", style="dim")
         status.update(line.append_text(self._status_hint()))  # display-safe: a literal Text + status_line()

@@ -10,6 +10,7 @@ widget for a reply that just ended, or are rendered in a thread by the pane befo
 from __future__ import annotations
 
 import asyncio
+import logging
 from itertools import zip_longest
 
 from rich.console import Console, Group, RenderableType
@@ -27,6 +28,8 @@ from grokterm.ui.message_data import MessageData
 from grokterm.ui.render import plain
 from grokterm.ui.widgets.image_preview import image_line
 from grokterm.ui.widgets.line_view import fit
+
+log = logging.getLogger(__name__)
 
 GENERATED_ROWS = 12  # a generated picture in the conversation: 12 rows × up to 40 columns (half-cells)
 GENERATED_COLS = 40
@@ -142,6 +145,7 @@ class FinishedMessage(Widget, can_focus=True):
         try:
             return str(self.app.keys_for(binding_id))  # type: ignore[attr-defined]
         except Exception:  # not under GrokApp (a test host), or no active app in this thread
+            log.debug("no live keymap for %s; showing the default keys", binding_id, exc_info=True)
             return keys_for(binding_id)
 
     def _actions_hint(self) -> Text:
