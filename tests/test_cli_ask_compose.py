@@ -157,6 +157,8 @@ def test_history_and_the_finder_tell_ask_runs_apart(emulator) -> None:
     as_json = json.loads(run_cli("history", "--json", "list").stdout)
     assert {c["title"]: c["origin"] for c in as_json} == {"Explain monads briefly": "ask", "Planned in the app": None}
     assert origin_label(None) == "app" and origin_label("ask") == "ask"
+    found = json.loads(run_cli("history", "--json", "search", "monads").stdout)
+    assert found and {hit["conversation_origin"] for hit in found} == {"ask"}
     # The app's finder (conversations screen) marks them too, in lists and search hits alike.
     assert "ask" in entry_label(Entry(1, "Explain monads briefly", False, 0.0, origin="ask")).plain
     assert "ask" not in entry_label(Entry(2, "Planned in the app", False, 0.0)).plain

@@ -14,6 +14,7 @@ from textual.app import App
 
 from grokterm.store import Store
 from grokterm.ui.screens.responses_screen import ResponsesScreen
+from grokterm.ui.services import Services
 from grokterm.ui.themes import install_themes
 
 NOW = 1_795_000_000.0  # 2026-11-18 11:06:40 UTC
@@ -71,8 +72,7 @@ class Host(App):
 
     def __init__(self, store: Store) -> None:
         super().__init__()
-        self.store = store
-        self.client = None
+        self.services = Services(store, None, None)  # type: ignore[arg-type]  # no client: nothing is fetched
 
     def on_mount(self) -> None:
         install_themes(self, "grok-dark")

@@ -67,7 +67,7 @@ def test_valid_file_is_read_and_applied_to_an_app_context(config_path: Path) -> 
     """)
     settings, warnings = load_settings()
     assert warnings == []
-    context = settings.apply_to(AppContext(api_key=None))
+    context = AppContext(api_key=None).apply_settings(settings)
     assert context.base_url == "http://127.0.0.1:8080/v1"  # normalised like --base-url
     assert context.api_style == "chat"  # the profile's style wins over the top-level one
     assert context.default_model == "grok-3"
@@ -344,21 +344,13 @@ def test_image_limits_map_onto_the_media_pipeline() -> None:
     assert defaults == ImageLimits()  # our defaults are the pipeline's defaults
 
 
-def test_apply_to_fills_optional_attributes_only_when_the_context_has_them() -> None:
-    class Roomy:
-        code_theme = None
-        screenshot_folder = None
-        image_limits = None
-
-    settings = Settings(code_theme="vim", screenshot_folder="/tmp/shots", images={"max_long_side": 512})
-    roomy = settings.apply_to(Roomy())
-    assert roomy.code_theme == "vim" and roomy.screenshot_folder == Path("/tmp/shots")
-    assert roomy.image_limits.max_long_side == 512
-    assert not hasattr(roomy, "presets")
-    class Bare:
-        pass
-
-    plain = settings.apply_to(Bare())
-    assert not hasattr(plain, "code_theme") and not hasattr(plain, "image_limits")
-    context = settings.apply_to(AppContext(api_key=None))  # the app's context has them all
-    assert context.code_theme == "vim" and context.image_limits.max_long_side == 512
+def test_settings_reach_the_app_context_field_by_field() -> None:
+    """AppContext.apply_settings assigns typed fields (mypy checks both names), no hasattr by name."""
+    settings = Settings(code_theme="vim", screenshot_folder="/tmp/shots", images={"max_long_side": 512},
+                        presets={"terse": "Be brief."}, image_model="grok-imagine-image")
+    context = AppContext(api_key=None).apply_settings(settings)
+    assert context.code_theme == "vim" and context.screenshot_folder == Path("/tmp/shots")
+    assert context.image_limits is not None and context.image_limits.max_long_side == 512
+    assert context.presets == settings.presets and context.presets["terse"] == "Be brief."
+    assert context.image_model == "grok-imagine-image"
+    assert not hasattr(Settings, "apply_to")  # the old by-name copy is gone

@@ -1,4 +1,4 @@
-"""Keymap overrides from config.toml reach GrokApp's bindings by id (via Settings.apply_to + App.set_keymap)."""
+"""Keymap overrides from config.toml reach GrokApp's bindings by id (via AppContext.apply_settings + App.set_keymap)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ async def test_config_keymap_rebinds_new_conversation(emulator, tmp_path: Path) 
     config.write_text('[keymap]\n"app.new" = "ctrl+t"\n', encoding="utf-8")
     settings, warnings = load_settings()
     assert warnings == []
-    context = settings.apply_to(AppContext(api_key=emulator.api_key, db_path=tmp_path / "grokterm.db"))
+    context = AppContext(api_key=emulator.api_key, db_path=tmp_path / "grokterm.db").apply_settings(settings)
     context.base_url = emulator.base_url  # the test server instead of the profile's api.x.ai
     app = GrokApp(context)
     async with app.run_test(size=(100, 30)) as pilot:

@@ -290,3 +290,19 @@ async def test_a_store_failure_is_reported_and_the_prompt_is_kept(emulator, tmp_
         assert any("Image generation failed" in n and "No space left" in n for n in notifications(app))
         assert pane.composer.text == "/image -n 2 a full disk"
         assert not pane.query(".-generating") and not generated_widgets(pane)
+
+
+async def test_editing_an_image_prompt_gives_back_the_command(emulator, tmp_path) -> None:
+    app = make_app(emulator, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await wait_started(app, pilot)
+        await submit(pane, pilot, "/image a first try")
+        [prompt] = [w for w in pane.query(FinishedMessage) if w.data.kind == "image_prompt"]
+        prompt.focus()
+        await pilot.press("e")
+        await pilot.pause()
+        assert pane.composer.text == "/image a first try"
+        assert not list(pane.query(FinishedMessage))  # the prompt and its pictures went back to the composer
+        await submit(pane, pilot, pane.composer.text.replace("first", "second"))
+        assert [w.data.text for w in pane.query(FinishedMessage) if w.data.kind == "image_prompt"] == [
+            "a second try"]

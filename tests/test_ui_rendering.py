@@ -30,14 +30,14 @@ async def test_a_resize_renders_long_messages_in_a_thread_and_short_ones_at_once
         assert width_before == long_one.content_region.width and lines_before
 
         on_loop: list[bool] = []
-        original = FinishedMessage._render
+        original = FinishedMessage._render_lines
 
         def spy(self, width, console):
             if self is long_one:
                 on_loop.append(threading.current_thread() is threading.main_thread())
             return original(self, width, console)
 
-        monkeypatch.setattr(FinishedMessage, "_render", spy)
+        monkeypatch.setattr(FinishedMessage, "_render_lines", spy)
         await pilot.resize_terminal(60, 40)
         await pilot.pause()
         assert short_one._rendered[0] == short_one.content_region.width  # cheap: rendered on the spot

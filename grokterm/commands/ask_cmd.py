@@ -212,7 +212,7 @@ class _Continuation:
         self.reply_id = record.assistant_message_id
         return TurnRecorder(self.store, record.assistant_message_id, model=args.model)
 
-    async def request(self, args: argparse.Namespace, question: str, images: tuple[Any, ...]) -> Any:
+    async def request(self, args: argparse.Namespace, question: str, images: tuple[Any, ...]) -> TurnRequest:
         """The turn as the app would send it: stored history, chained on the last stored reply."""
         import dataclasses
 
@@ -305,7 +305,8 @@ async def _ask_recorded(args: argparse.Namespace, make_request: Callable[[], Awa
             ticks = usage.cost_ticks
             if ticks is None:  # the server sent no cost: compute it from the model's prices
                 try:
-                    ticks = cost_ticks(usage, await client.get_language_model(completed.model or args.model))
+                    model = (completed.model if completed else None) or args.model
+                    ticks = cost_ticks(usage, await client.get_language_model(model))
                 except XAIError:
                     ticks = None
     if args.json:
@@ -328,8 +329,7 @@ async def _ask_recorded(args: argparse.Namespace, make_request: Callable[[], Awa
     if args.usage and usage is not None:
         eprint(f"usage: {format_usage(usage, ticks)}")
     if failure is not None:
-        error = failure.error
-        return fail(str(error), getattr(error, "exit_code", 1))
+        return fail(str(failure.error), getattr(failure.error, "exit_code", 1))
     return 0
 
 
@@ -352,6 +352,7 @@ def run(args: argparse.Namespace) -> int:
     prepared = [p for _, p in images]
     parts = tuple(part for part, _ in images)
     continuation: _Continuation | None = None
+    make_request: Callable[[], Awaitable[TurnRequest]]
     if args.continue_last or args.cid is not None:
         from grokterm.store import StoreError
 
@@ -378,8 +379,10 @@ def run(args: argparse.Namespace) -> int:
         args.model = args.model or default_model(settings)
         recorder = _start_recording(args, question, prepared, title)
 
-        async def make_request() -> TurnRequest:
+        async def new_request() -> TurnRequest:
             return TurnRequest(model=args.model, history=history, reasoning_effort=args.reasoning_effort)
+
+        make_request = new_request
 
     try:
         return run_api_command(lambda: _ask(args, make_request, settings, recorder))

@@ -53,6 +53,7 @@ def _search(store, args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([
             {"conversation_id": h.conversation_id, "conversation_title": h.conversation_title,
+             "conversation_origin": h.conversation_origin,
              "message_id": h.message_id, "role": h.role, "created_at": h.created_at, "rank": h.rank,
              "snippet": h.snippet, "matches": [text for text, hit in h.parts if hit]}
             for h in hits

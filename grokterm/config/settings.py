@@ -11,7 +11,7 @@ Why this shape:
   atomic (temp file + os.replace, mode 0600) so a crash never leaves half a file.
 - API keys are never stored here: they come from XAI_API_KEY or the OS keyring.
 
-No Textual import: `apply_to` copies values onto any AppContext-like object by name.
+No Textual import: the UI's AppContext.apply_settings takes the values it needs, field by field.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ import os
 import re
 import tempfile
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import tomlkit
 import tomlkit.exceptions
@@ -197,39 +197,6 @@ class Settings(BaseModel):
             return self.presets[self.default_preset]
         return self.system_prompt
 
-    def apply_to(self, context: Any) -> Any:
-        """Copy values onto an AppContext-like object, by attribute name; returns it.
-
-        The first group is always set. The optional group (code_theme, screenshot_folder,
-        image_limits, presets) is set only where the context already has that attribute,
-        so a context grows into them without this method changing.
-        """
-        values = {
-            "default_model": self.effective_model,
-            "api_style": self.effective_api_style,
-            "base_url": self.base_url,
-            "system_prompt": self.effective_system_prompt,
-            "render_interval": self.render_interval_ms / 1000,
-            "read_timeout": self.read_timeout_s,
-            "max_retries": self.max_retries,
-            "theme": self.theme,
-            "keymap": dict(self.keymap),
-            "lazy_window": self.lazy_window,
-        }
-        for name, value in values.items():
-            setattr(context, name, value)
-        optional = {
-            "code_theme": lambda: self.code_theme,
-            "image_model": lambda: self.image_model,
-            "screenshot_folder": lambda: self.screenshot_folder,
-            "image_limits": self.images.to_media,
-            "presets": lambda: dict(self.presets),
-        }
-        for name, value in optional.items():
-            if hasattr(context, name):
-                setattr(context, name, value())
-        return context
-
     def with_changes(self, changes: Mapping[str, Any]) -> Settings:
         """A new validated Settings with nested `changes` merged in (None resets a key)."""
         data = _deep_merge(self.model_dump(mode="json", exclude_none=True), changes)
@@ -332,7 +299,7 @@ def _cross_checks(settings: Settings, path: Path, lines: dict[tuple[str, ...], i
     return warnings
 
 
-def _describe(path: Path, lines: dict[tuple[str, ...], int], loc: tuple[str, ...], error: dict) -> str:
+def _describe(path: Path, lines: dict[tuple[str, ...], int], loc: tuple[str, ...], error: Mapping[str, Any]) -> str:
     key = _dotted(loc) or "(file)"
     if error["type"] == "extra_forbidden":
         reason = "unknown key (ignored)"
@@ -481,7 +448,7 @@ def save_settings(settings_or_changes: Settings | Mapping[str, Any], path: Path 
             table = doc.get(field)
             for name in names:
                 if isinstance(table, Mapping) and name in table:
-                    del table[name]
+                    del cast("MutableMapping[str, Any]", table)[name]
     else:
         changes = dict(settings_or_changes)
         result = loaded.with_changes(changes)  # raises ValidationError before anything is written

@@ -26,6 +26,7 @@ from grokterm.ui.context import AppContext
 from grokterm.ui.message_data import MessageData, conversation_totals, message_data_from_row
 from grokterm.ui.safe import tell
 from grokterm.ui.screens.chat_screen import ChatScreen
+from grokterm.ui.services import Services, services
 from grokterm.ui.widgets.conversation_pane import ConversationPane
 from grokterm.ui.widgets.finished_message import FinishedMessage
 
@@ -78,10 +79,9 @@ class GrokApp(App):
     def __init__(self, context: AppContext) -> None:
         super().__init__()
         self.context = context
-        self.store: Store | None = None
-        self.client: XAIClient | None = None
-        self.runner: TurnRunner | None = None
-        self.services_ready = asyncio.Event()  # set once the client and runner exist
+        self.services: Services | None = None  # set once start-up has opened the store and the client
+        self._opened_store: Store | None = None  # closed at shutdown even if start-up stopped half way
+        self.services_ready = asyncio.Event()  # set once the client and runner exist (after the first frame)
         self.models: list = []
         self.code_theme = "monokai"
         self.chat: ChatScreen | None = None
@@ -102,6 +102,21 @@ class GrokApp(App):
         from grokterm.ui.keys import keys_for
 
         return keys_for(binding_id, self.context.keymap)
+
+    # The services, typed (widgets use grokterm.ui.services.services(self) the same way).
+    @property
+    def store(self) -> Store:
+        if self.services is None and self._opened_store is not None:
+            return self._opened_store  # open before the client: the first frame needs only the store
+        return services(self).store
+
+    @property
+    def client(self) -> XAIClient:
+        return services(self).client
+
+    @property
+    def runner(self) -> TurnRunner:
+        return services(self).runner
 
     # -- start-up ---------------------------------------------------------------
     def on_mount(self) -> None:
@@ -157,8 +172,8 @@ class GrokApp(App):
     @work(exclusive=True, group="startup")
     async def start_services(self) -> None:
         ctx = self.context
-        self.store = await asyncio.to_thread(Store, ctx.db_path)
-        interrupted = await asyncio.to_thread(self.store.recover_interrupted)
+        store = self._opened_store = await asyncio.to_thread(Store, ctx.db_path)
+        interrupted = await asyncio.to_thread(store.recover_interrupted)
         self.run_store(self._sweep_orphan_images)  # in the background: start-up does not wait for it
         self.chat = ChatScreen()
         await self.push_screen(self.chat)
@@ -171,11 +186,12 @@ class GrokApp(App):
         from grokterm.chat.runner import TurnRunner
         from grokterm.xai.client import XAIClient
 
-        self.client = XAIClient(
+        client = XAIClient(
             ctx.api_key or "", base_url=ctx.base_url, api_style=ctx.api_style,
             max_retries=ctx.max_retries, read_timeout=ctx.read_timeout,
         )
-        self.runner = TurnRunner(self.store, self.client, default_system_prompt=ctx.system_prompt)
+        runner = TurnRunner(store, client, default_system_prompt=ctx.system_prompt)
+        self.services = Services(store, client, runner)
         self.services_ready.set()
         if interrupted:
             self.notify(f"{len(interrupted)} reply(s) were interrupted last time; select one and press r to retry.",
@@ -236,8 +252,8 @@ class GrokApp(App):
     # -- helpers used by widgets -------------------------------------------------
     def _sweep_orphan_images(self) -> None:
         """Remove image files a crash left without a row (older than an hour, see Store)."""
-        if self.store is not None:
-            removed = self.store.sweep_orphan_images()
+        if self.services is not None:
+            removed = self.services.store.sweep_orphan_images()
             if removed:
                 log.info("removed %d orphaned image file(s)", len(removed))
 
@@ -285,7 +301,7 @@ class GrokApp(App):
             self.chat.sidebar.show_message(data, data.cost_ticks)
 
     def remember_tabs(self) -> None:
-        if self.chat is None or self.store is None:
+        if self.chat is None or self.services is None:
             return
         order = self.chat.tab_order()
         pane = self.active_pane()
@@ -466,7 +482,7 @@ class GrokApp(App):
 
         def saved(settings) -> None:
             if settings is not None:
-                settings.apply_to(self.context)
+                self.context.apply_settings(settings)
                 self.set_keymap(self.context.keymap)  # remaps apply now, footer and palette included
                 self.notify("Settings saved.")
 
@@ -521,11 +537,10 @@ class GrokApp(App):
 
     # -- shutdown -----------------------------------------------------------------
     async def on_unmount(self) -> None:
-        if self.runner is not None:
-            self.runner.close()
-        if self.client is not None:
-            await self.client.aclose()
-        if self.store is not None:
-            self.store.close()
+        if self.services is not None:
+            self.services.runner.close()
+            await self.services.client.aclose()
+        if self._opened_store is not None:
+            self._opened_store.close()
         if self._emulator is not None:
             self._emulator.stop()

@@ -15,6 +15,7 @@ wait, and results are applied on the UI thread without `call_from_thread`.
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import re
 import weakref
@@ -187,7 +188,7 @@ async def prepare_many(
 
 def path_jobs(app: Any, paths: Iterable[Path]) -> list[tuple[str, Callable[[], PreparedImage]]]:
     limits = image_limits(app)
-    return [(Path(p).name, lambda p=p: prepare_for_ui(p, limits)) for p in paths]
+    return [(Path(p).name, functools.partial(prepare_for_ui, p, limits)) for p in paths]
 
 
 def add_to_pane(pane: Any, images: Iterable[PreparedImage]) -> int:

@@ -10,8 +10,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from grokterm import defaults, paths
+
+if TYPE_CHECKING:
+    from grokterm.config.settings import Settings
+    from grokterm.emulator.server import RunningEmulator
+    from grokterm.media.limits import ImageLimits
 
 
 @dataclass
@@ -33,7 +39,28 @@ class AppContext:
     lazy_window: int = 60  # finished messages mounted at once; older ones load on scroll-up
     code_theme: str | None = None  # a Pygments style pinned by config; None follows the theme
     screenshot_folder: Path | None = None
-    image_limits: object | None = None  # grokterm.media ImageLimits from config
+    image_limits: ImageLimits | None = None  # from config.toml [images]; None = the pipeline's defaults
     presets: dict[str, str] = field(default_factory=dict)  # system prompt presets by name
     config_warnings: list[str] = field(default_factory=list)
     clock: Callable[[], float] = time.time  # injectable so expiry dates are reproducible in snapshots
+    emulator: RunningEmulator | None = None  # --demo: kept alive for the app's lifetime
+
+    def apply_settings(self, settings: Settings) -> AppContext:
+        """Take config.toml's values, field by field (typed: renaming either side is a type error,
+        not a setting silently dropped); returns self. The key never comes from config.toml."""
+        self.default_model = settings.effective_model
+        self.api_style = settings.effective_api_style
+        self.base_url = settings.base_url
+        self.system_prompt = settings.effective_system_prompt
+        self.render_interval = settings.render_interval_ms / 1000
+        self.read_timeout = settings.read_timeout_s
+        self.max_retries = settings.max_retries
+        self.theme = settings.theme
+        self.keymap = dict(settings.keymap)
+        self.lazy_window = settings.lazy_window
+        self.code_theme = settings.code_theme
+        self.image_model = settings.image_model
+        self.screenshot_folder = settings.screenshot_folder
+        self.image_limits = settings.images.to_media()
+        self.presets = dict(settings.presets)
+        return self

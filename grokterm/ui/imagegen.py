@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from grokterm.ui.services import services
+
 if TYPE_CHECKING:
     from grokterm.ui.message_data import MessageData
 
@@ -154,7 +156,7 @@ async def _generate_into(pane: Any, prompt: str, n: int, model: str, again: str)
     from grokterm.ui.safe import tell
 
     app = pane.app
-    generator = ImageGenerator(app.store, app.client)
+    generator = ImageGenerator(services(app).store, services(app).client)
     prompt_row = await generator.save_prompt(pane.conversation.id, prompt)
     user = app.message_data(prompt_row)
     pane.messages.append(user)
@@ -191,7 +193,7 @@ async def load_pictures(app: Any, data: MessageData) -> None:
     """Bigger thumbnails for a generation's pictures (Pillow in a thread)."""
     from grokterm.ui.attach import stored_thumbnail
 
-    data.thumbnails = [await asyncio.to_thread(stored_thumbnail, app.store, attachment, GENERATED_BOX)
+    data.thumbnails = [await asyncio.to_thread(stored_thumbnail, services(app).store, attachment, GENERATED_BOX)
                        for attachment in data.attachment_rows]
 
 
@@ -218,7 +220,7 @@ async def retry(pane: Any, data: MessageData) -> None:
         doomed.append(pane.messages[index + 1])
     for message in doomed:
         if message.id is not None:
-            await asyncio.to_thread(pane.app.store.delete_message, message.id)
+            await asyncio.to_thread(services(pane).store.delete_message, message.id)
     for widget in list(pane.query(FinishedMessage)):
         if any(widget.data is d for d in doomed):
             await widget.remove()
@@ -293,7 +295,7 @@ async def _save(pane: Any, attachments: tuple, target: str) -> None:
     from grokterm.ui.safe import tell
 
     try:
-        paths = await asyncio.to_thread(save_files, pane.app.store, attachments, target)
+        paths = await asyncio.to_thread(save_files, services(pane).store, attachments, target)
     except (OSError, ImageError) as error:
         reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
         tell(pane.app, f"Could not save: {reason}", title="Image not saved", severity="error", timeout=8)
@@ -309,7 +311,7 @@ def attach(pane: Any, data: MessageData, *, attachments: tuple | None = None) ->
     from grokterm.ui.attach import add_to_pane, image_limits, prepare_for_ui, prepare_many
     from grokterm.ui.safe import tell
 
-    store = pane.app.store
+    store = services(pane).store
     limits = image_limits(pane.app)
 
     def job(attachment: Any) -> Any:

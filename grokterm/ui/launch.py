@@ -22,8 +22,7 @@ def build_context(args: argparse.Namespace) -> AppContext:
     from grokterm.config.settings import load_settings_quietly
 
     settings = load_settings_quietly()
-    context = AppContext(api_key=None)
-    settings.apply_to(context)
+    context = AppContext(api_key=None).apply_settings(settings)
     context.config_warnings = list(settings.warnings)
     if getattr(args, "demo", False):
         from grokterm.emulator.server import start_emulator

@@ -15,6 +15,7 @@ from textual.widgets import Footer, TabbedContent, TabPane
 
 from grokterm.sanitize import display_line
 from grokterm.ui.safe import content
+from grokterm.ui.services import grok_app
 from grokterm.ui.widgets.conversation_pane import ConversationPane
 from grokterm.ui.widgets.sidebar import Sidebar
 
@@ -106,12 +107,12 @@ class ChatScreen(Screen):
     def _tab_activated(self) -> None:
         pane = self.active_pane()
         if pane is not None:
-            self.app.refresh_sidebar(pane)
-            self.app.remember_tabs()
+            grok_app(self).refresh_sidebar(pane)
+            grok_app(self).remember_tabs()
             pane.composer.focus()
 
     @on(ConversationPane.Changed)
     def _pane_changed(self, event: ConversationPane.Changed) -> None:
         self.retitle(event.pane.conversation)
         if event.pane is self.active_pane():
-            self.app.refresh_sidebar(event.pane)
+            grok_app(self).refresh_sidebar(event.pane)

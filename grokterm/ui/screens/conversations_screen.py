@@ -23,6 +23,7 @@ from textual.widgets.option_list import Option
 from grokterm.ui import format as fmt
 from grokterm.ui.render import plain
 from grokterm.ui.safe import tell
+from grokterm.ui.services import services
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,7 @@ class ConversationsScreen(ModalScreen[None]):
 
     @work(exclusive=True, group="conversations")
     async def refresh_list(self, query: str) -> None:
-        store = self.app.store
+        store = services(self).store
         archived = None if self.show_archived else False
         if query.strip():
             hits = await asyncio.to_thread(store.search, query, limit=60, include_archived=self.show_archived,
@@ -122,7 +123,7 @@ class ConversationsScreen(ModalScreen[None]):
 
     async def _open(self, entry: Entry) -> None:
         if entry.archived:
-            await asyncio.to_thread(self.app.store.archive_conversation, entry.conversation_id, False)
+            await asyncio.to_thread(services(self).store.archive_conversation, entry.conversation_id, False)
         self.dismiss(None)
         await self.app.open_conversation_by_id(entry.conversation_id)
 
@@ -136,7 +137,7 @@ class ConversationsScreen(ModalScreen[None]):
         entry = self._highlighted()
         if entry is None:
             return
-        await asyncio.to_thread(self.app.store.archive_conversation, entry.conversation_id, not entry.archived)
+        await asyncio.to_thread(services(self).store.archive_conversation, entry.conversation_id, not entry.archived)
         if not entry.archived and self.app.chat is not None and self.app.chat.pane_for(entry.conversation_id):
             await self.app.chat.close_conversation(entry.conversation_id)
             if not self.app.chat.panes():

@@ -21,6 +21,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from grokterm.ui.render import plain
+from grokterm.ui.services import services
 from grokterm.ui.widgets.image_preview import picture_widget
 
 if TYPE_CHECKING:
@@ -79,7 +80,7 @@ class ImageViewer(ModalScreen[None]):
     @work(exclusive=True, group="viewer", exit_on_error=False)
     async def _load(self, index: int) -> None:
         holder = self.query_one(".viewer-picture", Vertical)
-        picture = await asyncio.to_thread(load_picture, self.pane.app.store, self.data.attachment_rows[index])
+        picture = await asyncio.to_thread(load_picture, services(self.pane).store, self.data.attachment_rows[index])
         if index != self.index:
             return
         await holder.remove_children()

@@ -34,6 +34,7 @@ from grokterm.store import ResponseIndexEntry
 from grokterm.ui import format as fmt
 from grokterm.ui.render import markdown_renderable, plain, safe_text
 from grokterm.ui.safe import literal
+from grokterm.ui.services import services
 from grokterm.xai.errors import XAIError
 
 STYLES = Path(__file__).parent.parent / "styles" / "responses.tcss"
@@ -121,7 +122,7 @@ class ResponseActions:
         verb = "Branching from" if branch else "Continuing"
         tell(app, f"{verb} {response_id}…", timeout=3)
         try:
-            target = await rs.continue_from(app.store, app.client, response_id, branch=branch,
+            target = await rs.continue_from(services(app).store, services(app).client, response_id, branch=branch,
                                             models=getattr(app, "models", ()))
         except rs.ResponseGone as gone:
             tell(app, str(gone), title="Not on the server", severity="error", timeout=10)
@@ -156,7 +157,7 @@ class ResponseActions:
     @work(group="responses-action", exclusive=True)
     async def delete_responses(self, ids: list[str]) -> None:
         app = self.app
-        report = await rs.delete_many(app.store, app.client, ids)
+        report = await rs.delete_many(services(app).store, services(app).client, ids)
         if len(ids) == 1 and report.gone:
             tell(app, rs.gone_message(*report.gone[0]), title="Not on the server", severity="warning", timeout=10)
         elif report.error is not None:
@@ -183,7 +184,7 @@ class ResponseActions:
 
     @work(group="responses-action", exclusive=True)
     async def forget_responses(self, ids: list[str]) -> None:
-        removed = await asyncio.to_thread(rs.forget, self.app.store, ids)
+        removed = await asyncio.to_thread(rs.forget, services(self).store, ids)
         tell(self.app, f"Forgot {removed} response(s) locally.")
         self.responses_changed(ids)
 
@@ -264,7 +265,7 @@ class ResponseDetailScreen(ResponseActions, Screen):
         body = self.query_one("#detail-body")
         body.loading = True
         try:
-            fetched = await rs.fetch(self.app.store, self.app.client, self.response_id,
+            fetched = await rs.fetch(services(self).store, services(self).client, self.response_id,
                                      models=getattr(self.app, "models", ()))
         except rs.ResponseGone as gone:
             self.entry = gone.entry
@@ -289,7 +290,7 @@ class ResponseDetailScreen(ResponseActions, Screen):
             chain_view.update(Text("This response starts its chain (no previous_response_id).", style="dim"))
             return
         chain_view.update(Text("following previous_response_id…", style="dim italic"))
-        self.chain = await rs.walk_chain(self.app.store, self.app.client, self.response)
+        self.chain = await rs.walk_chain(services(self).store, services(self).client, self.response)
         chain_view.update(self._chain_renderable(self.chain))  # display-safe: Text of plain() parts
 
     # -- drawing --------------------------------------------------------------------------
@@ -369,7 +370,7 @@ class ResponseDetailScreen(ResponseActions, Screen):
         message = f"{gone}\nThe row is now marked {gone.status}."
         local = None
         if gone.entry is not None and gone.entry.message_id is not None:
-            local = await asyncio.to_thread(self.app.store.get_message, gone.entry.message_id)
+            local = await asyncio.to_thread(services(self).store.get_message, gone.entry.message_id)
         if local is not None and local.text:
             message += " Below is the local copy of the reply from its conversation."
             self.query_one("#detail-text", Static).update(
@@ -384,7 +385,7 @@ class ResponseDetailScreen(ResponseActions, Screen):
 
     @work(exclusive=True, group="response-entry")
     async def refresh_entry(self) -> None:
-        self.entry = await asyncio.to_thread(self.app.store.get_response_entry, self.response_id)
+        self.entry = await asyncio.to_thread(services(self).store.get_response_entry, self.response_id)
         self._show_meta()
 
     def action_back(self) -> None:

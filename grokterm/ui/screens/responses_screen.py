@@ -34,6 +34,7 @@ from grokterm.store.display import one_line
 from grokterm.ui import format as fmt
 from grokterm.ui.render import safe_text
 from grokterm.ui.screens.response_detail import STYLES, ResponseActions, ResponseDetailScreen, tell, time_left
+from grokterm.ui.services import services
 from grokterm.xai.errors import XAIError
 
 log = logging.getLogger(__name__)
@@ -243,7 +244,7 @@ class ResponsesScreen(ResponseActions, Screen):
         if first:
             self.table.loading = True
         try:
-            entries = await asyncio.to_thread(self.app.store.list_responses, limit=MAX_INDEX_ROWS)
+            entries = await asyncio.to_thread(services(self).store.list_responses, limit=MAX_INDEX_ROWS)
         finally:
             self.table.loading = False
         self.entries = entries
@@ -456,7 +457,7 @@ class ResponsesScreen(ResponseActions, Screen):
     @work(group="responses-action", exclusive=True)
     async def check_responses(self, ids: list[str]) -> None:
         tell(self.app, f"Asking the server about {len(ids)} response(s)…", timeout=3)
-        report = await rs.refresh_many(self.app.store, self.app.client, ids)
+        report = await rs.refresh_many(services(self).store, services(self).client, ids)
         severity = "error" if report.error else ("warning" if report.gone else "information")
         tell(self.app, report.summary("live") + ".", title="Checked", severity=severity)
         self.load_entries()
@@ -476,7 +477,7 @@ class ResponsesScreen(ResponseActions, Screen):
         """Fetch any id made with this key; it joins the index, then opens like a row."""
         self.table.loading = True
         try:
-            fetched = await rs.fetch(self.app.store, self.app.client, response_id,
+            fetched = await rs.fetch(services(self).store, services(self).client, response_id,
                                      models=getattr(self.app, "models", ()))
         except rs.ResponseGone as gone:
             tell(self.app, str(gone), title="Not on the server", severity="error", timeout=10)

@@ -7,6 +7,7 @@ and dismisses with the new `Settings` so the app can apply them.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -190,6 +191,6 @@ _FIELD_LABELS = {
 }
 
 
-def _error_line(error: dict) -> str:
+def _error_line(error: Mapping[str, Any]) -> str:
     key = ".".join(str(part) for part in error["loc"])
     return f"{_FIELD_LABELS.get(key, key)}: {error['msg']}"

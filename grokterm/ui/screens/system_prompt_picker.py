@@ -53,7 +53,7 @@ class SystemPromptPicker(ModalScreen[str | None]):
         elif choice == CUSTOM:
             self.dismiss(CUSTOM)
         else:
-            self.dismiss(self.presets[choice])
+            self.dismiss(self.presets[str(choice)])
 
     def action_cancel(self) -> None:
         self.dismiss(None)

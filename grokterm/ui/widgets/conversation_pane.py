@@ -24,16 +24,17 @@ from textual.timer import Timer
 from textual.widgets import Button, Static
 from textual.worker import Worker, WorkerState
 
-from grokterm.chat import edits
-
 if TYPE_CHECKING:
     from grokterm.chat.runner import TurnSaved
+    from grokterm.store import Store
 
+from grokterm.chat import edits
 from grokterm.ui import attach, imagegen
 from grokterm.ui.markdown_lines import MarkdownLines
 from grokterm.ui.message_data import MessageData
 from grokterm.ui.render import plain
 from grokterm.ui.safe import tell
+from grokterm.ui.services import grok_app, services
 from grokterm.ui.widgets.attachment_chips import AttachmentChips
 from grokterm.ui.widgets.composer import PASTE_LIMIT, Composer
 from grokterm.ui.widgets.finished_message import FinishedMessage
@@ -130,7 +131,8 @@ class ConversationPane(Vertical):
 
     def on_unmount(self) -> None:
         """Closing a tab or quitting: the draft must be on disk now, not after a debounce."""
-        store = getattr(self.app, "store", None)
+        started = getattr(self.app, "services", None)  # None: the app stopped before start-up finished
+        store = started.store if started is not None else None
         text = self._latest_draft
         if text is not None and store is not None and text != (self.conversation.draft or ""):
             try:
@@ -156,10 +158,14 @@ class ConversationPane(Vertical):
         if more:
             await self._count_older()
 
+    def _store(self) -> Store:
+        """The store, which start-up opens before the client (the first frame needs only the store)."""
+        return grok_app(self).store
+
     def _read_page(self, before_id: int | None, window: int) -> tuple[list[MessageData], bool]:
         """(In a thread.) Up to `window` messages before `before_id` (newest when None), oldest first,
         and whether older ones exist."""
-        rows = self.app.store.list_messages(self.conversation.id, limit=window + 1, before_id=before_id)
+        rows = self._store().list_messages(self.conversation.id, limit=window + 1, before_id=before_id)
         more = len(rows) > window
         return [self.app.message_data(r) for r in rows[-window:]], more
 
@@ -169,7 +175,7 @@ class ConversationPane(Vertical):
         oldest = self.messages[0].id if self.messages else None
         if oldest is None:
             return
-        store, conversation_id = self.app.store, self.conversation.id
+        store, conversation_id = self._store(), self.conversation.id
 
         def read() -> tuple[dict[str, int | None], int]:
             older = store.list_message_count(conversation_id, before_id=oldest)
@@ -208,7 +214,7 @@ class ConversationPane(Vertical):
         for data in messages:
             if data.attachment_rows and not data.thumbnails:
                 box = imagegen.thumbnail_box(data)  # generated pictures are shown bigger
-                data.thumbnails = [await asyncio.to_thread(stored_thumbnail, self.app.store, a,
+                data.thumbnails = [await asyncio.to_thread(stored_thumbnail, self._store(), a,
                                                            *((box,) if box else ()))
                                    for a in data.attachment_rows]
 
@@ -274,11 +280,11 @@ class ConversationPane(Vertical):
 
     @work(exclusive=True, group="turn")
     async def _run_turn(self, text: str | None, images: list, retry_reply_id: int | None = None) -> None:
-        if self.app.runner is None:  # sent in the first instant: the client is still being imported
-            await self.app.services_ready.wait()
+        if getattr(self.app, "services", None) is None:  # sent in the first instant: still importing
+            await grok_app(self).services_ready.wait()
         from grokterm.chat.runner import TurnSaved
 
-        runner = self.app.runner
+        runner = services(self).runner
         if retry_reply_id is not None:
             stream = runner.retry(self.conversation.id, retry_reply_id, model=self.model)
         else:
@@ -372,7 +378,7 @@ class ConversationPane(Vertical):
         if streaming is None:
             return
         await streaming.finish()
-        row = await asyncio.to_thread(self.app.store.get_message, self.reply_id)
+        row = await asyncio.to_thread(services(self).store.get_message, self.reply_id)
         data = (self.app.message_data(row) if row is not None
                 else MessageData(None, "assistant", streaming.text, status=how))
         if data.ttft_ms is None:
@@ -380,7 +386,7 @@ class ConversationPane(Vertical):
         if data.tokens_per_s is None:
             data.tokens_per_s = streaming.tokens_per_s
         self.messages.append(data)
-        conversation = await asyncio.to_thread(self.app.store.get_conversation, self.conversation.id)
+        conversation = await asyncio.to_thread(services(self).store.get_conversation, self.conversation.id)
         if conversation is not None:
             self.conversation = replace(conversation, draft=self.conversation.draft)
         finished = self._finished_widget(data, await streaming.final_body(data.text))
@@ -425,6 +431,8 @@ class ConversationPane(Vertical):
             self.retry_reply(target.id)
         elif event.action == "edit":
             await self._edit(data)
+            if data.kind == "image_prompt" and self.composer.text == data.text:  # edit it as the command it was
+                self.composer.load_text(imagegen.command_text(data.text))
         elif event.action == "delete":
             self._confirm_delete(event.widget)
 
@@ -442,7 +450,7 @@ class ConversationPane(Vertical):
             if not yes:
                 return
             if data.id is not None:
-                await edits.delete_message(self.app.store, data.id)
+                await edits.delete_message(services(self).store, data.id)
             self.messages = [m for m in self.messages if m is not data]
             if widget.is_mounted:
                 await widget.remove()
@@ -468,7 +476,7 @@ class ConversationPane(Vertical):
         index = self.messages.index(data)
         doomed = self.messages[index:]
         if data.id is not None:  # it and everything after it, in one transaction
-            await edits.take_back(self.app.store, self.conversation.id, data.id)
+            await edits.take_back(services(self).store, self.conversation.id, data.id)
         for widget in list(self.query(FinishedMessage)):
             if widget.data in doomed:
                 await widget.remove()
@@ -495,7 +503,7 @@ class ConversationPane(Vertical):
 
     def _save_draft_now(self, text: str) -> None:
         self.conversation = replace(self.conversation, draft=text)
-        self.app.run_store(self.app.store.save_draft, self.conversation.id, text)
+        self.app.run_store(self._store().save_draft, self.conversation.id, text)
 
     @work(exclusive=True, group="estimate")
     async def _estimate_tokens(self) -> None:
@@ -504,10 +512,10 @@ class ConversationPane(Vertical):
         if not text.strip():
             status.update(self._status_hint())  # display-safe: status_line() builds it from plain()
             return
-        if self.app.client is None:
-            return  # still starting
         try:
-            count = await self.app.client.tokenize(text, self.model)
+            if getattr(self.app, "services", None) is None:
+                return  # still starting
+            count = await services(self).client.tokenize(text, self.model)
         except Exception:  # an estimate is a nicety: never bother the user with its failure
             log.debug("token estimate failed", exc_info=True)
             return

@@ -184,11 +184,11 @@ class FinishedMessage(Widget, can_focus=True):
         before the widget is mounted (see `prerender`)."""
         rendered_width, lines = self._rendered
         if width != rendered_width:
-            lines = self._render(width, console)
+            lines = self._render_lines(width, console)
             self._rendered = (width, lines)
         return lines
 
-    def _render(self, width: int, console: Console) -> list[Strip]:
+    def _render_lines(self, width: int, console: Console) -> list[Strip]:
         lines = render_strips(Group(*self._head()), console, width)
         if self.body.text:
             lines += self.body.lines(width, console)
@@ -216,7 +216,7 @@ class FinishedMessage(Widget, can_focus=True):
         return lines
 
     async def _render_in_thread(self, width: int) -> None:
-        lines = await asyncio.to_thread(self._render, width, self.app.console)
+        lines = await asyncio.to_thread(self._render_lines, width, self.app.console)
         if self._pending_width == width:
             self._pending_width = None
             self._rendered = (width, lines)

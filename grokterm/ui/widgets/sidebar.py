@@ -15,6 +15,7 @@ from textual.widgets import Static
 from grokterm.ui import format as fmt
 from grokterm.ui.message_data import MessageData
 from grokterm.ui.render import plain
+from grokterm.ui.services import grok_app
 from grokterm.xai.usage import Usage
 
 
@@ -78,7 +79,7 @@ class Sidebar(VerticalScroll):
             text = plain(data.response_id, "bold")
             text.append("\n")
             if data.stored:
-                text.append(fmt.expiry(data.created_at, now=self.app.context.clock()), style="dim")
+                text.append(fmt.expiry(data.created_at, now=grok_app(self).context.clock()), style="dim")
             else:
                 text.append("not stored on the server (image turn)", style="dim")
             response.update(text)  # display-safe: Text of plain() parts
