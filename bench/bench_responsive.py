@@ -307,7 +307,7 @@ async def child_start(base_url: str, tag: str, t0: float) -> dict:
             pane = app.active_pane()
             if pane is not None and pane.is_mounted and frames.times:
                 first = frames.times[-1]
-        return {"first_frame": first - t0}
+        return {"first_frame": first - t0, "cpu": time.process_time()}
 
 
 async def child_open(base_url: str, messages: int, tag: str) -> dict:
@@ -327,6 +327,7 @@ async def child_open(base_url: str, messages: int, tag: str) -> dict:
         await app.wait_ready()
         await pilot.pause()
         start = time.perf_counter()
+        cpu0 = time.process_time()
         pane = await app.open_conversation_by_id(target)
         while True:
             await app.wait_ready()
@@ -334,9 +335,10 @@ async def child_open(base_url: str, messages: int, tag: str) -> dict:
             if pane.messages and len(pane.messages) > 0:
                 break
         end = frames.times[-1]
+        cpu = time.process_time() - cpu0
         status = Path("/proc/self/status").read_text().splitlines()
         rss = int(next(line for line in status if line.startswith("VmRSS")).split()[1]) // 1024
-        return {"open": end - start, "rss_mb": rss}
+        return {"open": end - start, "rss_mb": rss, "cpu": cpu}
 
 
 def child_main(mode: str, args: dict) -> None:
@@ -588,8 +590,10 @@ def main() -> None:
             print(f"  CPU while streaming 150 tok/s, 200 earlier: {cpu}"
                   f" of one core; longest stall {summary([r['stall_streaming'] for r in runs], 'ms', 1000)}")
         if "start" in only:
-            in_process = summary([r["first_frame"] for r in results.get((name, "start"), [])])
-            print(f"  cold start → first frame, in-process: {in_process}")
+            starts = results.get((name, "start"), [])
+            in_process = summary([r["first_frame"] for r in starts])
+            print(f"  cold start → first frame, in-process: {in_process}; CPU used by then (all threads,"
+                  f" imports included): {summary([r['cpu'] for r in starts])}")
             if (name, "tmuxstart") in results:
                 in_tmux = summary([r["first_frame"] for r in results[(name, "tmuxstart")]])
                 print(f"  cold start → first frame, tmux: {in_tmux}")
@@ -598,7 +602,7 @@ def main() -> None:
                 runs = results.get((name, "open", messages), [])
                 rss = statistics.median(r["rss_mb"] for r in runs) if runs else float("nan")
                 print(f"  open a {messages:,}-message conversation: {summary([r['open'] for r in runs])},"
-                      f" RSS {rss:.0f} MB")
+                      f" CPU {summary([r['cpu'] for r in runs])}, RSS {rss:.0f} MB")
         if (name, "tmuxkeys") in results:
             runs = results[(name, "tmuxkeys")]
             for kind in ("idle", "streaming"):
