@@ -470,6 +470,15 @@ def run_child(tree: Path, mode: str, args: dict, timeout: float = 600) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def guarded(measure, tree: Path, *args) -> dict:
+    """A tmux measurement; a failure (the app never drew its composer) is counted, not fatal."""
+    try:
+        return measure(tree, *args)
+    except Exception as exc:
+        print(f"    ! {measure.__name__} in {tree} failed: {str(exc)[:200]}", flush=True)
+        return {"error": str(exc)[:200]}
+
+
 def start_emulator(speed: float) -> tuple[subprocess.Popen, str]:
     process = subprocess.Popen(
         [sys.executable, "-m", "grokterm", "emulator", "--port", "0", "--speed", str(speed), "--api-key", KEY,
@@ -544,14 +553,15 @@ def main() -> None:
                 if "start" in only:
                     record((name, "start"), run_child(tree, "start", {"base_url": url[0], "tag": tag}))
                     if shutil.which("tmux"):
-                        record((name, "tmuxstart"), tmux_start(tree, url[0], tag))
+                        record((name, "tmuxstart"), guarded(tmux_start, tree, url[0], tag))
                 if "open" in only:
                     for messages in (100, 1000, 100_000):
                         record((name, "open", messages), run_child(tree, "open", {
                             "base_url": url[0], "messages": messages, "tag": tag}))
                 if "tmuxkeys" in only and shutil.which("tmux"):
-                    record((name, "tmuxkeys"), tmux_keys(tree, url[1000], tag, 20000))
+                    record((name, "tmuxkeys"), guarded(tmux_keys, tree, url[1000], tag, 20000))
             print(f"  run {run + 1}/{args.runs} done, load {load()}", flush=True)
+            (CACHE / "last-results.json").write_text(json.dumps({repr(k): v for k, v in results.items()}))
     finally:
         for process, _ in emulators.values():
             process.terminate()

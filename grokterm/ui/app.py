@@ -252,8 +252,8 @@ class GrokApp(App):
     # -- helpers used by widgets -------------------------------------------------
     def _sweep_orphan_images(self) -> None:
         """Remove image files a crash left without a row (older than an hour, see Store)."""
-        if self.services is not None:
-            removed = self.services.store.sweep_orphan_images()
+        if self._opened_store is not None:  # the store opens before the client (see start_services)
+            removed = self._opened_store.sweep_orphan_images()
             if removed:
                 log.info("removed %d orphaned image file(s)", len(removed))
 
@@ -301,7 +301,7 @@ class GrokApp(App):
             self.chat.sidebar.show_message(data, data.cost_ticks)
 
     def remember_tabs(self) -> None:
-        if self.chat is None or self.services is None:
+        if self.chat is None or self._opened_store is None:
             return
         order = self.chat.tab_order()
         pane = self.active_pane()

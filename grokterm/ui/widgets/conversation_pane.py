@@ -131,8 +131,8 @@ class ConversationPane(Vertical):
 
     def on_unmount(self) -> None:
         """Closing a tab or quitting: the draft must be on disk now, not after a debounce."""
-        started = getattr(self.app, "services", None)  # None: the app stopped before start-up finished
-        store = started.store if started is not None else None
+        # the store opens before the client; None: the app stopped before it was open
+        store = getattr(self.app, "_opened_store", None)
         text = self._latest_draft
         if text is not None and store is not None and text != (self.conversation.draft or ""):
             try:
