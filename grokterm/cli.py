@@ -59,7 +59,9 @@ def build_parser(argv: list[str]) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="grokterm", description="Terminal chat for xAI's Grok API.")
     add_global_options(parser, top_level=True)
     parser.add_argument("--base-url", help=f"API base URL (default $XAI_BASE_URL or {defaults.BASE_URL})")
-    parser.add_argument("--api-key", help="API key (default $XAI_API_KEY, then the OS keyring)")
+    parser.add_argument("--api-key", help="API key (visible to other local users in `ps`: prefer $XAI_API_KEY, "
+                                          "--api-key-file, api_key_command in config.toml or the OS keyring)")
+    parser.add_argument("--api-key-file", metavar="PATH", help="read the API key from this file (its first line)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     wanted = next((a for a in argv if a in COMMANDS), None)
     for name, help_text in COMMANDS.items():
@@ -73,6 +75,36 @@ def build_parser(argv: list[str]) -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run grokterm; a closed pipe (`grokterm history list | head`) ends quietly, and a storage
+    failure any command did not handle itself is one line on stderr, never a traceback."""
+    try:
+        code = _main(argv)
+        sys.stdout.flush()  # inside the try: a reader that went away shows up here
+        return code
+    except BrokenPipeError:
+        _silence_stdout()
+        return 0
+    except Exception as error:
+        store_errors = sys.modules.get("grokterm.store.errors")  # not imported: cannot be a store error
+        if store_errors is None or not isinstance(error, store_errors.StoreError):
+            raise
+        from grokterm.sanitize import display_line
+
+        print(f"grokterm: {display_line(str(error))}", file=sys.stderr)
+        return 1
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so Python's final flush does not complain about the closed pipe."""
+    import os
+
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def _main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = build_parser(argv).parse_args(argv)
     from grokterm.logs import setup_logging

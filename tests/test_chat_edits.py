@@ -7,6 +7,7 @@ import sqlite3
 import pytest
 
 from grokterm.chat import edits
+from grokterm.store.errors import StorageFault
 from grokterm.store.messages import MessagesMixin
 
 
@@ -56,7 +57,7 @@ async def test_a_failure_half_way_leaves_the_conversation_untouched(store, monke
     monkeypatch.setattr(MessagesMixin, "_delete_message", delete_then_fail)
     run = (edits.take_back(store, conversation_id, ids[1]) if edit == "take_back"
            else edits.restart_reply(store, conversation_id, ids[1], model="grok-4"))
-    with pytest.raises(sqlite3.OperationalError):
+    with pytest.raises(StorageFault, match="full"):  # the store's one-line message (issue 10)
         await run
     assert len(calls) == 2  # the first row was deleted inside the transaction, then rolled back
     assert _ids(store, conversation_id) == ids

@@ -13,7 +13,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parent.parent / "grokterm"
 
 # Shared leaves every layer may use: they import nothing of ours but each other.
-LEAVES = {"defaults", "paths", "sanitize", "__init__", "themes"}  # themes/: data files, no code
+LEAVES = {"defaults", "paths", "sanitize", "secret", "__init__", "themes"}  # themes/: data files, no code
 
 # What each room may import besides itself and the leaves. Anything new must be placed here.
 ALLOWED: dict[str, set[str]] = {

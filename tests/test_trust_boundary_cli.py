@@ -46,3 +46,15 @@ def test_hostile_error_text_is_inert_on_stderr(hostile) -> None:
     assert result.returncode == 9, result.stderr
     assert b"\x1b" not in result.stderr and b"\x07" not in result.stderr
     assert "[@click=app.quit]" in result.stderr.decode()
+
+
+def test_json_output_keeps_the_exact_text_with_hidden_characters_escaped(hostile) -> None:
+    import json
+
+    hostile.scenario = "stream"
+    result = ask(hostile, "hi", "--json")
+    assert result.returncode == 0, result.stderr
+    assert "\u202e".encode() not in result.stdout and "\u200b".encode() not in result.stdout
+    assert b"\x1b" not in result.stdout and b"\x07" not in result.stdout
+    body = json.loads(result.stdout)
+    assert "safe\u202eevil\u200bhidden" in body["text"]  # the data itself is unchanged

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from hostile_server import HostileServer
+from hostile_server import EVIL, HostileServer
 from ui_helpers import send, wait_started, wait_until
 
 from grokterm.ui.app import GrokApp
@@ -98,6 +98,7 @@ async def test_hostile_error_text_is_a_literal_notification(hostile, tmp_path):
 
 async def test_hostile_model_ids_reply_and_reasoning_are_shown_literally(hostile, tmp_path):
     hostile.scenario = "stream"
+    hostile.reply = EVIL + " and a [markdown link](http://evil.example/x) with ![an image](http://evil.example/i.png)"
     app = hostile_app(hostile, tmp_path)
     async with app.run_test(size=(140, 45), notifications=True) as pilot:
         pane = await wait_started(app, pilot)
@@ -138,3 +139,32 @@ async def test_hostile_config_values_do_not_crash_the_app(hostile, tmp_path):
         await pilot.press("f4")  # system prompt presets
         await pilot.pause()
         assert app.is_running and app.return_code is None
+
+
+async def test_endless_keep_alives_end_the_reply_in_the_tui_and_keep_the_partial(hostile, tmp_path):
+    hostile.scenario = "comments"
+    app = hostile_app(hostile, tmp_path, read_timeout=0.5)
+    async with app.run_test(size=(140, 45), notifications=True) as pilot:
+        pane = await wait_started(app, pilot)
+        await send(pane, pilot, "hi")
+        reply = pane.messages[-1]
+        assert reply.status in ("failed", "interrupted") and reply.text == "partial reply kept. "
+        assert any("no event for 0.5 s" in n.message for n in app._notifications)
+        assert app.is_running
+
+
+async def test_a_key_echoed_by_the_server_never_reaches_the_screen_or_the_database(hostile, tmp_path):
+    key = "sk-proxy-echo-0123456789abcdefXYZ"
+    hostile.scenario = "stream_echo_key"
+    app = hostile_app(hostile, tmp_path, api_key=key)
+    async with app.run_test(size=(140, 45), notifications=True) as pilot:
+        pane = await wait_started(app, pilot)
+        await send(pane, pilot, "hi")
+        await pilot.pause()
+        output = assert_inert(app)
+        assert key not in output and key not in repr(app.context)
+        assert all(key not in n.message for n in app._notifications)
+        assert "your key is" in pane.messages[-1].text and key not in pane.messages[-1].text
+    for path in tmp_path.iterdir():
+        if path.is_file():
+            assert key.encode() not in path.read_bytes(), path

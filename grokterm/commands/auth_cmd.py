@@ -74,8 +74,9 @@ async def _status(args: argparse.Namespace) -> int:
     from grokterm.sanitize import sanitize_terminal as clean
 
     demo = getattr(args, "demo", False)  # --demo: the emulator's own key, whatever is configured
-    key = None if demo else config.resolve_api_key(args.api_key)
-    async with client_from_args(args, load_settings(), key) as client:
+    settings = load_settings()
+    key = None if demo else config.key_from_args(args, settings.api_key_command)
+    async with client_from_args(args, settings, key) as client:
         info = await client.api_key_info()
         base_url = client.base_url
     shown = info.redacted_api_key or (key.redacted if key else "?")

@@ -44,7 +44,9 @@ EXIT_NOT_FOUND = 8
 EXIT_IMAGE = 15
 EXIT_INTERRUPTED = 130
 
-_C1_AND_DEL = re.compile(r"[\x7f-\x9f]")
+# C1/DEL, and the bidi controls and invisible characters grokterm.sanitize reveals: escaped as \uXXXX, so the
+# JSON keeps the exact text while a terminal showing it is neither reordered nor hiding anything.
+_C1_AND_DEL = re.compile(r"[\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\u2028\u2029]")
 
 
 def add_connection_options(parser: argparse.ArgumentParser) -> None:
@@ -57,7 +59,10 @@ def add_connection_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--base-url", default=argparse.SUPPRESS,
                         help=f"API base URL (default $XAI_BASE_URL or {defaults.BASE_URL})")
     parser.add_argument("--api-key", default=argparse.SUPPRESS,
-                        help="API key (default $XAI_API_KEY, then the OS keyring)")
+                        help="API key (visible to other local users in `ps`: prefer $XAI_API_KEY, --api-key-file, "
+                             "api_key_command in config.toml or the OS keyring)")
+    parser.add_argument("--api-key-file", default=argparse.SUPPRESS, metavar="PATH",
+                        help="read the API key from this file (its first line)")
     parser.add_argument("--api-style", choices=("auto", "responses", "chat"),
                         help="wire API: responses, chat completions, or auto (responses, chat if missing)")
     parser.add_argument("--timeout", type=float, metavar="SECONDS",
@@ -104,7 +109,7 @@ def client_from_args(
 
         base_url, key_value = demo_endpoint()
     else:
-        key_value = (key or config.resolve_api_key(getattr(args, "api_key", None))).value
+        key_value = (key or config.key_from_args(args, settings.api_key_command)).value
         base_url = config.resolve_base_url(getattr(args, "base_url", None), profile.base_url if profile else None)
     return XAIClient(
         key_value,
@@ -192,9 +197,12 @@ class AnswerPrinter:
 
     def show(self, event: Any) -> Any:
         """Print what a turn event carries; returns the event itself when it ends the turn."""
-        from grokterm.xai.events import Completed, Failed, ReasoningDelta, Retrying, TextDelta
+        from grokterm.commands.search_options import tool_status_to_stderr
+        from grokterm.xai.events import Completed, Failed, ReasoningDelta, Retrying, TextDelta, ToolCallUpdate
 
-        if isinstance(event, TextDelta):
+        if isinstance(event, ToolCallUpdate):
+            tool_status_to_stderr(event.call)
+        elif isinstance(event, TextDelta):
             self.text(event.text)
         elif isinstance(event, ReasoningDelta):
             self.reasoning(event.text)

@@ -1,8 +1,11 @@
 """The API key and the base URL: where they come from, in which order (config.toml: .settings).
 
-The API key lives only in `--api-key`, `$XAI_API_KEY` or the OS keyring
-(service "grokterm", username "api-key"), looked up in that order, and is
-never written to a file by us. Keyring trouble of any kind (no backend,
+The API key comes from `--api-key`, `--api-key-file`, `$XAI_API_KEY`, config.toml's
+`api_key_command` (a password manager) or the OS keyring (service "grokterm",
+username "api-key"), looked up in that order, and is never written to a file by
+us. `--api-key` is visible to every local user in `ps`: a warning says so on a
+terminal. Every key found is registered with `grokterm.secret`, so it is redacted
+from any message, whatever its shape. Keyring trouble of any kind (no backend,
 locked, D-Bus down) becomes a `KeyringUnavailableError` with a one-line
 message, never a traceback. `keyring` is imported lazily: it is slow to load
 and most commands with `$XAI_API_KEY` set never need it.
@@ -11,12 +14,15 @@ and most commands with `$XAI_API_KEY` set never need it.
 from __future__ import annotations
 
 import os
+import shlex
+import subprocess
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from grokterm import defaults
-from grokterm.xai.errors import redact, redact_key
+from grokterm.secret import redact, redact_key, register
 from grokterm.xai.urls import normalize_base_url
 
 if TYPE_CHECKING:
@@ -26,7 +32,10 @@ if TYPE_CHECKING:
 KEYRING_SERVICE = "grokterm"
 KEYRING_USERNAME = "api-key"
 
-KeySource = Literal["argument", "environment", "keyring"]
+KeySource = Literal["argument", "file", "environment", "command", "keyring"]
+KEY_COMMAND_TIMEOUT_S = 30
+PS_WARNING = ("warning: --api-key is visible to other users of this machine (in `ps`); prefer $XAI_API_KEY, "
+              "--api-key-file, api_key_command in config.toml, or `grokterm auth set` (the OS keyring)")
 
 
 class ConfigError(Exception):
@@ -51,7 +60,8 @@ class ApiKey:
     def __post_init__(self) -> None:
         from grokterm.logs import add_secret
 
-        add_secret(self.value)  # whatever its shape, the key in use never reaches the debug log
+        register(self.value)  # redacted from every message from now on, whatever its shape
+        add_secret(self.value)  # and from the debug log
 
     @property
     def redacted(self) -> str:
@@ -107,13 +117,56 @@ def clear_api_key() -> bool:
     return bool(_keyring_call("remove the API key", delete))
 
 
-def resolve_api_key(explicit: str | None = None) -> ApiKey:
-    """`--api-key`, then `$XAI_API_KEY`, then the keyring; raises MissingApiKeyError with the reason."""
+def read_key_file(path: str) -> str:
+    """The key in `path` (its first line); ConfigError with a one-line reason otherwise."""
+    try:
+        with open(os.path.expanduser(path), encoding="utf-8") as file:
+            text = file.read(4096)
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
+        raise ConfigError(f"cannot read the key file {path}: {reason}") from None
+    key = text.strip().splitlines()[0].strip() if text.strip() else ""
+    if not key:
+        raise ConfigError(f"the key file {path} is empty")
+    return key
+
+
+def run_key_command(command: str) -> str:
+    """The first line a password-manager command prints (run without a shell, 30 s at most)."""
+    try:
+        argv = shlex.split(command)
+    except ValueError as exc:
+        raise ConfigError(f"api_key_command cannot be parsed: {exc}") from None
+    if not argv:
+        raise ConfigError("api_key_command is empty")
+    try:
+        result = subprocess.run(argv, capture_output=True, timeout=KEY_COMMAND_TIMEOUT_S, text=True,
+                                errors="replace", stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.SubprocessError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
+        raise ConfigError(f"api_key_command {argv[0]!r} failed: {reason}") from None
+    output = result.stdout.strip()
+    if result.returncode != 0 or not output:
+        detail = redact(result.stderr.strip().splitlines()[0] if result.stderr.strip() else "no output", [output])
+        raise ConfigError(f"api_key_command {argv[0]!r} failed (exit {result.returncode}): {detail[:200]}")
+    return output.splitlines()[0].strip()
+
+
+def resolve_api_key(explicit: str | None = None, *, key_file: str | None = None,
+                    command: str | None = None) -> ApiKey:
+    """`--api-key`, `--api-key-file`, `$XAI_API_KEY`, `api_key_command`, then the keyring.
+
+    Raises ConfigError (MissingApiKeyError when there is none) with the reason.
+    """
     if explicit and explicit.strip():
         return ApiKey(explicit.strip(), "argument")
+    if key_file:
+        return ApiKey(read_key_file(key_file), "file")
     env = os.environ.get("XAI_API_KEY", "").strip()
     if env:
         return ApiKey(env, "environment")
+    if command and command.strip():
+        return ApiKey(run_key_command(command), "command")
     try:
         stored = read_keyring_key()
     except KeyringUnavailableError as exc:
@@ -134,3 +187,14 @@ def resolve_base_url(explicit: str | None = None, configured: str | None = None)
         if candidate and candidate.strip():
             return normalize_base_url(candidate)
     return defaults.BASE_URL
+
+
+def key_from_args(args: object, command: str | None = None, *, warn: Callable[[str], None] | None = None) -> ApiKey:
+    """`resolve_api_key` from parsed arguments (`--api-key`, `--api-key-file`) and config's `api_key_command`.
+
+    With `--api-key` on a terminal, `warn` (default: stderr) is told that the key is visible in `ps`.
+    """
+    explicit = getattr(args, "api_key", None)
+    if explicit and (warn is not None or sys.stderr.isatty()):
+        (warn or (lambda text: print(f"grokterm: {text}", file=sys.stderr, flush=True)))(PS_WARNING)
+    return resolve_api_key(explicit, key_file=getattr(args, "api_key_file", None), command=command)

@@ -30,6 +30,7 @@ _EXPORTS = {
     "ImageLimits": "grokterm.media.limits",
     "ImageError": "grokterm.media.errors",
     "parse_pasted_paths": "grokterm.media.paste",
+    "why_not_attached": "grokterm.media.paste",
     "IMAGE_EXTENSIONS": "grokterm.media.paste",
     "grab_clipboard_image": "grokterm.media.clipboard",
     "latest_screenshot": "grokterm.media.screenshot_folders",
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
     from grokterm.media.limits import ImageLimits as ImageLimits
     from grokterm.media.paste import IMAGE_EXTENSIONS as IMAGE_EXTENSIONS
     from grokterm.media.paste import parse_pasted_paths as parse_pasted_paths
+    from grokterm.media.paste import why_not_attached as why_not_attached
     from grokterm.media.prepare import prepare_image as prepare_image
     from grokterm.media.prepared import PreparedImage as PreparedImage
     from grokterm.media.prepared import human_size as human_size

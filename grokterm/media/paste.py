@@ -145,3 +145,40 @@ def _remove_spans(text: str, spans: list[tuple[int, int]]) -> str:
         joiner = " " if spaced and left and right and not left.endswith("\n") and not right.startswith("\n") else ""
         result = left + joiner + right
     return result.strip()
+
+
+def why_not_attached(text: str) -> str | None:
+    """Why a paste that is just one path was not attached, for a message; None when it is not a lone path.
+
+    Without it, a dropped folder, named pipe, symlink loop or SVG silently became text in the draft.
+    The path is only stat'ed, never opened (opening a FIFO would block).
+    """
+    import errno
+    import stat
+
+    tokens = list(_tokens(text.strip(), os.name != "nt"))
+    if len(tokens) != 1:
+        return None
+    path = path_from_text(tokens[0].value)
+    if path is None or is_image_path(path):
+        return None
+    try:
+        mode = path.stat().st_mode
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            return f"not attached: {path} is a symbolic link loop"
+        if path.suffix.lower() in IMAGE_EXTENSIONS | {".svg", ".svgz"}:
+            return f"not attached: {path} does not exist" + ("" if error.errno == errno.ENOENT else
+                                                             f" or cannot be read ({error.strerror})")
+        return None
+    except ValueError:
+        return None
+    if stat.S_ISDIR(mode):
+        return f"not attached: {path} is a folder (ctrl+o opens the picker to choose images in it)"
+    if stat.S_ISFIFO(mode):
+        return f"not attached: {path} is a named pipe (FIFO), not an image file"
+    if stat.S_ISSOCK(mode) or stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return f"not attached: {path} is a device or socket, not an image file"
+    if path.suffix.lower() in (".svg", ".svgz"):
+        return f"not attached: {path} is an SVG (vector) image; convert it to PNG first (the API takes bitmaps)"
+    return None

@@ -11,6 +11,7 @@ from grokterm.store.errors import (
     ImportFormatError,
     NotFoundError,
     SchemaTooNewError,
+    StorageFault,
     StoreBusyError,
     StoreError,
 )
@@ -29,6 +30,6 @@ from grokterm.store.store import Store
 
 __all__ = [
     "Attachment", "CacheEntry", "Conversation", "ImportFormatError", "MessageRow", "NewImage", "NotFoundError",
-    "ResponseIndexEntry", "SchemaTooNewError", "SearchHit", "Store", "StoreBusyError", "StoreError",
+    "ResponseIndexEntry", "SchemaTooNewError", "SearchHit", "StorageFault", "Store", "StoreBusyError", "StoreError",
     "StreamCheckpointer", "TurnRecord", "UsageTotals",
 ]

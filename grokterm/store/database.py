@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
-from grokterm.store.errors import StoreBusyError, StoreError
+from grokterm.store.errors import StorageFault, StoreBusyError, StoreError, describe_fault
 
 T = TypeVar("T")
 
@@ -79,6 +79,16 @@ def is_busy_error(error: sqlite3.Error) -> bool:
         return True
     text = str(error).lower()
     return "database is locked" in text or "database is busy" in text
+
+
+_FAULTS = ("disk is full", "readonly", "read-only", "malformed", "not a database", "unable to open",
+           "disk i/o error", "corrupt", "no such file")
+
+
+def is_storage_fault(error: sqlite3.Error) -> bool:
+    """The file or its disk failed (as opposed to a busy lock or a bad query)."""
+    return type(error) in (sqlite3.OperationalError, sqlite3.DatabaseError) and any(
+        fault in str(error).lower() for fault in _FAULTS)
 
 
 class Database:
@@ -142,8 +152,10 @@ class Database:
         for number in range(1, MAX_ATTEMPTS + 1):
             try:
                 return attempt()
-            except sqlite3.OperationalError as error:
-                if not is_busy_error(error):
+            except sqlite3.DatabaseError as error:
+                if is_storage_fault(error):  # full, read-only, damaged: one clear line for the user
+                    raise StorageFault(describe_fault(error, self.path)) from error
+                if not isinstance(error, sqlite3.OperationalError) or not is_busy_error(error):
                     raise
                 if number == MAX_ATTEMPTS:
                     raise StoreBusyError(

@@ -174,6 +174,8 @@ class ExchangeMixin(MessagesMixin):
             document = json.loads(source) if isinstance(source, (str, bytes)) else source
         except (ValueError, UnicodeDecodeError) as error:
             raise ImportFormatError(f"not JSON: {error}") from None
+        except RecursionError:  # `[[[[…` a hundred thousand deep: json recurses per level
+            raise ImportFormatError("not a grokterm export: the JSON is nested too deeply") from None
         if not isinstance(document, dict) or document.get("format") != FORMAT:
             raise ImportFormatError("not a grokterm conversation export")
         version = document.get("version")

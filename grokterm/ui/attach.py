@@ -219,11 +219,13 @@ def attach_pasted(pane: Any, text: str) -> None:
 
     The disk is only looked at in a thread (network mounts can be slow).
     """
-    from grokterm.media import parse_pasted_paths
+    from grokterm.media import parse_pasted_paths, why_not_attached
 
     async def run() -> None:
         paths, rest = await asyncio.to_thread(parse_pasted_paths, text)
         pane.composer.insert_plain(rest if paths else text)
+        if not paths and (reason := await asyncio.to_thread(why_not_attached, text)):
+            say(pane.app, reason, title="Image not attached", severity="warning", timeout=8)
         if paths:
             add_to_pane(pane, await prepare_many(pane, path_jobs(pane.app, paths)))
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from grokterm import defaults, paths
+from grokterm.secret import Secret
 
 if TYPE_CHECKING:
     from grokterm.config.settings import Settings
@@ -22,9 +23,9 @@ if TYPE_CHECKING:
 
 @dataclass
 class AppContext:
-    api_key: str | None
+    api_key: Secret | str | None  # a str is wrapped in a Secret on assignment: reprs and tracebacks never show it
     base_url: str = defaults.BASE_URL
-    api_style: str = "auto"
+    api_style: defaults.ApiStyle = defaults.API_STYLE
     default_model: str = defaults.MODEL
     image_model: str = defaults.IMAGE_MODEL  # /image (config.toml image_model)
     system_prompt: str = ""
@@ -64,3 +65,8 @@ class AppContext:
         self.image_limits = settings.images.to_media()
         self.presets = dict(settings.presets)
         return self
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if name == "api_key" and isinstance(value, str):
+            value = Secret(value)
+        super().__setattr__(name, value)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from grokterm.secret import Secret
 from grokterm.ui.context import AppContext
 
 
@@ -36,8 +37,12 @@ def build_context(args: argparse.Namespace) -> AppContext:
         return context
     context.base_url = config.resolve_base_url(getattr(args, "base_url", None), configured=settings.base_url)
     try:
-        context.api_key = config.resolve_api_key(getattr(args, "api_key", None)).value
+        context.api_key = Secret(config.key_from_args(args, settings.api_key_command,
+                                                      warn=context.config_warnings.append).value)
     except config.MissingApiKeyError:
+        context.api_key = None
+    except config.ConfigError as error:  # an unreadable key file, a failing api_key_command
+        context.config_warnings.append(str(error))
         context.api_key = None
     context.show_welcome = not context.api_key
     return context

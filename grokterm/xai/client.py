@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import re
 import socket
 import ssl
 import sys
@@ -53,21 +54,22 @@ def _import_httpx_without_its_cli() -> None:
 _import_httpx_without_its_cli()
 
 import httpx
-from httpx_sse import EventSource
 from pydantic import BaseModel, ValidationError
 
 from grokterm import __version__, defaults
+from grokterm.secret import Secret, SecretFilter, known_secrets, redact
+from grokterm.xai import limits
 from grokterm.xai.chat_stream import ChatStreamState, completed_from_chat
 from grokterm.xai.errors import (
     APIConnectionError,
     APITimeoutError,
+    BadRequestError,
     MalformedResponseError,
     NotFoundError,
     StreamInterruptedError,
     StreamStalledError,
     XAIError,
     error_from_status,
-    redact,
 )
 from grokterm.xai.events import (
     Completed,
@@ -81,6 +83,14 @@ from grokterm.xai.events import (
     UsageUpdate,
 )
 from grokterm.xai.images import ImageGeneration, ImageRequest
+from grokterm.xai.limits import (
+    MAX_ERROR_BODY,
+    LimitExceeded,
+    StreamIdle,
+    aiter_sse_bounded,
+    read_bounded,
+    read_prefix,
+)
 from grokterm.xai.payloads import chat_headers, chat_payload, responses_payload
 from grokterm.xai.responses_stream import ResponsesStreamState, completed_from_response
 from grokterm.xai.retry import RetryPolicy, retry_after_seconds
@@ -97,7 +107,7 @@ from grokterm.xai.wire import (
     TokenizeResult,
 )
 
-ApiStyle = Literal["auto", "responses", "chat"]
+ApiStyle = defaults.ApiStyle
 _Model = TypeVar("_Model", bound=BaseModel)
 _SSE_HEADERS = {"Accept": "text/event-stream", "Cache-Control": "no-store"}
 Sleep = Callable[[float], Awaitable[Any]]
@@ -108,9 +118,9 @@ class XAIClient:
 
     def __init__(
         self,
-        api_key: str,
+        api_key: str | Secret,
         base_url: str = defaults.BASE_URL,
-        api_style: ApiStyle = "auto",
+        api_style: ApiStyle = defaults.API_STYLE,
         max_retries: int = defaults.MAX_RETRIES,
         connect_timeout: float = 5.0,
         read_timeout: float = defaults.READ_TIMEOUT_S,
@@ -125,15 +135,16 @@ class XAIClient:
         self.read_timeout = read_timeout
         self.retry = RetryPolicy(max_retries)
         self._sleep = sleep
-        api_key = api_key.strip()  # a trailing newline from a pasted or piped key breaks the header
-        self._api_key = api_key
+        # a Secret: never in a repr or a traceback's locals; stripped (a pasted key's newline breaks the header)
+        self._api_key = Secret(api_key)
         self._resolved_style: Literal["responses", "chat"] | None = (
             None if api_style == "auto" else api_style
         )
         self._http = httpx.AsyncClient(
             timeout=httpx.Timeout(read_timeout, connect=connect_timeout, write=max(60.0, connect_timeout)),
             headers={
-                "Authorization": f"Bearer {api_key}",
+                "Authorization": f"Bearer {self._api_key.reveal()}",
+                "Accept-Encoding": "gzip, deflate",  # what grokterm.xai.limits inflates (in bounded steps)
                 "User-Agent": f"grokterm/{__version__}",
             },
         )
@@ -187,7 +198,7 @@ class XAIClient:
 
     async def _status_error(self, response: httpx.Response) -> XAIError:
         try:
-            body = await response.aread()
+            body = await read_prefix(response, MAX_ERROR_BODY)  # an error text: its start is enough
         except httpx.HTTPError:
             body = b""
         finally:
@@ -224,7 +235,9 @@ class XAIClient:
 
     async def _read_json(self, response: httpx.Response) -> Any:
         try:
-            raw = await response.aread()
+            raw = await read_bounded(response)
+        except LimitExceeded as exc:
+            raise self._error(MalformedResponseError, f"unreadable reply: {exc}") from None
         except httpx.TimeoutException as exc:
             raise self._error(APITimeoutError, f"timed out reading the reply from {self._host()}") from exc
         except httpx.TransportError as exc:
@@ -297,11 +310,11 @@ class XAIClient:
         return len(self._parse(TokenizeResult, data).token_ids)
 
     async def get_response(self, response_id: str) -> ResponseObject:
-        data = await self._request_json("GET", f"/responses/{quote(response_id, safe='')}")
+        data = await self._request_json("GET", _response_path(response_id))
         return self._parse(ResponseObject, data)
 
     async def delete_response(self, response_id: str) -> DeletedResponse:
-        data = await self._request_json("DELETE", f"/responses/{quote(response_id, safe='')}")
+        data = await self._request_json("DELETE", _response_path(response_id))
         return self._parse(DeletedResponse, data)
 
     async def generate_images(self, request: ImageRequest) -> ImageGeneration:
@@ -365,6 +378,9 @@ class XAIClient:
         """
         while True:
             style = self._resolved_style or "responses"
+            if style == "chat" and request.search is not None and request.search.enabled:
+                raise self._error(BadRequestError, "web and X search need the Responses API "
+                                  "(/v1/responses); this server or --api-style uses chat completions")
             if style == "chat":
                 path, body, headers = "/chat/completions", chat_payload(request, stream=stream), chat_headers(request)
             else:
@@ -400,9 +416,11 @@ class XAIClient:
             yield Failed(error)
             return
         assert opened is not None
+        secrets = _SecretScrubber()
         try:
             async for event in self._read_stream(opened):
-                yield event
+                for clean in secrets.scrub(event):
+                    yield clean
         finally:
             await opened.response.aclose()
 
@@ -426,7 +444,8 @@ class XAIClient:
             ChatStreamState() if opened.style == "chat" else ResponsesStreamState(opened.requested_store)
         )
         try:
-            async for sse in EventSource(response).aiter_sse():
+            received = 0  # characters of text and reasoning so far
+            async for sse in aiter_sse_bounded(response, idle_timeout=self.read_timeout):
                 data = sse.data
                 if not data:
                     continue
@@ -444,6 +463,10 @@ class XAIClient:
                     ))
                     return
                 for event in state.feed(payload):
+                    if isinstance(event, (TextDelta, ReasoningDelta)):
+                        received += len(event.text)
+                        if received > limits.MAX_REPLY_CHARS:
+                            raise LimitExceeded(f"reply longer than {limits.MAX_REPLY_CHARS // (1 << 20)}M characters")
                     yield event
                 if state.finished:
                     return
@@ -452,6 +475,10 @@ class XAIClient:
             yield state.interrupted(self._error(
                 StreamStalledError, f"reply stalled: no data for {self.read_timeout:g} s"
             ))
+        except StreamIdle as exc:  # comments/keep-alives only: they do not keep a dead reply alive
+            yield state.interrupted(self._error(StreamStalledError, str(exc)))
+        except LimitExceeded as exc:  # a line, an event or a compressed body past our limits
+            yield state.interrupted(self._error(StreamInterruptedError, f"reply stopped: {exc}"))
         except httpx.TransportError as exc:
             yield state.interrupted(self._error(
                 StreamInterruptedError, f"reply interrupted ({str(exc) or type(exc).__name__})"
@@ -508,3 +535,50 @@ def _events_of(completed: Completed) -> list[TurnEvent]:
 
 
 __all__ = ["ApiStyle", "XAIClient"]
+
+
+_RESPONSE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_:.\-]{0,255}")
+
+
+def _response_path(response_id: str) -> str:
+    """`/responses/{id}` for a plausible id only. `..` (or `.`, `a/../b`) would otherwise be
+    normalised by the URL layer into `/v1` itself: `responses delete ..` must not send DELETE /v1."""
+    if not _RESPONSE_ID.fullmatch(response_id) or ".." in response_id:
+        raise BadRequestError(f"not a response id: {response_id[:80]!r} (letters, digits, '_', '-', ':', '.')")
+    return f"/responses/{quote(response_id, safe='')}"
+
+
+class _SecretScrubber:
+    """Removes every registered secret (grokterm.secret) from a turn's text as it streams.
+
+    A server may echo the key back in a reply; deltas go through `SecretFilter` (a key split
+    across deltas is caught), the final and partial texts through `redact`.
+    """
+
+    def __init__(self) -> None:
+        self._text = SecretFilter()
+        self._reasoning = SecretFilter()
+
+    def scrub(self, event: TurnEvent) -> list[TurnEvent]:
+        if not known_secrets():
+            return [event]
+        if isinstance(event, TextDelta):
+            text = self._text.feed(event.text)
+            return [TextDelta(text)] if text else []
+        if isinstance(event, ReasoningDelta):
+            text = self._reasoning.feed(event.text)
+            return [ReasoningDelta(text)] if text else []
+        if isinstance(event, (Completed, Failed)):
+            tails: list[TurnEvent] = []
+            if text := self._text.flush():
+                tails.append(TextDelta(text))
+            if text := self._reasoning.flush():
+                tails.append(ReasoningDelta(text))
+            if isinstance(event, Completed):
+                event = dataclasses.replace(event, text=redact(event.text, shapes=False),
+                                            reasoning=redact(event.reasoning, shapes=False))
+            else:
+                event = dataclasses.replace(event, partial_text=redact(event.partial_text, shapes=False),
+                                            partial_reasoning=redact(event.partial_reasoning, shapes=False))
+            return [*tails, event]
+        return [event]

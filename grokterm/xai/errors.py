@@ -12,31 +12,12 @@ errors the same way (table in grokterm/commands/common.py).
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
-_KEY_PATTERN = re.compile(r"\bxai-[A-Za-z0-9_\-]{12,}")
-_BEARER_PATTERN = re.compile(r"(?i)(bearer\s+)(?!<)[^\s\"',}]+")  # keeps placeholders like <API key>
+from grokterm.secret import redact, redact_key  # re-exported: redaction lives with the Secret type
+
 _MAX_MESSAGE = 300
-
-
-def redact_key(key: str | None) -> str:
-    """A display form of a key that is safe to show: `xai-…b14o`."""
-    if not key:
-        return "(none)"
-    key = key.strip()
-    prefix = "xai-" if key.startswith("xai-") else ""
-    return f"{prefix}…{key[-4:]}" if len(key) >= 12 else f"{prefix}…"
-
-
-def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
-    """Remove the given secrets and anything key- or bearer-shaped from `text`."""
-    for secret in secrets:
-        if secret and len(secret) >= 4:
-            text = text.replace(secret, redact_key(secret))
-    text = _KEY_PATTERN.sub(lambda m: redact_key(m.group(0)), text)
-    return _BEARER_PATTERN.sub(r"\1***", text)
 
 
 def _one_line(text: str) -> str:
