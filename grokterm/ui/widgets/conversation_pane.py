@@ -217,6 +217,8 @@ class ConversationPane(Vertical):
         so mounting them renders no Markdown on the event loop."""
         widgets = [self._finished_widget(m) for m in messages]
         width, console = self.message_width(), self.app.console
+        if width <= 0:
+            return widgets  # the width is unknown until the pane is laid out: they render when shown
 
         def prerender() -> None:
             for widget in reversed(widgets):  # newest first: they are the ones on screen
@@ -231,6 +233,8 @@ class ConversationPane(Vertical):
             if widget.content_region.width > 0:
                 return widget.content_region.width
         listing = self.message_list
+        if listing.size.width <= MESSAGE_GUTTER:
+            return 0  # not laid out yet: no guess (a width-1 guess rendered every line one letter wide)
         scrollbar = listing.styles.scrollbar_size_vertical
         return max(1, listing.size.width - listing.styles.gutter.width - scrollbar - MESSAGE_GUTTER)
 
