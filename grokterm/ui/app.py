@@ -10,14 +10,16 @@ import asyncio
 import logging
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from textual import work
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
 from grokterm.chat.runner import TurnRunner
 from grokterm.store import Store, StoreError
+from grokterm.store.keyvalue import ACTIVE_TAB, OPEN_TABS
 from grokterm.ui.context import AppContext
 from grokterm.ui.message_data import MessageData, conversation_totals, message_data_from_row
 from grokterm.ui.safe import tell
@@ -28,6 +30,10 @@ from grokterm.ui.services import Services, services
 from grokterm.ui.widgets.conversation_pane import ConversationPane
 from grokterm.ui.widgets.finished_message import FinishedMessage
 from grokterm.xai.client import XAIClient
+
+if TYPE_CHECKING:
+    from grokterm.emulator.server import RunningEmulator
+    from grokterm.media import PreparedImage
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +88,7 @@ class GrokApp(App):
         self.models: list = []
         self.code_theme = "monokai"
         self.chat: ChatScreen | None = None
-        self._emulator = None
+        self._emulator: RunningEmulator | None = None
         if context.keymap:
             self.set_keymap(context.keymap)
 
@@ -93,6 +99,13 @@ class GrokApp(App):
         driver_class = super().get_driver_class()
         install_alt_prefix_parser(driver_class)
         return driver_class
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and not event.is_forwarded and event.key.startswith("alt+"):
+            from grokterm.ui.keys import typed_if_unbound
+
+            event = typed_if_unbound(event, self.screen.active_bindings)
+        await super().on_event(event)
 
     def keys_for(self, binding_id: str) -> str:
         """The live keys of a binding (the user's `[keymap]` applied), for hints and the palette."""
@@ -144,7 +157,8 @@ class GrokApp(App):
             self.start_demo_emulator()
         else:
             self.context.api_key = key
-            self.save_key_in_keyring(key)
+            if key is not None:
+                self.save_key_in_keyring(key)
         self.start_services()
 
     def save_key_in_keyring(self, key: str) -> None:
@@ -166,9 +180,9 @@ class GrokApp(App):
         from grokterm.ui.launch import quiet_server_logs
 
         quiet_server_logs()
-        self._emulator = start_emulator(port=0)
-        self.context.base_url = self._emulator.base_url
-        self.context.api_key = self._emulator.api_key
+        emulator = self._emulator = start_emulator(port=0)
+        self.context.base_url = emulator.base_url
+        self.context.api_key = emulator.api_key
         self.context.demo = True
 
     @work(exclusive=True, group="startup")
@@ -209,9 +223,11 @@ class GrokApp(App):
                         pass
 
     async def _reopen_tabs(self) -> None:
-        store = self.store
-        open_ids = await asyncio.to_thread(store.ui_get, "open_tabs", None) or []
-        active = await asyncio.to_thread(store.ui_get, "active_tab", None)
+        store, chat = self.store, self.chat
+        if chat is None:
+            return
+        open_ids = await asyncio.to_thread(store.ui_get, OPEN_TABS, None) or []
+        active = await asyncio.to_thread(store.ui_get, ACTIVE_TAB, None)
         conversations = []
         for conv_id in open_ids:
             conv = await asyncio.to_thread(store.get_conversation, conv_id)
@@ -220,9 +236,9 @@ class GrokApp(App):
         if not conversations:
             conversations = [await asyncio.to_thread(self._new_conversation_row)]
         for conv in conversations:
-            await self.chat.open_conversation(conv, activate=conv.id == active)
+            await chat.open_conversation(conv, activate=conv.id == active)
         if active not in [c.id for c in conversations]:
-            await self.chat.open_conversation(conversations[-1])
+            await chat.open_conversation(conversations[-1])
         self.remember_tabs()
 
     def _new_conversation_row(self):
@@ -298,6 +314,7 @@ class GrokApp(App):
         usage, cost, replies = conversation_totals(pane.messages)
         sidebar.show_totals(usage, cost, replies)
         focused = self.focused
+        selected: MessageData | None
         if isinstance(focused, FinishedMessage) and focused.data in pane.messages:
             selected = focused.data
         else:
@@ -313,9 +330,9 @@ class GrokApp(App):
             return
         order = self.chat.tab_order()
         pane = self.active_pane()
-        self.run_store(self.store.ui_set, "open_tabs", order)
+        self.run_store(self.store.ui_set, OPEN_TABS, order)
         if pane is not None:
-            self.run_store(self.store.ui_set, "active_tab", pane.conversation.id)
+            self.run_store(self.store.ui_set, ACTIVE_TAB, pane.conversation.id)
 
     # -- actions ---------------------------------------------------------------------
     async def action_new_conversation(self) -> None:
@@ -326,12 +343,12 @@ class GrokApp(App):
         self.remember_tabs()
 
     async def action_close_conversation(self) -> None:
-        pane = self.active_pane()
-        if pane is None:
+        pane, chat = self.active_pane(), self.chat
+        if pane is None or chat is None:
             return
         pane._save_draft_now(pane.composer.text)
-        await self.chat.close_conversation(pane.conversation.id)
-        if not self.chat.panes():
+        await chat.close_conversation(pane.conversation.id)
+        if not chat.panes():
             await self.action_new_conversation()
         self.remember_tabs()
 
@@ -396,9 +413,13 @@ class GrokApp(App):
 
         current = pane.conversation.system_prompt or ""
 
+        def written(text: str | None) -> None:
+            if text is not None:
+                apply(text)
+
         def chosen(text: str | None) -> None:
             if text == CUSTOM:
-                self.push_screen(PromptDialog("System prompt", current), lambda t: t is not None and apply(t))
+                self.push_screen(PromptDialog("System prompt", current), written)
             elif text is not None:
                 apply(text)
 
@@ -459,7 +480,8 @@ class GrokApp(App):
             if title:
                 pane.conversation = replace(pane.conversation, title=title)
                 self.run_store(self.store.update_conversation, pane.conversation.id, title=title)
-                self.chat.retitle(pane.conversation)
+                if self.chat is not None:
+                    self.chat.retitle(pane.conversation)
 
         self.push_screen(PromptDialog("Rename conversation", pane.conversation.title or ""), renamed)
 
@@ -471,7 +493,10 @@ class GrokApp(App):
         from grokterm.ui import attach
         from grokterm.ui.screens.attach_screen import AttachScreen
 
-        self.push_screen(AttachScreen(), lambda images: attach.add_to_pane(pane, images or []))
+        def picked(images: list[PreparedImage] | None) -> None:
+            attach.add_to_pane(pane, images or [])
+
+        self.push_screen(AttachScreen(), picked)
 
     def action_attach_screenshot(self) -> None:
         """Attach the newest image in the screenshot folder."""

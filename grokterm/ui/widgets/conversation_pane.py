@@ -32,7 +32,7 @@ from grokterm.ui.markdown_lines import MarkdownLines
 from grokterm.ui.message_data import MessageData
 from grokterm.ui.render import plain
 from grokterm.ui.safe import tell
-from grokterm.ui.services import services
+from grokterm.ui.services import grok_app, services
 from grokterm.ui.widgets.attachment_chips import AttachmentChips
 from grokterm.ui.widgets.composer import PASTE_LIMIT, Composer
 from grokterm.ui.widgets.finished_message import FinishedMessage
@@ -118,7 +118,7 @@ class ConversationPane(Vertical):
 
     @property
     def model(self) -> str:
-        return self.conversation.model or self.app.context.default_model
+        return self.conversation.model or grok_app(self).context.default_model
 
     @property
     def is_streaming(self) -> bool:
@@ -145,9 +145,9 @@ class ConversationPane(Vertical):
     @work(exclusive=True, group="history")
     async def load_history(self) -> None:
         rows = await asyncio.to_thread(services(self).store.list_messages, self.conversation.id)
-        self.messages = [self.app.message_data(r) for r in rows]
+        self.messages = [grok_app(self).message_data(r) for r in rows]
         await self._load_sources(self.messages)
-        window = self.app.context.lazy_window
+        window = grok_app(self).context.lazy_window
         self._hidden_older = max(0, len(self.messages) - window)
         await self._load_thumbnails(self.messages[self._hidden_older:])
         widgets = await self._ready_widgets(self.messages[self._hidden_older:])
@@ -211,7 +211,7 @@ class ConversationPane(Vertical):
                                    for a in data.attachment_rows]
 
     def _finished_widget(self, data: MessageData, body: MarkdownLines | None = None) -> FinishedMessage:
-        return FinishedMessage(data, code_theme=self.app.code_theme, body=body)
+        return FinishedMessage(data, code_theme=grok_app(self).code_theme, body=body)
 
     def _update_load_earlier(self) -> None:
         button = self.query_one(".load-earlier", Button)
@@ -220,7 +220,7 @@ class ConversationPane(Vertical):
 
     @on(Button.Pressed, ".load-earlier")
     async def load_earlier(self) -> None:
-        window = self.app.context.lazy_window
+        window = grok_app(self).context.lazy_window
         start = max(0, self._hidden_older - window)
         await self._load_thumbnails(self.messages[start:self._hidden_older])
         older = await self._ready_widgets(self.messages[start:self._hidden_older])
@@ -269,7 +269,7 @@ class ConversationPane(Vertical):
         if retry_reply_id is not None:
             stream = runner.retry(self.conversation.id, retry_reply_id, model=self.model, search=self.search)
         else:
-            stream = runner.send(self.conversation.id, text, images, model=self.model, search=self.search)
+            stream = runner.send(self.conversation.id, text or "", images, model=self.model, search=self.search)
         streaming: StreamingMessage | None = None
         self._sending_images = images
         loop = asyncio.get_running_loop()
@@ -334,7 +334,7 @@ class ConversationPane(Vertical):
                     await widget.remove()
             self.messages = [m for m in self.messages if m.id != retry_reply_id]
         if event.user is not None:
-            user = self.app.message_data(event.user)
+            user = grok_app(self).message_data(event.user)
             if self._sending_images:
                 from grokterm.ui.attach import cached_thumbnail
 
@@ -342,8 +342,8 @@ class ConversationPane(Vertical):
             self.messages.append(user)
             await self.message_list.mount_all(await self._ready_widgets([user]))
         self.reply_id = event.reply.id
-        self.streaming = StreamingMessage(self.model, interval=self.app.context.render_interval,
-                                          code_theme=self.app.code_theme)
+        self.streaming = StreamingMessage(self.model, interval=grok_app(self).context.render_interval,
+                                          code_theme=grok_app(self).code_theme)
         await self.message_list.mount(self.streaming)
         self.message_list.anchor()
         return self.streaming
@@ -374,7 +374,7 @@ class ConversationPane(Vertical):
             row = await asyncio.to_thread(services(self).store.get_message, self.reply_id)
         except StoreError:  # the database failed mid-turn (reported already): show what streamed
             row = None
-        data = (self.app.message_data(row) if row is not None
+        data = (grok_app(self).message_data(row) if row is not None
                 else MessageData(None, "assistant", streaming.text, status=how))
         if row is not None:
             try:
@@ -396,13 +396,13 @@ class ConversationPane(Vertical):
         finished = self._finished_widget(data, await streaming.final_body(data.text))
         await self.message_list.mount(finished, after=streaming)
         await streaming.remove()
-        self.app.show_in_sidebar(self, data)
+        grok_app(self).show_in_sidebar(self, data)
         self.post_message(self.Changed(self))
 
     # -- message actions --------------------------------------------------------
     @on(FinishedMessage.Selected)
     def _selected(self, event: FinishedMessage.Selected) -> None:
-        self.app.show_in_sidebar(self, event.widget.data)
+        grok_app(self).show_in_sidebar(self, event.widget.data)
 
     @on(FinishedMessage.Action)
     async def _message_action(self, event: FinishedMessage.Action) -> None:
@@ -485,7 +485,12 @@ class ConversationPane(Vertical):
             if widget.data in doomed:
                 await widget.remove()
         self.messages = self.messages[:index]
-        self.composer.load_text(data.text)
+        draft = self.composer.text
+        if draft.strip():  # never clear the composer from under the user: their draft stays, below
+            self.composer.load_text(f"{data.text}\n\n{draft}")
+            self.app.notify("Your draft is kept below the message being edited.")
+        else:
+            self.composer.load_text(data.text)
         self.composer.focus()
 
     # -- composer helpers ---------------------------------------------------------
@@ -507,7 +512,7 @@ class ConversationPane(Vertical):
 
     def _save_draft_now(self, text: str) -> None:
         self.conversation = replace(self.conversation, draft=text)
-        self.app.run_store(services(self).store.save_draft, self.conversation.id, text)
+        grok_app(self).run_store(services(self).store.save_draft, self.conversation.id, text)
 
     @work(exclusive=True, group="estimate")
     async def _estimate_tokens(self) -> None:
@@ -526,7 +531,7 @@ class ConversationPane(Vertical):
 
     def _status_hint(self) -> Text:
         """What this conversation sends with: model, system prompt (preset name), demo mode."""
-        context = self.app.context
+        context = grok_app(self).context
         line = status_line(self.model, self.conversation.system_prompt or "", context.presets or {},
                            demo=context.demo, default_prompt=context.system_prompt)
         summary = self.search.summary()
