@@ -6,6 +6,13 @@ the CLI help and the UI can all read the same value instead of repeating it.
 
 from __future__ import annotations
 
+from typing import Literal
+
+#: Which wire API a client speaks: the Responses API, chat completions, or auto (responses,
+#: switching to chat when the server has no /v1/responses route).
+ApiStyle = Literal["auto", "responses", "chat"]
+API_STYLE: ApiStyle = "auto"
+
 #: Where the API lives; every route is under /v1 (xAI REST API reference, "Base URL").
 BASE_URL = "https://api.x.ai/v1"
 #: The model a new conversation or `grokterm ask` uses unless config.toml or -m says otherwise.

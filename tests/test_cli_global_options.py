@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -91,4 +92,17 @@ def test_demo_answer_in_a_pipe_that_closes_early() -> None:
     """`grokterm --demo ask hi | head -1`: the first line arrives, then a quiet exit 0."""
     first, code, errors = first_line_then_close(["--demo", "ask", "!long 400"])
     assert first.strip()
+    assert code == 0 and b"Traceback" not in errors and b"BrokenPipe" not in errors, errors
+
+
+def test_any_command_stops_quietly_when_the_reader_leaves(tmp_path) -> None:
+    """`grokterm history --json list | head -1` with more output than a pipe holds: exit 0, no traceback
+    (handled once in cli.main, so every command gets it)."""
+    from grokterm.store import Store
+
+    with Store(Path(os.environ["GROKTERM_DB"])) as store:
+        for n in range(300):
+            store.create_conversation(f"conversation {n} " + "with a long title " * 8, model="grok-3")
+    first, code, errors = first_line_then_close(["history", "--json", "list", "--limit", "1000"])
+    assert first.strip() == b"["
     assert code == 0 and b"Traceback" not in errors and b"BrokenPipe" not in errors, errors

@@ -114,7 +114,11 @@ def _seed_v4(conn: sqlite3.Connection) -> None:
     _seed_v3(conn)  # v4 only added messages.kind (NULL: chat messages)
 
 
-SEEDS = {1: _seed_v1, 2: _seed_v2, 3: _seed_v3, 4: _seed_v4}
+def _seed_v5(conn: sqlite3.Connection) -> None:
+    _seed_v4(conn)  # v5 only added conversations.origin (NULL: the app, or unknown)
+
+
+SEEDS = {1: _seed_v1, 2: _seed_v2, 3: _seed_v3, 4: _seed_v4, 5: _seed_v5}
 
 
 def test_every_earlier_version_has_a_seed():
@@ -151,6 +155,10 @@ def test_upgrade_from_earlier_version_keeps_data_and_enables_new_features(tmp_pa
             assert s.ui_get("open_tabs") == [1]
         s.ui_set("active_tab", 1)
         assert s.ui_get("active_tab") == 1
+        # v6: replies can keep their search sources; old replies simply have none.
+        assert s.sources_of([1, 2, 3]) == {}
+        s.set_sources(2, {"citations": [{"url": "https://example.org/z", "title": "Zeppelins"}]})
+        assert s.sources_of([2])[2].citations == ({"url": "https://example.org/z", "title": "Zeppelins"},)
         # an old half-written reply is recovered like any other
         assert [m.id for m in s.recover_interrupted()] == [3]
         # v4: old messages are chat messages; image generations can be stored next to them

@@ -221,12 +221,12 @@ async def open_picker(app: GrokApp, pilot) -> AttachScreen:
 async def tree_loaded(screen: AttachScreen, pilot) -> None:
     """Wait until the tree shows its folder (reload() resolves when the loading queue is done)."""
     await pilot.pause()
-    await screen.tree.reload()
+    await screen.file_tree.reload()
     await pilot.pause()
 
 
 async def highlight(pilot, screen: AttachScreen, name: str) -> None:
-    tree = screen.tree
+    tree = screen.file_tree
     for line in range(tree.last_line + 1):
         node = tree.get_node_at_line(line)
         if node is not None and node.data is not None and node.data.path.name == name:
@@ -249,7 +249,7 @@ async def test_picker_lists_folders_and_images_previews_and_attaches(emulator, t
     async with app.run_test(size=SIZE) as pilot:
         pane = await started(app, pilot)
         screen = await open_picker(app, pilot)
-        names = [child.data.path.name for child in screen.tree.root.children]
+        names = [child.data.path.name for child in screen.file_tree.root.children]
         assert names == ["sub", "chart.png", "photo.png"]
         await highlight(pilot, screen, "chart.png")
         info = screen.preview.query_one(".preview-info").render()

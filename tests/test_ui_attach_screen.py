@@ -37,7 +37,7 @@ async def opened(app: PickerHost, pilot) -> AttachScreen:
     await pilot.pause()
     screen = app.screen
     assert isinstance(screen, AttachScreen)
-    await screen.tree.reload()  # resolves once the folder is listed
+    await screen.file_tree.reload()  # resolves once the folder is listed
     await pilot.pause()
     return screen
 
@@ -91,12 +91,12 @@ async def test_path_box_and_backspace_move_between_folders(tmp_path):
         path_box.value = str(tmp_path / "inner")
         await pilot.press("enter")
         screen = await opened(app, pilot)
-        assert [c.data.path.name for c in screen.tree.root.children] == ["deep.png"]
-        assert app.focused is screen.tree
+        assert [c.data.path.name for c in screen.file_tree.root.children] == ["deep.png"]
+        assert app.focused is screen.file_tree
         await pilot.press("backspace")
         screen = await opened(app, pilot)
-        assert Path(screen.tree.path) == tmp_path
-        assert [c.data.path.name for c in screen.tree.root.children] == ["inner"]
+        assert Path(screen.file_tree.path) == tmp_path
+        assert [c.data.path.name for c in screen.file_tree.root.children] == ["inner"]
         # an image file typed into the path box is picked
         path_box.value = str(tmp_path / "inner" / "deep.png")
         path_box.focus()

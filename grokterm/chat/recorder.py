@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
+from grokterm.chat.sources import sources_record
 from grokterm.store import Store
 from grokterm.store.checkpoint import StreamCheckpointer
 from grokterm.xai.errors import StreamInterruptedError
@@ -57,12 +58,14 @@ class TurnRecorder:
         partial_text, partial_reasoning = self.checkpointer.text, self.checkpointer.reasoning
         if isinstance(event, Completed):
             return "complete", dict(text=event.text, reasoning=event.reasoning, usage=event.usage,
-                                    model=event.model, response_id=event.response_id, stored=event.stored)
+                                    model=event.model, response_id=event.response_id, stored=event.stored,
+                                    sources=sources_record(event.citations, event.tool_calls, event.tool_usage))
         if isinstance(event, Failed):
             text = event.partial_text or partial_text
             status = "interrupted" if isinstance(event.error, StreamInterruptedError) and text else "failed"
             return status, dict(text=text, reasoning=event.partial_reasoning or partial_reasoning,
-                                error=str(event.error), response_id=event.response_id, index_response=False)
+                                error=str(event.error), response_id=event.response_id, index_response=False,
+                                sources=sources_record(tool_calls=event.tool_calls))
         return "stopped", dict(text=partial_text, reasoning=partial_reasoning, index_response=False)
 
     def stop_checkpoints(self) -> None:

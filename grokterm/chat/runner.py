@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from grokterm.chat.edits import restart_reply
 from grokterm.chat.models import find_model
 from grokterm.chat.recorder import TurnRecorder
+from grokterm.chat.sources import load_search_settings
 from grokterm.store import Store
 from grokterm.store.rows import MessageRow, NewImage
 from grokterm.xai.client import XAIClient
@@ -34,6 +35,7 @@ from grokterm.xai.events import (
     TurnEvent,
     TurnRequest,
 )
+from grokterm.xai.tools import SearchSettings
 from grokterm.xai.wire import LanguageModel
 
 if TYPE_CHECKING:
@@ -73,7 +75,7 @@ class TurnRunner:
 
     # -- public -----------------------------------------------------------------
     async def send(self, conversation_id: int, text: str, images: Sequence[PreparedImage | NewImage] = (), *,
-                   model: str) -> AsyncGenerator[TurnEvent | TurnSaved]:
+                   model: str, search: SearchSettings | None = None) -> AsyncGenerator[TurnEvent | TurnSaved]:
         """Save the user's message (and images), then stream the reply."""
         new_images = [to_new_image(image) for image in images]
         record = await asyncio.to_thread(
@@ -84,12 +86,12 @@ class TurnRunner:
         yield TurnSaved(user, reply)
         # aclosing: closing this generator must close the inner one at once (so its final
         # row is written now), not whenever the garbage collector gets to it.
-        async with aclosing(self._stream(record.conversation_id, reply, model)) as events:
+        async with aclosing(self._stream(record.conversation_id, reply, model, search)) as events:
             async for event in events:
                 yield event
 
     async def retry(self, conversation_id: int, reply_id: int, *, model: str,
-                    ) -> AsyncGenerator[TurnEvent | TurnSaved]:
+                    search: SearchSettings | None = None) -> AsyncGenerator[TurnEvent | TurnSaved]:
         """Ask again for the reply `reply_id` (failed, interrupted, stopped or just unloved).
 
         The old reply row is replaced by a fresh pending one in the same place of the history.
@@ -98,12 +100,14 @@ class TurnRunner:
         if reply is None:
             return
         yield TurnSaved(None, reply)
-        async with aclosing(self._stream(conversation_id, reply, model)) as events:
+        async with aclosing(self._stream(conversation_id, reply, model, search)) as events:
             async for event in events:
                 yield event
 
     # -- the turn ------------------------------------------------------------------
-    async def build_request(self, conversation_id: int, reply_id: int, model: str) -> TurnRequest:
+    async def build_request(self, conversation_id: int, reply_id: int, model: str,
+                            search: SearchSettings | None = None) -> TurnRequest:
+        """`search`: the conversation's search settings as the UI holds them (None: read them)."""
         conversation = await asyncio.to_thread(self.store.get_conversation, conversation_id)
         rows = await asyncio.to_thread(self.store.list_messages, conversation_id)
         history: list[Message] = []
@@ -128,9 +132,12 @@ class TurnRunner:
             entry = await asyncio.to_thread(self.store.get_response_entry, previous)
             if entry is None or not entry.stored or entry.status != "live":
                 previous = None  # not retrievable on the server: send the full history instead
+        if search is None:
+            search = await asyncio.to_thread(load_search_settings, self.store, conversation_id)
         return TurnRequest(
             model=model, history=tuple(history), previous_response_id=previous,
             conversation_id=conversation.uid if conversation else None,
+            search=search if search.enabled else None,
         )
 
     def _image_parts(self, row: MessageRow) -> list[ImagePart]:
@@ -141,8 +148,9 @@ class TurnRunner:
                 parts.append(ImagePart(url, attachment.detail))  # type: ignore[arg-type]
         return parts
 
-    async def _stream(self, conversation_id: int, reply: MessageRow, model: str) -> AsyncGenerator[TurnEvent]:
-        request = await self.build_request(conversation_id, reply.id, model)
+    async def _stream(self, conversation_id: int, reply: MessageRow, model: str,
+                      search: SearchSettings | None = None) -> AsyncGenerator[TurnEvent]:
+        request = await self.build_request(conversation_id, reply.id, model, search)
         recorder = TurnRecorder(self.store, reply.id, model=model, write=self._checkpoint_in_background,
                                 model_info=self._model)
 

@@ -22,6 +22,7 @@ Exit codes: see grokterm.commands.common (15 = an --image could not be read).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import functools
 import logging
 import os
@@ -46,6 +47,7 @@ from grokterm.commands.common import (
     run_api_command,
     usage_json,
 )
+from grokterm.commands.search_options import add_search_options
 
 if TYPE_CHECKING:
     from grokterm.config.settings import Settings
@@ -83,6 +85,7 @@ def register(parser: argparse.ArgumentParser) -> None:
                        help="continue the most recent conversation (its history is sent)")
     where.add_argument("--cid", metavar="ID",
                        help="continue conversation ID (the number in `grokterm history`, or its uid)")
+    add_search_options(parser)
     add_connection_options(parser)
 
 
@@ -267,12 +270,15 @@ async def _ask(args: argparse.Namespace, make_request: Callable[[], Awaitable[Tu
 
 async def _ask_recorded(args: argparse.Namespace, make_request: Callable[[], Awaitable[TurnRequest]],
                         settings: Settings, recorder: Any) -> int:
+    from grokterm.commands.search_options import print_sources, search_json
     from grokterm.xai.errors import XAIError
     from grokterm.xai.events import Completed, Failed
     from grokterm.xai.usage import cost_ticks, format_usage
 
     request = await make_request()
     conversation_id = recorder.store.get_message(recorder.reply_id).conversation_id if recorder else None
+    if getattr(args, "search_settings", None) is not None:
+        request = dataclasses.replace(request, search=args.search_settings)
     printer = AnswerPrinter(sys.stdout, show_text=not args.json, show_reasoning=args.reasoning)
     completed: Completed | None = None
     failure: Failed | None = None
@@ -297,6 +303,8 @@ async def _ask_recorded(args: argparse.Namespace, make_request: Callable[[], Awa
                 elif isinstance(ending, Failed):
                     failure = ending
         printer.finish()
+        if completed is not None and not args.json:
+            print_sources(sys.stdout, completed.citations)
         if recorder is not None:
             _finish_recording(recorder, completed or failure)
         usage = completed.usage if completed else None
@@ -316,6 +324,7 @@ async def _ask_recorded(args: argparse.Namespace, make_request: Callable[[], Awa
                 "response_id": completed.response_id, "model": completed.model,
                 "stored": completed.stored, "finish_reason": completed.finish_reason,
                 "conversation_id": conversation_id, **usage_json(usage, ticks),
+                **search_json(completed.citations, completed.tool_calls, completed.tool_usage),
             }
         else:
             assert failure is not None
@@ -323,6 +332,7 @@ async def _ask_recorded(args: argparse.Namespace, make_request: Callable[[], Awa
                 "text": failure.partial_text, "reasoning": failure.partial_reasoning,
                 "response_id": failure.response_id, "model": args.model, "conversation_id": conversation_id,
                 "error": {"type": type(failure.error).__name__, "message": str(failure.error)},
+                **search_json((), failure.tool_calls, None),
             }
         sys.stdout.write(json_dumps_safe(body) + "\n")
         sys.stdout.flush()
@@ -340,6 +350,13 @@ def run(args: argparse.Namespace) -> int:
         return fail(str(error), EXIT_USAGE)
     if not question:
         return fail("no question: pass it as an argument or pipe it on stdin", EXIT_USAGE)
+    from grokterm.commands.search_options import search_settings_from_args
+    from grokterm.xai.tools import SearchSettingsError
+
+    try:
+        args.search_settings = search_settings_from_args(args)
+    except SearchSettingsError as error:
+        return fail(f"search: {error}", EXIT_USAGE)
     try:
         images = _prepare_images(args.image, args.detail) if args.image else []
     except _ImageFailure as error:

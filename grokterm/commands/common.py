@@ -197,9 +197,12 @@ class AnswerPrinter:
 
     def show(self, event: Any) -> Any:
         """Print what a turn event carries; returns the event itself when it ends the turn."""
-        from grokterm.xai.events import Completed, Failed, ReasoningDelta, Retrying, TextDelta
+        from grokterm.commands.search_options import tool_status_to_stderr
+        from grokterm.xai.events import Completed, Failed, ReasoningDelta, Retrying, TextDelta, ToolCallUpdate
 
-        if isinstance(event, TextDelta):
+        if isinstance(event, ToolCallUpdate):
+            tool_status_to_stderr(event.call)
+        elif isinstance(event, TextDelta):
             self.text(event.text)
         elif isinstance(event, ReasoningDelta):
             self.reasoning(event.text)

@@ -23,7 +23,7 @@ import tempfile
 import tomllib
 from collections.abc import Mapping, MutableMapping
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Any, cast
 
 import tomlkit
 import tomlkit.exceptions
@@ -35,7 +35,7 @@ from grokterm.xai.urls import normalize_base_url
 
 log = logging.getLogger(__name__)
 
-ApiStyle = Literal["auto", "responses", "chat"]
+ApiStyle = defaults.ApiStyle
 
 DEFAULT_SYSTEM_PROMPT = (
     "You are a helpful assistant in a terminal chat app. Answer clearly and concisely. "
@@ -105,7 +105,7 @@ class Settings(BaseModel):
 
     default_model: str = Field(defaults.MODEL, min_length=1)
     image_model: str = Field(defaults.IMAGE_MODEL, min_length=1)  # /image and `grokterm image`
-    api_style: ApiStyle = "auto"
+    api_style: ApiStyle = defaults.API_STYLE
     active_profile: str = "xai"
     profiles: dict[str, Profile] = Field(default_factory=_builtin_profiles)
     system_prompt: str = DEFAULT_SYSTEM_PROMPT
@@ -186,7 +186,7 @@ class Settings(BaseModel):
         return self.profile().base_url
 
     @property
-    def effective_api_style(self) -> str:
+    def effective_api_style(self) -> ApiStyle:
         return self.profile().api_style or self.api_style
 
     @property

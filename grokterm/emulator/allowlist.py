@@ -37,6 +37,9 @@ RECORDED = ("recorded real api.x.ai chat-completions traffic (charmbracelet/fant
 LC_XAI = ("xAI's Responses API reference as transcribed in langchain-xai "
           "(langchainjs libs/providers/langchain-xai, responses-types.ts)")
 HTTP = "HTTP semantics (RFC 9110/9111): set by the HTTP library, not an API argument"
+TOOLS_WEB = "xAI 'Tools: Web Search', docs.x.ai/developers/tools/web-search (Web Search Parameters)"
+TOOLS_X = ("xAI 'Tools: X Search', docs.x.ai/developers/tools/x-search (X Search Parameters; the copy "
+           "whose examples use grok-4.7)")
 OPENAI_SDK = ("xAI REST API reference: 'full compatibility with the OpenAI REST API' and the OpenAI SDK "
               "examples on docs.x.ai; the OpenAI SDK sends these headers on every call")
 
@@ -116,6 +119,17 @@ _RESPONSES: dict[str, str] = {
     "tool_choice": f"{REF_2025}, 'Create new response': tool_choice",
     "tool_choice.*": f"{REF_2025}, 'Create new response': tool_choice ({{\"type\": \"function\", ...}})",
     "tools": f"{REF_2025}, 'Create new response': tools (functions and web search, at most 128)",
+    # Server-side search tools (issue 14; docs/api/tools-search.md). Which keys go with which `type`,
+    # their limits and their formats are checked in emulator/search.py (TOOL_FIELDS).
+    "tools[].type": f"{TOOLS_WEB}, SDK table: tool name `web_search`; {TOOLS_X}: `x_search`",
+    "tools[].allowed_domains": f"{TOOLS_WEB}: allowed_domains (max 5)",
+    "tools[].excluded_domains": f"{TOOLS_WEB}: excluded_domains (max 5)",
+    "tools[].enable_image_understanding": f"{TOOLS_WEB}; {TOOLS_X}: enable_image_understanding",
+    "tools[].allowed_x_handles": f"{TOOLS_X}: allowed_x_handles (max 20, without the @)",
+    "tools[].excluded_x_handles": f"{TOOLS_X}: excluded_x_handles (max 20)",
+    "tools[].from_date": f"{TOOLS_X}: from_date (YYYY-MM-DD)",
+    "tools[].to_date": f"{TOOLS_X}: to_date (YYYY-MM-DD)",
+    "tools[].enable_video_understanding": f"{TOOLS_X}: enable_video_understanding",
     "instructions": f"{LC_XAI}: 'Cannot be used with previous_response_id'",
 }
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import dataclasses
 import hashlib
 import json
 from collections.abc import Iterator
@@ -26,8 +27,21 @@ from grokterm.emulator.context import ContextMessage, last_user_message, parse_r
 from grokterm.emulator.directives import parse_directives
 from grokterm.emulator.errors import ApiError, response_not_found, unprocessable
 from grokterm.emulator.faults import Fault
+from grokterm.emulator.search import (
+    CALL_PRICE_TICKS,
+    SearchResult,
+    call_item,
+    call_item_id,
+    citation_annotations,
+    parse_tools,
+    plan_search,
+    strip_search_directives,
+    tool_usage,
+    x_input,
+)
 from grokterm.emulator.sse import Frame, SSEResponse, data_frame
 from grokterm.emulator.state import StoredResponse
+from grokterm.emulator.tokenizer import tokenize
 from grokterm.emulator.turns import Turn, plan_turn, positive_int
 
 EFFORTS = ("low", "medium", "high")
@@ -64,12 +78,21 @@ async def create_response(call: Call):
     if body.get("tool_choice") is not None and not body.get("tools"):
         raise ApiError(400, "Invalid request content: A tool_choice was set on the request but no tools were "
                             "specified.")
+    search_tools = parse_tools(body.get("tools"), model)
     max_output = positive_int(body.get("max_output_tokens"), "max_output_tokens")
     last_new_user = last_user_message(new_items)
     directives = parse_directives(last_new_user.text if last_new_user else "")
+    if search_tools.enabled:  # !search-empty / !search-fail are not part of the question
+        directives = dataclasses.replace(directives, prompt=strip_search_directives(directives.prompt)[0])
     fault = call.stream_fault(directives, stream)
     turn = plan_turn(call.state, model, context, directives, effort, max_output_tokens=max_output)
-    final = response_object(turn, body, effort, summary)
+    search = None
+    if search_tools.enabled:
+        raw_prompt = parse_directives(last_new_user.text if last_new_user else "").prompt
+        search = plan_search(search_tools, raw_prompt, turn.text)
+        prompt = dataclasses.replace(turn.prompt, text=turn.prompt.text + search.extra_input_tokens)
+        turn = dataclasses.replace(turn, text=search.text, text_tokens=tokenize(search.text), prompt=prompt)
+    final = response_object(turn, body, effort, summary, search)
     failing = fault is not None and fault.kind == "error_event"
     if store and not failing:
         call.state.store_response(StoredResponse(
@@ -77,7 +100,7 @@ async def create_response(call: Call):
         ))
     if not stream:
         return JSONResponse(final)
-    return SSEResponse(response_frames(turn, final), call.pacing(), call.streams, fault,
+    return SSEResponse(response_frames(turn, final, search), call.pacing(), call.streams, fault,
                        error_frame=_error_frame_builder(fault))
 
 
@@ -126,16 +149,24 @@ def reasoning_item(turn: Turn, include: object) -> dict | None:
     return item
 
 
-def message_item(turn: Turn) -> dict:
+def message_item(turn: Turn, search: SearchResult | None = None) -> dict:
+    notes = citation_annotations(search) if search is not None else []
     return {
-        "content": [{"type": "output_text", "text": turn.text, "logprobs": [], "annotations": []}],
+        "content": [{"type": "output_text", "text": turn.text, "logprobs": [], "annotations": notes}],
         "id": f"msg_{turn.id}", "role": "assistant", "type": "message",
         "status": "incomplete" if turn.truncated else "completed",
     }
 
 
-def response_object(turn: Turn, body: dict, effort: str | None, summary: str | None) -> dict:
-    output = [item for item in (reasoning_item(turn, body.get("include")), message_item(turn)) if item]
+def response_object(turn: Turn, body: dict, effort: str | None, summary: str | None,
+                    search: SearchResult | None = None) -> dict:
+    calls = [call_item(turn.id, call, done=True) for call in (search.calls if search else ())]
+    reasoning = reasoning_item(turn, body.get("include"))
+    output = [*([reasoning] if reasoning else []), *calls, message_item(turn, search)]
+    usage = responses_usage(turn.model, turn.prompt, len(turn.text_tokens), len(turn.reasoning_tokens))
+    if search is not None:
+        usage.update(tool_usage(search))
+        usage["cost_in_usd_ticks"] += search.successful * CALL_PRICE_TICKS
     return {
         "created_at": turn.created,
         "id": turn.id,
@@ -151,7 +182,7 @@ def response_object(turn: Turn, body: dict, effort: str | None, summary: str | N
         "tool_choice": body.get("tool_choice") or "auto",
         "tools": body.get("tools") or [],
         "top_p": body.get("top_p"),
-        "usage": responses_usage(turn.model, turn.prompt, len(turn.text_tokens), len(turn.reasoning_tokens)),
+        "usage": usage,
         "user": body.get("user"),
         "incomplete_details": {"reason": "max_output_tokens"} if turn.truncated else None,
         "status": "incomplete" if turn.truncated else "completed",
@@ -165,8 +196,8 @@ def response_object(turn: Turn, body: dict, effort: str | None, summary: str | N
 # ---------------------------------------------------------------- stream
 
 
-def response_frames(turn: Turn, final: dict) -> Iterator[Frame]:
-    """Every event of a streamed response, numbered from 0."""
+def response_frames(turn: Turn, final: dict, search: SearchResult | None = None) -> Iterator[Frame]:
+    """Every event of a streamed response, numbered from 0: items in output order."""
     seq = 0
 
     def event(kind: str, fields: dict) -> bytes:
@@ -181,51 +212,108 @@ def response_frames(turn: Turn, final: dict) -> Iterator[Frame]:
     yield event("response.created", {"response": snapshot}), False
     yield event("response.in_progress", {"response": snapshot}), False
 
-    output_index = 0
-    item = final["output"][0] if final["output"][0]["type"] == "reasoning" else None
-    if item is not None:
-        rid, text = item["id"], turn.reasoning
-        added = {"id": rid, "summary": [], "type": "reasoning", "status": "in_progress"}
-        yield event("response.output_item.added", {"item": added, "output_index": 0}), False
-        yield event("response.reasoning_summary_part.added", {
-            "item_id": rid, "output_index": 0, "part": {"text": "", "type": "summary_text"}, "summary_index": 0,
-        }), False
-        middle = '"type":"response.reasoning_summary_text.delta","delta":'
-        tail = f',"item_id":"{rid}","output_index":0,"summary_index":0}}\n\n'
-        for token in turn.reasoning_tokens:
-            yield f'data: {{"sequence_number":{seq},{middle}{encode_basestring(token)}{tail}'.encode(), True
+    calls = {call_item_id(turn.id, call): call for call in (search.calls if search else ())}
+    pending: list[tuple[int, dict]] = []  # started tool calls, finished after all have started
+    for output_index, item in enumerate(final["output"]):
+        if item["type"] == "reasoning":
+            frames = _reasoning_frames(turn, item, output_index, seq)
+        elif item["id"] in calls:
+            frames = _tool_start_frames(turn, calls[item["id"]], output_index, seq)
+            pending.append((output_index, item))
+        else:
+            for index, done_item in pending:  # as recorded: every call starts, then each finishes
+                for frame in _tool_done_frames(done_item, index, seq):
+                    seq += 1
+                    yield frame
+            pending = []
+            frames = _message_frames(turn, item, output_index, seq, search)
+        for frame in frames:
             seq += 1
-        yield event("response.reasoning_summary_text.done", {
-            "item_id": rid, "output_index": 0, "summary_index": 0, "text": text,
-        }), False
-        yield event("response.reasoning_summary_part.done", {
-            "item_id": rid, "output_index": 0, "part": {"text": text, "type": "summary_text"}, "summary_index": 0,
-        }), False
-        yield event("response.output_item.done", {"item": item, "output_index": 0}), False
-        output_index = 1
+            yield frame
+    terminal = "response.incomplete" if turn.truncated else "response.completed"
+    yield event(terminal, {"response": final}), False
 
-    message = final["output"][output_index]
+
+def _numbered(seq: int, kind: str, fields: dict) -> Frame:
+    return data_frame(_compact({"sequence_number": seq, "type": kind, **fields})), False
+
+
+def _reasoning_frames(turn: Turn, item: dict, index: int, seq: int) -> Iterator[Frame]:
+    rid, text = item["id"], turn.reasoning
+    added = {"id": rid, "summary": [], "type": "reasoning", "status": "in_progress"}
+    yield _numbered(seq, "response.output_item.added", {"item": added, "output_index": index})
+    yield _numbered(seq + 1, "response.reasoning_summary_part.added", {
+        "item_id": rid, "output_index": index, "part": {"text": "", "type": "summary_text"}, "summary_index": 0,
+    })
+    seq += 2
+    middle = '"type":"response.reasoning_summary_text.delta","delta":'
+    tail = f',"item_id":"{rid}","output_index":{index},"summary_index":0}}\n\n'
+    for token in turn.reasoning_tokens:
+        yield f'data: {{"sequence_number":{seq},{middle}{encode_basestring(token)}{tail}'.encode(), True
+        seq += 1
+    yield _numbered(seq, "response.reasoning_summary_text.done", {
+        "item_id": rid, "output_index": index, "summary_index": 0, "text": text,
+    })
+    yield _numbered(seq + 1, "response.reasoning_summary_part.done", {
+        "item_id": rid, "output_index": index, "part": {"text": text, "type": "summary_text"}, "summary_index": 0,
+    })
+    yield _numbered(seq + 2, "response.output_item.done", {"item": item, "output_index": index})
+
+
+def _tool_start_frames(turn: Turn, call, index: int, seq: int) -> Iterator[Frame]:
+    """A search call starting (recorded shapes: web_search_call 2026, x_search custom_tool_call 2025-12).
+    Marked as token frames so pacing spreads them out like the real, slow searches."""
+    added = call_item(turn.id, call, done=False)
+    item_id = added["id"]
+    yield _numbered(seq, "response.output_item.added", {"item": added, "output_index": index})[0], True
+    if added["type"] == "web_search_call":
+        yield _numbered(seq + 1, "response.web_search_call.in_progress",
+                        {"item_id": item_id, "output_index": index})[0], True
+        yield _numbered(seq + 2, "response.web_search_call.searching",
+                        {"item_id": item_id, "output_index": index})[0], True
+    else:
+        arguments = x_input(call)
+        yield _numbered(seq + 1, "response.custom_tool_call_input.delta",
+                        {"item_id": item_id, "output_index": index, "delta": arguments})[0], True
+        yield _numbered(seq + 2, "response.custom_tool_call_input.done",
+                        {"item_id": item_id, "output_index": index, "input": arguments})[0], True
+
+
+def _tool_done_frames(item: dict, index: int, seq: int) -> Iterator[Frame]:
+    if item["type"] == "web_search_call" and item["status"] == "completed":
+        yield _numbered(seq, "response.web_search_call.completed", {"item_id": item["id"], "output_index": index})
+        seq += 1
+    yield _numbered(seq, "response.output_item.done", {"item": item, "output_index": index})[0], True
+
+
+def _message_frames(turn: Turn, message: dict, index: int, seq: int,
+                    search: SearchResult | None) -> Iterator[Frame]:
     mid = message["id"]
     added = {"content": [], "id": mid, "role": "assistant", "type": "message", "status": "in_progress"}
-    yield event("response.output_item.added", {"item": added, "output_index": output_index}), False
+    yield _numbered(seq, "response.output_item.added", {"item": added, "output_index": index})
     empty_part = {"type": "output_text", "text": "", "logprobs": [], "annotations": []}
-    yield event("response.content_part.added", {
-        "content_index": 0, "item_id": mid, "output_index": output_index, "part": empty_part,
-    }), False
+    yield _numbered(seq + 1, "response.content_part.added", {
+        "content_index": 0, "item_id": mid, "output_index": index, "part": empty_part,
+    })
+    seq += 2
     middle = '"type":"response.output_text.delta","content_index":0,"delta":'
-    tail = f',"item_id":"{mid}","output_index":{output_index},"logprobs":[]}}\n\n'
+    tail = f',"item_id":"{mid}","output_index":{index},"logprobs":[]}}\n\n'
     for token in turn.text_tokens:
         yield f'data: {{"sequence_number":{seq},{middle}{encode_basestring(token)}{tail}'.encode(), True
         seq += 1
-    yield event("response.output_text.done", {
-        "content_index": 0, "item_id": mid, "output_index": output_index, "text": turn.text,
-    }), False
-    yield event("response.content_part.done", {
-        "content_index": 0, "item_id": mid, "output_index": output_index, "part": message["content"][0],
-    }), False
-    yield event("response.output_item.done", {"item": message, "output_index": output_index}), False
-    terminal = "response.incomplete" if turn.truncated else "response.completed"
-    yield event(terminal, {"response": final}), False
+    for number, annotation in enumerate(message["content"][0]["annotations"]):  # after the text, as recorded
+        yield _numbered(seq, "response.output_text.annotation.added", {
+            "annotation": annotation, "annotation_index": number, "content_index": 0, "item_id": mid,
+            "output_index": index,
+        })
+        seq += 1
+    yield _numbered(seq, "response.output_text.done", {
+        "content_index": 0, "item_id": mid, "output_index": index, "text": turn.text,
+    })
+    yield _numbered(seq + 1, "response.content_part.done", {
+        "content_index": 0, "item_id": mid, "output_index": index, "part": message["content"][0],
+    })
+    yield _numbered(seq + 2, "response.output_item.done", {"item": message, "output_index": index})
 
 
 def _error_frame_builder(fault: Fault | None):

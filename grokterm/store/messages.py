@@ -36,6 +36,7 @@ from grokterm.store.rows import (
     usage_values,
 )
 from grokterm.store.schema import MESSAGE_KINDS, MESSAGE_STATUSES
+from grokterm.store.sources import write_sources
 
 _UPDATABLE = frozenset(
     {"text", "reasoning", "model", "status", "error", "response_id", "ttft_ms", "tokens_per_s", *USAGE_FIELDS}
@@ -193,13 +194,15 @@ class MessagesMixin(ConversationsMixin, ResponsesMixin):
         usage: UsageLike | Mapping[str, Any] | None = None, model: str | None = None,
         response_id: str | None = None, error: str | None = None, ttft_ms: int | None = None,
         tokens_per_s: float | None = None, stored: bool = True, index_response: bool = True,
+        sources: Mapping[str, Any] | None = None,
     ) -> MessageRow:
         """Write the final state of a reply in one commit.
 
         Also, in the same transaction: moves the conversation's chain head to
         `response_id` when the reply completed and is stored (or clears it when the
         turn was sent with store=false, so the next turn sends full history), and
-        records `response_id` in the response index (unless index_response=False).
+        records `response_id` in the response index (unless index_response=False), and
+        the reply's search results (`sources`: citations, tool_calls, tool_usage) when given.
         """
         if status not in FINAL_STATUSES:
             raise ValueError(f"finish_message needs a final status, not {status!r}")
@@ -225,6 +228,8 @@ class MessagesMixin(ConversationsMixin, ResponsesMixin):
             if cursor.rowcount == 0:
                 raise NotFoundError(f"no message {message_id}")
             row = self._get_message(conn, message_id)
+            if sources is not None:
+                write_sources(conn, message_id, sources)
             if status == "complete":
                 head = row.response_id if stored else None
                 conn.execute(

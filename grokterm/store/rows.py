@@ -117,6 +117,21 @@ class MessageRow:
 
 
 @dataclass(frozen=True)
+class MessageSources:
+    """What a reply's search found: citations, tool calls, tool usage — JSON-shaped, as the
+    chat layer wrote them (the store does not know the client's types)."""
+
+    message_id: int
+    citations: tuple[dict[str, Any], ...] = ()  # {"url", "title", "start_index", "end_index"}
+    tool_calls: tuple[dict[str, Any], ...] = ()  # {"id", "tool", "name", "status", "query", "sources"}
+    tool_usage: dict[str, Any] | None = None  # {"calls": {tool: n}, "total": n, ...}
+
+    @property
+    def empty(self) -> bool:
+        return not (self.citations or self.tool_calls or self.tool_usage)
+
+
+@dataclass(frozen=True)
 class ResponseIndexEntry:
     """One response id the app created: the API cannot list them, this index can."""
 

@@ -18,6 +18,8 @@ Version history:
      leaves these rows out.
   5. conversations.origin: which front end started a conversation ('ask' for the CLI;
      NULL for the app and for every conversation written before), so lists can tell them apart
+  6. message_sources: a reply's citations, server-side tool calls and tool usage
+     (web / X search), as JSON, one row per reply
 """
 
 from __future__ import annotations
@@ -176,8 +178,19 @@ _V5 = (
     "ALTER TABLE conversations ADD COLUMN origin TEXT",
 )
 
+_V6 = (
+    # Additive: replies without search have no row. JSON because the shapes follow the API's
+    # (docs/api/tools-search.md) and are only ever read whole, with the reply.
+    """CREATE TABLE message_sources (
+        message_id INTEGER PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE,
+        citations TEXT NOT NULL DEFAULT '[]',
+        tool_calls TEXT NOT NULL DEFAULT '[]',
+        tool_usage TEXT
+    )""",
+)
+
 # MIGRATIONS[i] upgrades a version-i file to version i+1.
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4, _V5)
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4, _V5, _V6)
 CURRENT_VERSION = len(MIGRATIONS)
 
 

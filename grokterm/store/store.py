@@ -21,9 +21,10 @@ from grokterm.store.images import ImageFiles
 from grokterm.store.keyvalue import KeyValueMixin
 from grokterm.store.schema import CURRENT_VERSION, migrate, schema_version
 from grokterm.store.search import SearchMixin
+from grokterm.store.sources import SourcesMixin
 
 
-class Store(ExchangeMixin, SearchMixin, KeyValueMixin):
+class Store(ExchangeMixin, SearchMixin, KeyValueMixin, SourcesMixin):
     """Open (creating or upgrading) the database at `path` (default: paths.database_file()).
 
     Image files go to `images_dir` (default: an `images` folder next to the

@@ -10,6 +10,7 @@ import asyncio
 import logging
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -18,6 +19,7 @@ from textual.screen import Screen
 
 from grokterm.chat.runner import TurnRunner
 from grokterm.store import Store, StoreError
+from grokterm.store.keyvalue import ACTIVE_TAB, OPEN_TABS
 from grokterm.ui.context import AppContext
 from grokterm.ui.message_data import MessageData, conversation_totals, message_data_from_row
 from grokterm.ui.safe import tell
@@ -28,6 +30,10 @@ from grokterm.ui.services import Services, services
 from grokterm.ui.widgets.conversation_pane import ConversationPane
 from grokterm.ui.widgets.finished_message import FinishedMessage
 from grokterm.xai.client import XAIClient
+
+if TYPE_CHECKING:
+    from grokterm.emulator.server import RunningEmulator
+    from grokterm.media import PreparedImage
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +71,12 @@ class GrokApp(App):
         Binding("f9", "settings", "Settings", show=False, id="app.settings", tooltip="settings (config.toml)"),
         Binding("f4", "system_prompt", "System prompt", show=False, id="app.system_prompt",
                 tooltip="this conversation's system prompt: a preset or your own"),
+        Binding("f3", "toggle_web_search", "Web search", show=False, id="app.search_web",
+                tooltip="web search on or off for this conversation"),
+        Binding("f5", "toggle_x_search", "X search", show=False, id="app.search_x",
+                tooltip="X search on or off for this conversation"),
+        Binding("alt+s,f10", "search_settings", "Search settings", show=False, id="app.search_settings",
+                tooltip="web and X search with domain, handle and date filters"),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
     ]
 
@@ -76,7 +88,7 @@ class GrokApp(App):
         self.models: list = []
         self.code_theme = "monokai"
         self.chat: ChatScreen | None = None
-        self._emulator = None
+        self._emulator: RunningEmulator | None = None
         if context.keymap:
             self.set_keymap(context.keymap)
 
@@ -138,7 +150,8 @@ class GrokApp(App):
             self.start_demo_emulator()
         else:
             self.context.api_key = key
-            self.save_key_in_keyring(key)
+            if key is not None:
+                self.save_key_in_keyring(key)
         self.start_services()
 
     def save_key_in_keyring(self, key: str) -> None:
@@ -160,9 +173,9 @@ class GrokApp(App):
         from grokterm.ui.launch import quiet_server_logs
 
         quiet_server_logs()
-        self._emulator = start_emulator(port=0)
-        self.context.base_url = self._emulator.base_url
-        self.context.api_key = self._emulator.api_key
+        emulator = self._emulator = start_emulator(port=0)
+        self.context.base_url = emulator.base_url
+        self.context.api_key = emulator.api_key
         self.context.demo = True
 
     @work(exclusive=True, group="startup")
@@ -203,9 +216,11 @@ class GrokApp(App):
                         pass
 
     async def _reopen_tabs(self) -> None:
-        store = self.store
-        open_ids = await asyncio.to_thread(store.ui_get, "open_tabs", None) or []
-        active = await asyncio.to_thread(store.ui_get, "active_tab", None)
+        store, chat = self.store, self.chat
+        if chat is None:
+            return
+        open_ids = await asyncio.to_thread(store.ui_get, OPEN_TABS, None) or []
+        active = await asyncio.to_thread(store.ui_get, ACTIVE_TAB, None)
         conversations = []
         for conv_id in open_ids:
             conv = await asyncio.to_thread(store.get_conversation, conv_id)
@@ -214,9 +229,9 @@ class GrokApp(App):
         if not conversations:
             conversations = [await asyncio.to_thread(self._new_conversation_row)]
         for conv in conversations:
-            await self.chat.open_conversation(conv, activate=conv.id == active)
+            await chat.open_conversation(conv, activate=conv.id == active)
         if active not in [c.id for c in conversations]:
-            await self.chat.open_conversation(conversations[-1])
+            await chat.open_conversation(conversations[-1])
         self.remember_tabs()
 
     def _new_conversation_row(self):
@@ -292,6 +307,7 @@ class GrokApp(App):
         usage, cost, replies = conversation_totals(pane.messages)
         sidebar.show_totals(usage, cost, replies)
         focused = self.focused
+        selected: MessageData | None
         if isinstance(focused, FinishedMessage) and focused.data in pane.messages:
             selected = focused.data
         else:
@@ -307,9 +323,9 @@ class GrokApp(App):
             return
         order = self.chat.tab_order()
         pane = self.active_pane()
-        self.run_store(self.store.ui_set, "open_tabs", order)
+        self.run_store(self.store.ui_set, OPEN_TABS, order)
         if pane is not None:
-            self.run_store(self.store.ui_set, "active_tab", pane.conversation.id)
+            self.run_store(self.store.ui_set, ACTIVE_TAB, pane.conversation.id)
 
     # -- actions ---------------------------------------------------------------------
     async def action_new_conversation(self) -> None:
@@ -320,12 +336,12 @@ class GrokApp(App):
         self.remember_tabs()
 
     async def action_close_conversation(self) -> None:
-        pane = self.active_pane()
-        if pane is None:
+        pane, chat = self.active_pane(), self.chat
+        if pane is None or chat is None:
             return
         pane._save_draft_now(pane.composer.text)
-        await self.chat.close_conversation(pane.conversation.id)
-        if not self.chat.panes():
+        await chat.close_conversation(pane.conversation.id)
+        if not chat.panes():
             await self.action_new_conversation()
         self.remember_tabs()
 
@@ -390,9 +406,13 @@ class GrokApp(App):
 
         current = pane.conversation.system_prompt or ""
 
+        def written(text: str | None) -> None:
+            if text is not None:
+                apply(text)
+
         def chosen(text: str | None) -> None:
             if text == CUSTOM:
-                self.push_screen(PromptDialog("System prompt", current), lambda t: t is not None and apply(t))
+                self.push_screen(PromptDialog("System prompt", current), written)
             elif text is not None:
                 apply(text)
 
@@ -411,6 +431,38 @@ class GrokApp(App):
         pane.refresh_status()
         self.notify("System prompt set." if text else "System prompt removed.")
 
+    def action_toggle_web_search(self) -> None:
+        """Web search on/off for this conversation (its filters are kept)."""
+        pane = self.active_pane()
+        if pane is not None:
+            self.set_search(pane, replace(pane.search, web=not pane.search.web))
+
+    def action_toggle_x_search(self) -> None:
+        pane = self.active_pane()
+        if pane is not None:
+            self.set_search(pane, replace(pane.search, x=not pane.search.x))
+
+    def action_search_settings(self) -> None:
+        """The dialog with both search tools and their filters."""
+        pane = self.active_pane()
+        if pane is None:
+            return
+        from grokterm.ui.screens.search_settings import SearchSettingsScreen
+
+        def saved(settings) -> None:
+            if settings is not None:
+                self.set_search(pane, settings)
+
+        self.push_screen(SearchSettingsScreen(pane.search, pane.conversation.title or ""), saved)
+
+    def set_search(self, pane: ConversationPane, settings) -> None:
+        """Use these search settings from the next turn on, and keep them with the conversation."""
+        from grokterm.chat.sources import save_search_settings
+
+        pane.set_search(settings)
+        self.run_store(save_search_settings, self.store, pane.conversation.id, settings)
+        tell(self, f"Search: {settings.summary() or 'off'}")
+
     def action_rename(self) -> None:
         pane = self.active_pane()
         if pane is None:
@@ -421,7 +473,8 @@ class GrokApp(App):
             if title:
                 pane.conversation = replace(pane.conversation, title=title)
                 self.run_store(self.store.update_conversation, pane.conversation.id, title=title)
-                self.chat.retitle(pane.conversation)
+                if self.chat is not None:
+                    self.chat.retitle(pane.conversation)
 
         self.push_screen(PromptDialog("Rename conversation", pane.conversation.title or ""), renamed)
 
@@ -433,7 +486,10 @@ class GrokApp(App):
         from grokterm.ui import attach
         from grokterm.ui.screens.attach_screen import AttachScreen
 
-        self.push_screen(AttachScreen(), lambda images: attach.add_to_pane(pane, images or []))
+        def picked(images: list[PreparedImage] | None) -> None:
+            attach.add_to_pane(pane, images or [])
+
+        self.push_screen(AttachScreen(), picked)
 
     def action_attach_screenshot(self) -> None:
         """Attach the newest image in the screenshot folder."""
@@ -520,6 +576,12 @@ class GrokApp(App):
                       "app.stop")
         yield command("System prompt", "Choose a preset or write this conversation's system prompt",
                       self.action_system_prompt, "app.system_prompt")
+        yield command("Toggle web search", "Let Grok search the web in this conversation",
+                      self.action_toggle_web_search, "app.search_web")
+        yield command("Toggle X search", "Let Grok search X posts in this conversation",
+                      self.action_toggle_x_search, "app.search_x")
+        yield command("Search settings", "Web and X search with domain, handle and date filters",
+                      self.action_search_settings, "app.search_settings")
         yield command("Rename conversation", "Give this conversation a title", self.action_rename, "app.rename")
         yield command("Attach image", "Attach a file, clipboard image or latest screenshot", self.action_attach,
                       "app.attach")

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 class AppContext:
     api_key: Secret | str | None  # a str is wrapped in a Secret on assignment: reprs and tracebacks never show it
     base_url: str = defaults.BASE_URL
-    api_style: str = "auto"
+    api_style: defaults.ApiStyle = defaults.API_STYLE
     default_model: str = defaults.MODEL
     image_model: str = defaults.IMAGE_MODEL  # /image (config.toml image_model)
     system_prompt: str = ""

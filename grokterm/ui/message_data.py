@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from grokterm.chat.sources import ReplySources
 from grokterm.xai.usage import Usage
 
 
@@ -30,6 +31,7 @@ class MessageData:
     created_at: float | None = None
     stored: bool = True
     kind: str | None = None  # None: chat; "image_prompt" / "image": an image generation
+    sources: ReplySources | None = None  # citations, search calls and their usage (search replies)
 
 
 def chip_text_for(attachment) -> str:

@@ -96,6 +96,7 @@ async def shoot(out: Path) -> list[Path]:
                 _focus_last_reply(pane)
                 await pilot.pause()
                 save(chat, "chat-reply-code-table")
+                assert chat.chat is not None, "the chat screen is up after wait_ready"
                 chat.chat.sidebar.scroll_end(animate=False)
                 await pilot.pause()
                 save(chat, "sidebar-reasoning-cost")
@@ -107,6 +108,7 @@ async def shoot(out: Path) -> list[Path]:
                 await pilot.press("ctrl+n")
                 await pilot.pause()
                 pane = chat.active_pane()
+                assert pane is not None, "ctrl+n opened a conversation"
                 chat.set_conversation_model(pane, "grok-4-0709")
                 picture = Path(tmp) / "screenshot.png"
                 picture.write_bytes(_demo_screenshot_png())
@@ -117,6 +119,7 @@ async def shoot(out: Path) -> list[Path]:
                 save(chat, "image-attachment")
                 await pilot.press("enter")
                 await pilot.pause()
+                assert pane.turn_worker is not None, "enter started a turn"
                 await pane.turn_worker.wait()
                 await pilot.pause(0.3)
                 save(chat, "vision-reply")

@@ -107,7 +107,7 @@ from grokterm.xai.wire import (
     TokenizeResult,
 )
 
-ApiStyle = Literal["auto", "responses", "chat"]
+ApiStyle = defaults.ApiStyle
 _Model = TypeVar("_Model", bound=BaseModel)
 _SSE_HEADERS = {"Accept": "text/event-stream", "Cache-Control": "no-store"}
 Sleep = Callable[[float], Awaitable[Any]]
@@ -120,7 +120,7 @@ class XAIClient:
         self,
         api_key: str | Secret,
         base_url: str = defaults.BASE_URL,
-        api_style: ApiStyle = "auto",
+        api_style: ApiStyle = defaults.API_STYLE,
         max_retries: int = defaults.MAX_RETRIES,
         connect_timeout: float = 5.0,
         read_timeout: float = defaults.READ_TIMEOUT_S,
@@ -378,6 +378,9 @@ class XAIClient:
         """
         while True:
             style = self._resolved_style or "responses"
+            if style == "chat" and request.search is not None and request.search.enabled:
+                raise self._error(BadRequestError, "web and X search need the Responses API "
+                                  "(/v1/responses); this server or --api-style uses chat completions")
             if style == "chat":
                 path, body, headers = "/chat/completions", chat_payload(request, stream=stream), chat_headers(request)
             else:

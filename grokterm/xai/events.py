@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from grokterm.xai.tools import Citation, SearchSettings, ToolCall, ToolUsage
 from grokterm.xai.usage import Usage
 
 Role = Literal["system", "user", "assistant"]
@@ -50,6 +51,7 @@ class TurnRequest:
     max_output_tokens: int | None = None
     temperature: float | None = None
     store: bool = True
+    search: SearchSettings | None = None  # web / X search tools (Responses API only)
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,13 @@ class ReasoningDelta:
 
 
 @dataclass(frozen=True)
+class ToolCallUpdate:
+    """A server-side tool call started, changed status or finished (web / X search)."""
+
+    call: ToolCall
+
+
+@dataclass(frozen=True)
 class UsageUpdate:
     usage: Usage
 
@@ -95,6 +104,9 @@ class Completed:
     usage: Usage | None
     stored: bool  # True when the server keeps it (GET /v1/responses/{id} works)
     finish_reason: str | None = None  # "stop", "length", "incomplete:<reason>", ...
+    citations: tuple[Citation, ...] = ()  # numbered sources, in order of first use
+    tool_calls: tuple[ToolCall, ...] = ()  # server-side tool invocations (search)
+    tool_usage: ToolUsage | None = None  # successful tool calls by tool, from usage
 
 
 @dataclass(frozen=True)
@@ -105,11 +117,14 @@ class Failed:
     partial_text: str = ""
     partial_reasoning: str = ""
     response_id: str | None = None
+    tool_calls: tuple[ToolCall, ...] = ()  # what the tools had done before it failed
 
 
-TurnEvent = Retrying | TurnStarted | TextDelta | ReasoningDelta | UsageUpdate | Completed | Failed
+TurnEvent = (
+    Retrying | TurnStarted | TextDelta | ReasoningDelta | ToolCallUpdate | UsageUpdate | Completed | Failed
+)
 
 __all__ = [
     "Completed", "Detail", "Failed", "ImagePart", "Message", "ReasoningDelta", "Retrying", "Role",
-    "TextDelta", "TurnEvent", "TurnRequest", "TurnStarted", "UsageUpdate", "field",
+    "TextDelta", "ToolCallUpdate", "TurnEvent", "TurnRequest", "TurnStarted", "UsageUpdate", "field",
 ]

@@ -8,6 +8,8 @@ Kept apart from the HTTP code so the rules are easy to read and test:
   after the last assistant message are sent; `prompt_cache_key` is the
   conversation id.
 * Chat completions: always the full history, `stream_options.include_usage`.
+* Search: `web_search` / `x_search` entries in `tools` (Responses API only; the
+  chat completions "Live Search" is deprecated, so a search turn never goes there).
 * IMAGE RULE: xAI warns that `store: true` with images "may fail", so a turn
   whose history contains any image is sent stateless: full history inline,
   `store: false`, no `previous_response_id` (see `is_stateless`).
@@ -86,6 +88,8 @@ def responses_payload(request: TurnRequest, *, stream: bool) -> dict[str, Any]:
         payload["max_output_tokens"] = request.max_output_tokens
     if request.temperature is not None:
         payload["temperature"] = request.temperature
+    if request.search is not None and request.search.enabled:
+        payload["tools"] = request.search.tools_payload()
     return payload
 
 

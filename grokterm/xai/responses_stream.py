@@ -18,9 +18,20 @@ from grokterm.xai.events import (
     Failed,
     ReasoningDelta,
     TextDelta,
+    ToolCallUpdate,
     TurnEvent,
     TurnStarted,
     UsageUpdate,
+)
+from grokterm.xai.tools import (
+    Citation,
+    ToolCall,
+    citation_from_annotation,
+    citations_from_output,
+    tool_call_from_item,
+    tool_calls_from_output,
+    tool_usage_from_wire,
+    unique_citations,
 )
 from grokterm.xai.wire import (
     ResponseObject,
@@ -34,6 +45,11 @@ _TERMINAL_OK = {"response.completed", "response.done", "response.incomplete"}
 _TEXT_DELTA = "response.output_text.delta"
 _REASONING_DELTAS = {"response.reasoning_summary_text.delta", "response.reasoning_text.delta"}
 _REASONING_DONE = {"response.reasoning_summary_text.done", "response.reasoning_text.done"}
+_ITEM_EVENTS = {"response.output_item.added", "response.output_item.done"}
+# response.web_search_call.in_progress|searching|completed|failed, response.x_search_call.*
+_TOOL_STATUS_PREFIXES = ("response.web_search_call.", "response.x_search_call.")
+_TOOL_INPUT_DONE = "response.custom_tool_call_input.done"
+_ANNOTATION_ADDED = "response.output_text.annotation.added"
 
 
 class ResponsesStreamState:
@@ -48,6 +64,12 @@ class ResponsesStreamState:
         # parts per (output_index, content/summary index); lists, as += on long strings is quadratic
         self._text: dict[tuple[int, int], list[str]] = {}
         self._reasoning: dict[tuple[int, int], list[str]] = {}
+        self._tool_calls: dict[str, ToolCall] = {}  # by item id, in order of arrival
+        self._annotations: list[Citation] = []
+
+    @property
+    def tool_calls(self) -> tuple[ToolCall, ...]:
+        return tuple(self._tool_calls.values())
 
     # ------------------------------------------------------------ accumulated text
 
@@ -91,6 +113,14 @@ class ResponsesStreamState:
             return []
         if kind == "error" or (kind is None and "error" in data):
             return [self._fail(error_from_stream_payload(data))]
+        if kind in _ITEM_EVENTS or kind == _TOOL_INPUT_DONE or (
+                isinstance(kind, str) and kind.startswith(_TOOL_STATUS_PREFIXES)):
+            return self._tool_event(kind, data)
+        if kind == _ANNOTATION_ADDED:
+            citation = citation_from_annotation(data.get("annotation"))
+            if citation is not None:
+                self._annotations.append(citation)
+            return []
         event = parse_stream_event(data)
         if isinstance(event, ResponseSnapshotEvent):
             events = self._start(event.response)
@@ -100,6 +130,38 @@ class ResponsesStreamState:
                 events.append(self._fail(error_from_stream_payload(data)))
             return events
         return []
+
+    def _tool_event(self, kind: str, data: dict[str, Any]) -> list[TurnEvent]:
+        """Server-side tool calls: the item when it starts and ends, status events in between."""
+        events = [] if self._started else self._start(None)
+        if kind in _ITEM_EVENTS:
+            item = data.get("item")
+            call = tool_call_from_item(item, f"call-{data.get('output_index')}") if isinstance(item, dict) else None
+            if call is None:
+                return events
+            known = self._tool_calls.get(call.id)
+            if known is not None and not call.query:  # added items carry an empty query
+                call = ToolCall(call.id, call.tool, call.name or known.name, call.status, known.query,
+                                call.sources or known.sources)
+        else:
+            item_id = data.get("item_id")
+            known = self._tool_calls.get(item_id) if isinstance(item_id, str) else None
+            if known is None:
+                return events
+            if kind == _TOOL_INPUT_DONE:
+                updated = tool_call_from_item({"type": "custom_tool_call", "name": known.name,
+                                               "input": data.get("input"), "id": known.id})
+                query = updated.query if updated is not None else ""
+                call = ToolCall(known.id, known.tool, known.name, known.status, query or known.query,
+                                known.sources)
+            else:
+                status = kind.rsplit(".", 1)[-1]
+                call = ToolCall(known.id, known.tool, known.name, status, known.query, known.sources)
+        if self._tool_calls.get(call.id) == call:
+            return events
+        self._tool_calls[call.id] = call
+        events.append(ToolCallUpdate(call))
+        return events
 
     def _delta(self, delta: str, key: tuple[int, int], reasoning: bool) -> list[TurnEvent]:
         """Per-token hot path: plain values, no model validation for well-formed deltas."""
@@ -116,23 +178,28 @@ class ResponsesStreamState:
     def _complete(self, response: ResponseObject | None, kind: str) -> list[TurnEvent]:
         self.finished = True
         text, reasoning, usage, stored = self.text, self.reasoning, None, self.requested_store
+        citations, tool_calls, tool_usage = unique_citations(self._annotations), self.tool_calls, None
         finish = "stop"
         if response is not None:
             if response.output:
                 text = response.output_text or text
                 reasoning = response.reasoning_text or reasoning
+                citations = citations_from_output(response.output) or citations
+                tool_calls = tool_calls_from_output(response.output) or tool_calls
             usage = response.usage.normalised() if response.usage else None
+            tool_usage = tool_usage_from_wire(response.usage.model_dump()) if response.usage else None
             stored = self.requested_store if response.store is None else response.store
             if kind == "response.incomplete" or response.status == "incomplete":
                 reason = response.incomplete_details.reason if response.incomplete_details else None
                 finish = f"incomplete:{reason or 'unknown'}"
         events: list[TurnEvent] = [UsageUpdate(usage)] if usage else []
-        events.append(Completed(self.response_id, self.model, text, reasoning, usage, stored, finish))
+        events.append(Completed(self.response_id, self.model, text, reasoning, usage, stored, finish,
+                                citations=citations, tool_calls=tool_calls, tool_usage=tool_usage))
         return events
 
     def _fail(self, error: XAIError) -> Failed:
         self.finished = True
-        return Failed(error, self.text, self.reasoning, self.response_id)
+        return Failed(error, self.text, self.reasoning, self.response_id, tool_calls=self.tool_calls)
 
     def done(self) -> list[TurnEvent]:
         """`data: [DONE]` (added by some proxies): fine after the terminal event, a cut before it."""

@@ -91,10 +91,10 @@ class AttachScreen(ModalScreen["list[PreparedImage]"]):
     def on_mount(self) -> None:
         self.chips.show(self.picked)
         self._update_done_label()
-        self.tree.focus()
+        self.file_tree.focus()
 
     @property
-    def tree(self) -> ImageTree:
+    def file_tree(self) -> ImageTree:  # not `tree`: that is DOMNode.tree
         return self.query_one("#attach-tree", ImageTree)
 
     @property
@@ -110,7 +110,7 @@ class AttachScreen(ModalScreen["list[PreparedImage]"]):
     def _highlighted(self, event: Tree.NodeHighlighted) -> None:
         entry = event.node.data
         is_file = entry is not None and not event.node.allow_expand
-        self.preview.show_file(entry.path if is_file else None)
+        self.preview.show_file(entry.path if entry is not None and is_file else None)
 
     @on(DirectoryTree.FileSelected, "#attach-tree")
     def _file_selected(self, event: DirectoryTree.FileSelected) -> None:
@@ -118,11 +118,11 @@ class AttachScreen(ModalScreen["list[PreparedImage]"]):
         self.add_paths([event.path])
 
     def key_backspace(self) -> None:
-        if self.focused is self.tree:
-            self.go_to(Path(self.tree.path).expanduser().resolve().parent)
+        if self.focused is self.file_tree:
+            self.go_to(Path(self.file_tree.path).expanduser().resolve().parent)
 
     def go_to(self, folder: Path) -> None:
-        self.tree.path = folder
+        self.file_tree.path = folder
         self.query_one("#attach-path", Input).value = str(folder)
         self.preview.show_file(None)
 
@@ -134,7 +134,7 @@ class AttachScreen(ModalScreen["list[PreparedImage]"]):
         path = Path(raw).expanduser()  # noqa: ASYNC240 - reads $HOME only; the disk check below runs in a thread
         if await asyncio.to_thread(path.is_dir):
             self.go_to(path)
-            self.tree.focus()
+            self.file_tree.focus()
         else:
             self.add_paths([path])
 

@@ -23,7 +23,7 @@ from textual.widgets.option_list import Option
 from grokterm.ui import format as fmt
 from grokterm.ui.render import plain
 from grokterm.ui.safe import tell
-from grokterm.ui.services import services
+from grokterm.ui.services import grok_app, services
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ class ConversationsScreen(ModalScreen[None]):
             yield Static("Conversations", classes="picker-title")
             yield Input(placeholder="search every message (words, \"phrases\", prefix*)", id="conversations-query")
             yield OptionList(id="conversations-list")
-            keys = self.app.keys_for
+            keys = grok_app(self).keys_for
             yield Static(plain(f"enter open · {keys('conversations.archive')} archive/unarchive · "  # keymap: config
                                f"{keys('conversations.show_archived')} show archived · "
                                f"{keys('conversations.close')} close"), classes="picker-help")
@@ -125,7 +125,7 @@ class ConversationsScreen(ModalScreen[None]):
         if entry.archived:
             await asyncio.to_thread(services(self).store.archive_conversation, entry.conversation_id, False)
         self.dismiss(None)
-        await self.app.open_conversation_by_id(entry.conversation_id)
+        await grok_app(self).open_conversation_by_id(entry.conversation_id)
 
     def on_key(self, event) -> None:
         if event.key in ("down", "up") and self.query_one(Input).has_focus:
@@ -138,11 +138,12 @@ class ConversationsScreen(ModalScreen[None]):
         if entry is None:
             return
         await asyncio.to_thread(services(self).store.archive_conversation, entry.conversation_id, not entry.archived)
-        if not entry.archived and self.app.chat is not None and self.app.chat.pane_for(entry.conversation_id):
-            await self.app.chat.close_conversation(entry.conversation_id)
-            if not self.app.chat.panes():
-                await self.app.action_new_conversation()
-            self.app.remember_tabs()
+        chat = grok_app(self).chat
+        if not entry.archived and chat is not None and chat.pane_for(entry.conversation_id):
+            await chat.close_conversation(entry.conversation_id)
+            if not chat.panes():
+                await grok_app(self).action_new_conversation()
+            grok_app(self).remember_tabs()
         tell(self.app, ("Unarchived" if entry.archived else "Archived") + f": {entry.title or 'New chat'}")
         self.refresh_list(self.query_one(Input).value)
 

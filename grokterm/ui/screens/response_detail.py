@@ -16,7 +16,7 @@ import json
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from rich.console import Group
 from rich.syntax import Syntax
@@ -36,6 +36,9 @@ from grokterm.ui.render import markdown_renderable, plain, safe_text
 from grokterm.ui.safe import literal
 from grokterm.ui.services import services
 from grokterm.xai.errors import XAIError
+
+if TYPE_CHECKING:
+    from grokterm.ui.app import GrokApp
 
 STYLES = Path(__file__).parent.parent / "styles" / "responses.tcss"
 STATUS_STYLES = {"live": "green", "deleted": "red", "expired": "dim", "unknown": "yellow"}
@@ -107,18 +110,23 @@ class ResponseActions:
 
     is_responses_browser = True  # lets an action pop every browser screen before opening a tab
 
+    @property
+    def grok(self) -> GrokApp:
+        """The app, typed (this mixin's `self` is always the Screen it is mixed into)."""
+        return cast("GrokApp", cast("Screen[Any]", self).app)
+
     def responses_changed(self, acted_on: Sequence[str] = ()) -> None:  # overridden by the screens
         """Redraw after an action; `acted_on` lists ids deleted or forgotten (their marks go)."""
 
     # -- copy -------------------------------------------------------------------------
     def copy_id(self, response_id: str) -> None:
-        self.app.copy_to_clipboard(response_id)
-        tell(self.app, f"Copied {response_id}")
+        self.grok.copy_to_clipboard(response_id)
+        tell(self.grok, f"Copied {response_id}")
 
     # -- continue / branch ------------------------------------------------------------
     @work(group="responses-action", exclusive=True)
     async def continue_response(self, response_id: str, branch: bool = False) -> None:
-        app = self.app
+        app = self.grok
         verb = "Branching from" if branch else "Continuing"
         tell(app, f"{verb} {response_id}…", timeout=3)
         try:
@@ -152,11 +160,11 @@ class ResponseActions:
             if yes:
                 self.delete_responses(ids)
 
-        self.app.push_screen(ConfirmDialog("Delete on the server", body), answered)
+        self.grok.push_screen(ConfirmDialog("Delete on the server", body), answered)
 
     @work(group="responses-action", exclusive=True)
     async def delete_responses(self, ids: list[str]) -> None:
-        app = self.app
+        app = self.grok
         report = await rs.delete_many(services(app).store, services(app).client, ids)
         if len(ids) == 1 and report.gone:
             tell(app, rs.gone_message(*report.gone[0]), title="Not on the server", severity="warning", timeout=10)
@@ -180,12 +188,12 @@ class ResponseActions:
             if yes:
                 self.forget_responses(ids)
 
-        self.app.push_screen(ConfirmDialog("Forget locally", body, confirm_label="Forget"), answered)
+        self.grok.push_screen(ConfirmDialog("Forget locally", body, confirm_label="Forget"), answered)
 
     @work(group="responses-action", exclusive=True)
     async def forget_responses(self, ids: list[str]) -> None:
-        removed = await asyncio.to_thread(rs.forget, services(self).store, ids)
-        tell(self.app, f"Forgot {removed} response(s) locally.")
+        removed = await asyncio.to_thread(rs.forget, services(self.grok).store, ids)
+        tell(self.grok, f"Forgot {removed} response(s) locally.")
         self.responses_changed(ids)
 
 

@@ -25,13 +25,14 @@ from textual.worker import Worker, WorkerState
 
 from grokterm.chat import edits
 from grokterm.chat.runner import TurnSaved
+from grokterm.chat.sources import load_search_settings, reply_sources
 from grokterm.store import StoreError
 from grokterm.ui import attach, imagegen
 from grokterm.ui.markdown_lines import MarkdownLines
 from grokterm.ui.message_data import MessageData
 from grokterm.ui.render import plain
 from grokterm.ui.safe import tell
-from grokterm.ui.services import services
+from grokterm.ui.services import grok_app, services
 from grokterm.ui.widgets.attachment_chips import AttachmentChips
 from grokterm.ui.widgets.composer import PASTE_LIMIT, Composer
 from grokterm.ui.widgets.finished_message import FinishedMessage
@@ -42,8 +43,10 @@ from grokterm.xai.events import (
     ReasoningDelta,
     Retrying,
     TextDelta,
+    ToolCallUpdate,
     TurnStarted,
 )
+from grokterm.xai.tools import SearchSettings, status_text
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +96,8 @@ class ConversationPane(Vertical):
         self._hidden_older = 0
         self._latest_draft: str | None = None
         self._sending_images: list = []  # composer text as last seen (composer may be gone at unmount)
+        self.search = SearchSettings()  # web / X search for this conversation (loaded on mount)
+        self.tool_status = ""  # the live "searching the web…" line of the reply being streamed
 
     # -- layout ------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -113,7 +118,7 @@ class ConversationPane(Vertical):
 
     @property
     def model(self) -> str:
-        return self.conversation.model or self.app.context.default_model
+        return self.conversation.model or grok_app(self).context.default_model
 
     @property
     def is_streaming(self) -> bool:
@@ -140,8 +145,9 @@ class ConversationPane(Vertical):
     @work(exclusive=True, group="history")
     async def load_history(self) -> None:
         rows = await asyncio.to_thread(services(self).store.list_messages, self.conversation.id)
-        self.messages = [self.app.message_data(r) for r in rows]
-        window = self.app.context.lazy_window
+        self.messages = [grok_app(self).message_data(r) for r in rows]
+        await self._load_sources(self.messages)
+        window = grok_app(self).context.lazy_window
         self._hidden_older = max(0, len(self.messages) - window)
         await self._load_thumbnails(self.messages[self._hidden_older:])
         widgets = await self._ready_widgets(self.messages[self._hidden_older:])
@@ -150,6 +156,26 @@ class ConversationPane(Vertical):
         self._update_load_earlier()
         self.message_list.scroll_end(animate=False, immediate=True)
         self.post_message(self.Changed(self))
+
+    async def _load_sources(self, messages: list[MessageData]) -> None:
+        """Citations and search calls of replies that used search, and this conversation's search settings."""
+        store = services(self).store
+        self.search = await asyncio.to_thread(load_search_settings, store, self.conversation.id)
+        self.show_search_status()
+        ids = [m.id for m in messages if m.role == "assistant" and m.id is not None]
+        found = await asyncio.to_thread(store.sources_of, ids) if ids else {}
+        for data in messages:
+            if data.id in found:
+                data.sources = reply_sources(found[data.id])
+
+    def set_search(self, settings: SearchSettings) -> None:
+        self.search = settings
+        self.show_search_status()
+
+    def show_search_status(self) -> None:
+        """The status line under the composer says when search is on."""
+        if self.is_mounted:
+            self.refresh_status()
 
     async def _ready_widgets(self, messages: list[MessageData]) -> list[FinishedMessage]:
         """Message widgets whose lines are already rendered (in a thread) at the width they will have,
@@ -185,7 +211,7 @@ class ConversationPane(Vertical):
                                    for a in data.attachment_rows]
 
     def _finished_widget(self, data: MessageData, body: MarkdownLines | None = None) -> FinishedMessage:
-        return FinishedMessage(data, code_theme=self.app.code_theme, body=body)
+        return FinishedMessage(data, code_theme=grok_app(self).code_theme, body=body)
 
     def _update_load_earlier(self) -> None:
         button = self.query_one(".load-earlier", Button)
@@ -194,7 +220,7 @@ class ConversationPane(Vertical):
 
     @on(Button.Pressed, ".load-earlier")
     async def load_earlier(self) -> None:
-        window = self.app.context.lazy_window
+        window = grok_app(self).context.lazy_window
         start = max(0, self._hidden_older - window)
         await self._load_thumbnails(self.messages[start:self._hidden_older])
         older = await self._ready_widgets(self.messages[start:self._hidden_older])
@@ -241,9 +267,9 @@ class ConversationPane(Vertical):
     async def _run_turn(self, text: str | None, images: list, retry_reply_id: int | None = None) -> None:
         runner = services(self).runner
         if retry_reply_id is not None:
-            stream = runner.retry(self.conversation.id, retry_reply_id, model=self.model)
+            stream = runner.retry(self.conversation.id, retry_reply_id, model=self.model, search=self.search)
         else:
-            stream = runner.send(self.conversation.id, text, images, model=self.model)
+            stream = runner.send(self.conversation.id, text or "", images, model=self.model, search=self.search)
         streaming: StreamingMessage | None = None
         self._sending_images = images
         loop = asyncio.get_running_loop()
@@ -260,7 +286,13 @@ class ConversationPane(Vertical):
                 elif streaming is None:
                     continue
                 elif isinstance(event, TextDelta):
+                    if self.tool_status:  # the answer is coming: the search status gives way to the stats
+                        self.tool_status = ""
+                        streaming.set_status("")
                     streaming.add_text(event.text)
+                elif isinstance(event, ToolCallUpdate):
+                    self.tool_status = status_text(event.call)
+                    streaming.set_status(self.tool_status)
                 elif isinstance(event, ReasoningDelta):
                     streaming.add_reasoning(event.text)
                 elif isinstance(event, Retrying):
@@ -302,7 +334,7 @@ class ConversationPane(Vertical):
                     await widget.remove()
             self.messages = [m for m in self.messages if m.id != retry_reply_id]
         if event.user is not None:
-            user = self.app.message_data(event.user)
+            user = grok_app(self).message_data(event.user)
             if self._sending_images:
                 from grokterm.ui.attach import cached_thumbnail
 
@@ -310,8 +342,8 @@ class ConversationPane(Vertical):
             self.messages.append(user)
             await self.message_list.mount_all(await self._ready_widgets([user]))
         self.reply_id = event.reply.id
-        self.streaming = StreamingMessage(self.model, interval=self.app.context.render_interval,
-                                          code_theme=self.app.code_theme)
+        self.streaming = StreamingMessage(self.model, interval=grok_app(self).context.render_interval,
+                                          code_theme=grok_app(self).code_theme)
         await self.message_list.mount(self.streaming)
         self.message_list.anchor()
         return self.streaming
@@ -337,12 +369,19 @@ class ConversationPane(Vertical):
         if streaming is None:
             return
         await streaming.finish()
+        self.tool_status = ""
         try:
             row = await asyncio.to_thread(services(self).store.get_message, self.reply_id)
         except StoreError:  # the database failed mid-turn (reported already): show what streamed
             row = None
-        data = (self.app.message_data(row) if row is not None
+        data = (grok_app(self).message_data(row) if row is not None
                 else MessageData(None, "assistant", streaming.text, status=how))
+        if row is not None:
+            try:
+                found = await asyncio.to_thread(services(self).store.sources_of, [row.id])
+            except StoreError:  # as above: the reply is shown, its sources are not
+                found = {}
+            data.sources = reply_sources(found[row.id]) if row.id in found else None
         if data.ttft_ms is None:
             data.ttft_ms = streaming.ttft_ms
         if data.tokens_per_s is None:
@@ -357,13 +396,13 @@ class ConversationPane(Vertical):
         finished = self._finished_widget(data, await streaming.final_body(data.text))
         await self.message_list.mount(finished, after=streaming)
         await streaming.remove()
-        self.app.show_in_sidebar(self, data)
+        grok_app(self).show_in_sidebar(self, data)
         self.post_message(self.Changed(self))
 
     # -- message actions --------------------------------------------------------
     @on(FinishedMessage.Selected)
     def _selected(self, event: FinishedMessage.Selected) -> None:
-        self.app.show_in_sidebar(self, event.widget.data)
+        grok_app(self).show_in_sidebar(self, event.widget.data)
 
     @on(FinishedMessage.Action)
     async def _message_action(self, event: FinishedMessage.Action) -> None:
@@ -468,7 +507,7 @@ class ConversationPane(Vertical):
 
     def _save_draft_now(self, text: str) -> None:
         self.conversation = replace(self.conversation, draft=text)
-        self.app.run_store(services(self).store.save_draft, self.conversation.id, text)
+        grok_app(self).run_store(services(self).store.save_draft, self.conversation.id, text)
 
     @work(exclusive=True, group="estimate")
     async def _estimate_tokens(self) -> None:
@@ -487,9 +526,13 @@ class ConversationPane(Vertical):
 
     def _status_hint(self) -> Text:
         """What this conversation sends with: model, system prompt (preset name), demo mode."""
-        context = self.app.context
-        return status_line(self.model, self.conversation.system_prompt or "", context.presets or {},
+        context = grok_app(self).context
+        line = status_line(self.model, self.conversation.system_prompt or "", context.presets or {},
                            demo=context.demo, default_prompt=context.system_prompt)
+        summary = self.search.summary()
+        if summary:
+            line.append_text(plain(f" \u00b7 search: {summary}", "dim"))
+        return line
 
     def refresh_status(self) -> None:
         """Show the model / system prompt / demo line (the token estimate replaces it while typing)."""

@@ -22,6 +22,7 @@ from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
 
+from grokterm.ui.citations import has_inline_citations, reply_body, sources_block
 from grokterm.ui.markdown_lines import MarkdownLines, render_strips
 from grokterm.ui.message_data import MessageData
 from grokterm.ui.render import plain
@@ -135,6 +136,18 @@ class FinishedMessage(Widget, can_focus=True):
             return plain(note, "bold red" if d.status == "failed" else "yellow")
         return None
 
+    def _cited_body(self) -> RenderableType | None:
+        """A reply whose inline citations `[[n]](url)` become `[k]` markers linked to its sources."""
+        d = self.data
+        citations = d.sources.citations if d.sources is not None else ()
+        if d.text and citations and has_inline_citations(d.text):
+            return reply_body(d.text, citations, self.code_theme)
+        return None
+
+    def _sources(self) -> RenderableType | None:
+        d = self.data
+        return sources_block(d.sources) if d.sources is not None and d.role == "assistant" else None
+
     def _key(self, binding_id: str) -> str:
         """The live keys of a binding (the user's [keymap]); the defaults where there is no GrokApp."""
         from grokterm.ui.keys import keys_for
@@ -168,8 +181,14 @@ class FinishedMessage(Widget, can_focus=True):
     def _renderable(self) -> Group:
         """Everything this message shows as one Rich renderable (tests print it)."""
         parts = self._head()
-        if self.body.text:
+        cited = self._cited_body()
+        if cited is not None:
+            parts.append(cited)
+        elif self.body.text:
             parts.append(RichMarkdown(self.body.text, code_theme=self.code_theme, hyperlinks=False))
+        sources = self._sources()
+        if sources is not None:
+            parts.append(sources)
         note = self._note()
         if note is not None:
             parts.append(note)
@@ -181,8 +200,14 @@ class FinishedMessage(Widget, can_focus=True):
         before the widget is mounted (see `prerender`)."""
         if width != self._lines_width:
             lines = render_strips(Group(*self._head()), console, width)
-            if self.body.text:
+            cited = self._cited_body()
+            if cited is not None:
+                lines += render_strips(cited, console, width)
+            elif self.body.text:
                 lines += self.body.lines(width, console)
+            sources = self._sources()
+            if sources is not None:
+                lines += render_strips(sources, console, width)
             note = self._note()
             if note is not None:
                 lines += render_strips(note, console, width)

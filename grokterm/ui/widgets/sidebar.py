@@ -13,6 +13,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from grokterm.ui import format as fmt
+from grokterm.ui.citations import source_line, tool_call_line, tool_cost_line
 from grokterm.ui.message_data import MessageData
 from grokterm.ui.render import plain
 from grokterm.ui.services import grok_app
@@ -43,6 +44,8 @@ class Sidebar(VerticalScroll):
         yield Static("no reply selected", id="sidebar-reply")
         yield Static("conversation", classes="sidebar-title")
         yield Static("", id="sidebar-totals")
+        yield Static("sources", classes="sidebar-title", id="sidebar-sources-title")
+        yield Static("—", id="sidebar-sources")
         yield Static("reasoning summary", classes="sidebar-title")
         yield Static("—", id="sidebar-reasoning")
         yield Static("response", classes="sidebar-title")
@@ -59,7 +62,28 @@ class Sidebar(VerticalScroll):
             text.append_text(plain("\n" + fmt.model_prices(model)))
         self.query_one("#sidebar-model", Static).update(text)  # display-safe: Text of plain() parts
 
+    def on_mount(self) -> None:
+        self.show_sources(None)
+
+    def show_sources(self, data: MessageData | None) -> None:
+        """The selected reply's sources and search calls with their cost; hidden without search."""
+        sources = data.sources if data is not None else None
+        title = self.query_one("#sidebar-sources-title", Static)
+        box = self.query_one("#sidebar-sources", Static)
+        if sources is None or sources.empty:
+            title.display = box.display = False
+            return
+        title.display = box.display = True
+        lines = [source_line(number, c) for number, c in enumerate(sources.citations, 1)]
+        lines += [tool_call_line(call) for call in sources.tool_calls]
+        cost = tool_cost_line(sources)
+        if cost:
+            lines.append(Text(cost, style="dim"))
+        # display-safe: Text lines from source_line/tool_call_line, every outside part sanitised
+        box.update(Text("\n").join(lines) if lines else "—")
+
     def show_message(self, data: MessageData | None, cost_ticks: int | None = None) -> None:
+        self.show_sources(data)
         reply = self.query_one("#sidebar-reply", Static)
         reasoning = self.query_one("#sidebar-reasoning", Static)
         response = self.query_one("#sidebar-response", Static)
