@@ -44,10 +44,11 @@ class _ThreadedServer(uvicorn.Server):
 
     async def main_loop(self) -> None:
         counter = 0
+        wake = self._wake or asyncio.Event()  # set by startup(), which always runs first
         while not await self.on_tick(counter):
             counter = (counter + 10) % 864000  # on_tick refreshes the Date header every 10 "ticks"
             try:
-                await asyncio.wait_for(self._wake.wait(), 1.0)
+                await asyncio.wait_for(wake.wait(), 1.0)
             except TimeoutError:
                 pass
 

@@ -12,7 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from textual import work
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -99,6 +99,13 @@ class GrokApp(App):
         driver_class = super().get_driver_class()
         install_alt_prefix_parser(driver_class)
         return driver_class
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and not event.is_forwarded and event.key.startswith("alt+"):
+            from grokterm.ui.keys import typed_if_unbound
+
+            event = typed_if_unbound(event, self.screen.active_bindings)
+        await super().on_event(event)
 
     def keys_for(self, binding_id: str) -> str:
         """The live keys of a binding (the user's `[keymap]` applied), for hints and the palette."""

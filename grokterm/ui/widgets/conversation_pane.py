@@ -485,7 +485,12 @@ class ConversationPane(Vertical):
             if widget.data in doomed:
                 await widget.remove()
         self.messages = self.messages[:index]
-        self.composer.load_text(data.text)
+        draft = self.composer.text
+        if draft.strip():  # never clear the composer from under the user: their draft stays, below
+            self.composer.load_text(f"{data.text}\n\n{draft}")
+            self.app.notify("Your draft is kept below the message being edited.")
+        else:
+            self.composer.load_text(data.text)
         self.composer.focus()
 
     # -- composer helpers ---------------------------------------------------------
