@@ -23,6 +23,7 @@ from textual.containers import Vertical
 from textual.strip import Strip
 from textual.widgets import Collapsible, Static
 
+from grokterm.sanitize import StreamSanitizer
 from grokterm.ui.markdown_lines import MarkdownLines, block_strips, join, last_split_point, markdown_strips, seam
 from grokterm.ui.render import plain, safe_text
 from grokterm.ui.widgets.line_view import LineView
@@ -46,6 +47,7 @@ class StreamingMessage(Vertical):
         self._pending_text: list[str] = []
         self._pending_reasoning = False
         self._safe = ""  # sanitised text handed to rendering so far
+        self._sanitizer = StreamSanitizer()  # an escape sequence split across deltas is still removed whole
         self._done_text = ""  # the prefix of _safe whose blocks are finished and rendered
         self._done: list[Strip] = []
         self._tail: list[Strip] = []
@@ -156,8 +158,10 @@ class StreamingMessage(Vertical):
             box.title = f"reasoning… ({len(self.reasoning.split())} words)"
             self.query_one(".reasoning-text", Static).update(plain(self.reasoning, "italic"))
         if self._pending_text:
-            self._safe += safe_text("".join(self._pending_text))
+            self._safe += self._sanitizer.feed("".join(self._pending_text))
             self._pending_text.clear()
+        if final:
+            self._safe += self._sanitizer.flush()
         await self._render_text(final)
         if self._first_token is not None and not self.status_note and not self._finished:
             rate = self.tokens_per_s
