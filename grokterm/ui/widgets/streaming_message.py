@@ -23,6 +23,7 @@ from textual.containers import Vertical
 from textual.strip import Strip
 from textual.widgets import Collapsible, Static
 
+from grokterm.sanitize import StreamSanitizer
 from grokterm.ui.markdown_lines import MarkdownLines, block_strips, join, last_split_point, markdown_strips, seam
 from grokterm.ui.render import plain, safe_text
 from grokterm.ui.widgets.line_view import LineView
@@ -50,6 +51,7 @@ class StreamingMessage(Vertical):
         self._pending_text: list[str] = []
         self._pending_reasoning = False
         self._safe = ""  # sanitised text handed to rendering so far
+        self._sanitizer = StreamSanitizer()  # an escape sequence split across deltas is still removed whole
         self._done_text = ""  # the prefix of _safe whose blocks are finished and rendered
         self._done: list[Strip] = []
         self._tail: list[Strip] = []
@@ -172,8 +174,10 @@ class StreamingMessage(Vertical):
             self.query_one(".reasoning-text", Static).update(plain(self.reasoning, "italic"),
                                                               layout=not box.collapsed)
         if self._pending_text:
-            self._safe += safe_text("".join(self._pending_text))
+            self._safe += self._sanitizer.feed("".join(self._pending_text))
             self._pending_text.clear()
+        if final:
+            self._safe += self._sanitizer.flush()
         await self._render_text(final)
         now = time.monotonic()
         if (self._first_token is not None and not self.status_note and not self._finished
