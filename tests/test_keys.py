@@ -93,6 +93,19 @@ def test_binding_ids_are_unique():
     assert len(ids) == len(set(ids))
 
 
+def test_no_key_does_two_things_in_one_place():
+    """Several developers add bindings: a key bound twice in one place (or an app key the composer
+    takes) silently loses one of them."""
+    seen: dict[tuple[str, str], str] = {}
+    for row in key_rows():
+        for key in row.keys:
+            assert (row.where, key) not in seen, f"{key} is both {seen[row.where, key]} and {row.binding_id}"
+            seen[row.where, key] = row.binding_id
+    composer = {key for (where, key) in seen if where == "composer"}
+    anywhere = {key for (where, key) in seen if where == "anywhere"}
+    assert not composer & anywhere
+
+
 def test_readme_key_table_is_the_real_bindings():
     readme = (ROOT / "README.md").read_text()
     assert readme_table() in readme, "README key table is stale: run `python -m grokterm.ui.keys`"
@@ -125,6 +138,30 @@ async def test_alt_w_closes_the_tab_while_the_composer_has_focus(emulator, tmp_p
         await wait_until(pilot, lambda: len(app.chat.panes()) == 1, what="alt+w to close the tab")
         assert app.active_pane() is pane
         assert "w" not in pane.composer.text
+
+
+def test_an_unbound_alt_key_is_typed_not_lost():
+    from grokterm.ui.keys import typed_if_unbound
+
+    def typed(key: str, bound: tuple[str, ...] = ("alt+w",)) -> tuple[str, str | None]:
+        event = typed_if_unbound(events.Key(key, None), bound)
+        return event.key, event.character
+
+    assert typed("alt+x") == ("x", "x")  # esc pressed then x within the ESC delay
+    assert typed("alt+shift+x") == ("X", "X")
+    assert typed("alt+full_stop") == ("full_stop", ".")
+    assert typed("alt+w") == ("alt+w", None)  # bound: stays an alt key
+    assert typed("alt+enter") == ("alt+enter", None)  # not a character
+    assert typed("ctrl+x") == ("ctrl+x", None)
+
+
+async def test_esc_then_a_letter_quickly_types_the_letter_in_the_composer(emulator, tmp_path):
+    app = make_app(emulator, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await wait_started(app, pilot)
+        pane.composer.focus()
+        post_keys(app, "a", "alt+x", "b")
+        await wait_until(pilot, lambda: pane.composer.text == "axb", what="the x to be typed")
 
 
 async def test_alt_enter_and_ctrl_j_add_a_newline_and_do_not_send(emulator, tmp_path):

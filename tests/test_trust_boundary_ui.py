@@ -168,3 +168,25 @@ async def test_a_key_echoed_by_the_server_never_reaches_the_screen_or_the_databa
     for path in tmp_path.iterdir():
         if path.is_file():
             assert key.encode() not in path.read_bytes(), path
+
+
+async def test_an_escape_sequence_split_across_deltas_never_shows_its_payload():
+    """The streaming widget sanitises the stream, not each batch: an OSC 52 cut in two is removed whole."""
+    from textual.app import App
+
+    from grokterm.ui.widgets.streaming_message import StreamingMessage
+
+    class Host(App):
+        def compose(self):
+            yield StreamingMessage("m", interval=60)  # no timer ticks during the test: steps are ours
+
+    app = Host()
+    async with app.run_test(size=(100, 20)) as pilot:
+        widget = app.query_one(StreamingMessage)
+        for piece in ("hello \x1b]52;c;SGFj", "a2Vk\x07 world \x1b[3", "1mred\x1b[0m", " \x1b]0;never ends"):
+            widget.add_text(piece)
+            await widget._step(final=False)
+            await pilot.pause()
+            assert "SGFj" not in widget._safe and "a2Vk" not in widget._safe and "\x1b" not in widget._safe
+        await widget._step(final=True)
+        assert widget._safe == "hello  world red 0;never ends"

@@ -207,3 +207,15 @@ def test_responses_screen_snapshot_80x24(snap_compare, tmp_path):
         assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
     finally:
         store.close()
+
+
+async def test_edit_keeps_a_draft_in_the_composer(emulator, tmp_path):
+    app = make_app(emulator, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = await wait_started(app, pilot)
+        await send(pane, pilot, "What is a fnuctor?")
+        pane.composer.load_text("half-typed thought")
+        pane.query(FinishedMessage).first().focus()
+        await pilot.press("e")
+        await wait_until(pilot, lambda: pane.messages == [], what="the edit")
+        assert pane.composer.text == "What is a fnuctor?\n\nhalf-typed thought"

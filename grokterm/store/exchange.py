@@ -23,12 +23,22 @@ import sqlite3
 import uuid
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from grokterm.store.errors import ImportFormatError, NotFoundError
 from grokterm.store.images import extension_for, is_valid_file_name
 from grokterm.store.messages import MessagesMixin
-from grokterm.store.rows import TICKS_PER_USD, USAGE_FIELDS, Attachment, Conversation, MessageRow, NewImage
+from grokterm.store.rows import (
+    TICKS_PER_USD,
+    USAGE_FIELDS,
+    Attachment,
+    Conversation,
+    MessageRow,
+    MessageSources,
+    NewImage,
+)
 from grokterm.store.schema import MESSAGE_KINDS, MESSAGE_STATUSES
+from grokterm.store.sources import SourcesMixin, write_sources
 
 FORMAT = "grokterm-conversation"
 FORMAT_VERSION = 1
@@ -60,7 +70,54 @@ def _usage_line(message: MessageRow) -> str:
     return " · ".join(bits)
 
 
-def conversation_markdown(conversation: Conversation, messages: list[MessageRow], image_prefix: str = "images/") -> str:
+def _is_web_url(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and not any(
+        ch.isspace() or ord(ch) < 0x20 or ch in "<>`" for ch in url)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split()).replace("[", "\\[").replace("]", "\\]")
+
+
+def sources_markdown(sources: MessageSources) -> list[str]:
+    """A reply's search results as Markdown lines: numbered sources (links only for plain http(s)
+    URLs; anything else is shown as code, never as a link), then what each search did."""
+    out: list[str] = []
+    if sources.citations:
+        out += ["**Sources**", ""]
+        for number, citation in enumerate(sources.citations, 1):
+            url = str(citation.get("url") or "")
+            title = citation.get("title") if isinstance(citation.get("title"), str) else None
+            host = (urlsplit(url).hostname or "") if _is_web_url(url) else ""
+            label = _one_line(title or host or "source")
+            if _is_web_url(url):
+                target = url.replace("(", "%28").replace(")", "%29")  # a Markdown link target stays whole
+                line = f"{number}. [{label}]({target})" + (f" — {host}" if title and host else "")
+            else:
+                line = f"{number}. {label} `{url.replace('`', '')}`"
+            out.append(line)
+        out.append("")
+    names = {"web_search": "web search", "x_search": "X search"}
+    calls = []
+    for call in sources.tool_calls:
+        name = names.get(str(call.get("tool")), str(call.get("tool") or "tool"))
+        query = call.get("query")
+        found = call.get("sources")
+        detail = "failed" if call.get("status") == "failed" else (
+            f"{len(found)} results" if isinstance(found, list) and found else str(call.get("status") or ""))
+        calls.append(f"{name}" + (f" “{_one_line(query)}”" if isinstance(query, str) and query else "")
+                     + (f" ({detail})" if detail else ""))
+    if calls:
+        out += ["*Searches: " + "; ".join(calls) + "*", ""]
+    return out
+
+
+def conversation_markdown(conversation: Conversation, messages: list[MessageRow], image_prefix: str = "images/",
+                          sources: dict[int, MessageSources] | None = None) -> str:
     title = " ".join(conversation.title.split()) or "Untitled conversation"
     out = [f"# {title}", ""]
     facts = [f"created {_when(conversation.created_at)}", f"id `{conversation.uid}`"]
@@ -81,6 +138,8 @@ def conversation_markdown(conversation: Conversation, messages: list[MessageRow]
             out += ["<details><summary>Reasoning</summary>", "", message.reasoning, "", "</details>", ""]
         if message.text:
             out += [message.text, ""]
+        if sources and message.id in sources:
+            out += sources_markdown(sources[message.id])
         for attachment in message.attachments:
             label = attachment.name or attachment.file_name
             size = f" {attachment.width}×{attachment.height}" if attachment.width and attachment.height else ""
@@ -102,7 +161,12 @@ def _attachment_json(attachment: Attachment, data: bytes | None) -> dict[str, An
     return item
 
 
-def _message_json(message: MessageRow, attachments: list[dict[str, Any]]) -> dict[str, Any]:
+def _message_json(message: MessageRow, attachments: list[dict[str, Any]],
+                  sources: MessageSources | None = None) -> dict[str, Any]:
+    found = {} if sources is None or sources.empty else {"sources": {
+        "citations": list(sources.citations), "tool_calls": list(sources.tool_calls),
+        "tool_usage": sources.tool_usage,
+    }}
     return {
         "role": message.role, "text": message.text, "reasoning": message.reasoning, "model": message.model,
         "created_at": message.created_at, "updated_at": message.updated_at, "status": message.status,
@@ -110,6 +174,7 @@ def _message_json(message: MessageRow, attachments: list[dict[str, Any]]) -> dic
         "usage": {name: getattr(message, name) for name in USAGE_FIELDS},
         "ttft_ms": message.ttft_ms, "tokens_per_s": message.tokens_per_s, "attachments": attachments,
         **({"kind": message.kind} if message.kind else {}),
+        **found,
     }
 
 
@@ -127,12 +192,27 @@ def _field(obj: dict[str, Any], name: str, kinds: tuple[type, ...], default: Any
     return value
 
 
+def _sources_field(value: Any) -> dict[str, Any]:
+    """An imported reply's search results: lists of objects (citations need a string url)."""
+    if not isinstance(value, dict):
+        raise ImportFormatError("sources must be an object")
+    citations, calls, usage = value.get("citations") or [], value.get("tool_calls") or [], value.get("tool_usage")
+    if not isinstance(citations, list) or not all(isinstance(c, dict) and isinstance(c.get("url"), str)
+                                                  for c in citations):
+        raise ImportFormatError("sources.citations must be a list of objects with a url")
+    if not isinstance(calls, list) or not all(isinstance(c, dict) for c in calls):
+        raise ImportFormatError("sources.tool_calls must be a list of objects")
+    if usage is not None and not isinstance(usage, dict):
+        raise ImportFormatError("sources.tool_usage must be an object")
+    return {"citations": citations, "tool_calls": calls, "tool_usage": usage}
+
+
 _INT = (int,)
 _NUM = (int, float)
 _STR = (str,)
 
 
-class ExchangeMixin(MessagesMixin):
+class ExchangeMixin(MessagesMixin, SourcesMixin):
     def _conversation_and_messages(self, conversation_id: int) -> tuple[Conversation, list[MessageRow]]:
         conversation = self.get_conversation(conversation_id)
         if conversation is None:
@@ -142,11 +222,13 @@ class ExchangeMixin(MessagesMixin):
     def export_markdown(self, conversation_id: int, *, image_prefix: str = "images/") -> str:
         """Readable Markdown; images as links `<image_prefix><sha256>.<ext>` (never inlined)."""
         conversation, messages = self._conversation_and_messages(conversation_id)
-        return conversation_markdown(conversation, messages, image_prefix)
+        sources = self.sources_of(m.id for m in messages if m.role == "assistant")
+        return conversation_markdown(conversation, messages, image_prefix, sources)
 
     def export_json(self, conversation_id: int, *, include_images: bool = True) -> str:
         """Lossless JSON; images embedded as base64 unless include_images=False (hash reference only)."""
         conversation, messages = self._conversation_and_messages(conversation_id)
+        sources = self.sources_of(m.id for m in messages if m.role == "assistant")
         document = {
             "format": FORMAT,
             "version": FORMAT_VERSION,
@@ -162,7 +244,7 @@ class ExchangeMixin(MessagesMixin):
                 _message_json(m, [
                     _attachment_json(a, self._images.read(a.file_name) if include_images else None)
                     for a in m.attachments
-                ])
+                ], sources.get(m.id))
                 for m in messages
             ],
         }
@@ -261,6 +343,9 @@ class ExchangeMixin(MessagesMixin):
             if kind not in MESSAGE_KINDS:
                 raise ImportFormatError(f"unknown message kind {kind!r}")
             conn.execute("UPDATE messages SET kind = ? WHERE id = ?", (kind, message_id))
+        found = message.get("sources")
+        if found is not None:
+            write_sources(conn, message_id, _sources_field(found))
         return message_id
 
     def _import_attachment(

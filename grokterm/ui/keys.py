@@ -18,13 +18,14 @@ neither (`tests/test_keys.py` checks that rule).
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Container, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from textual import events
 from textual._xterm_parser import XTermParser
 from textual.binding import Binding
+from textual.keys import key_to_character
 
 ALT = "alt+"
 
@@ -51,6 +52,23 @@ class AltPrefixParser(XTermParser):
             yield from _as_alt(super()._sequence_to_key_events(sequence[1], alt=True))  # ESC+key: now
         else:
             yield from keys
+
+
+def typed_if_unbound(event: events.Key, bound: Container[str]) -> events.Key:
+    """An alt+<character> key that nothing is bound to becomes that character, typed.
+
+    ESC then a letter within the ESC delay reads as alt+letter (it is what tmux sends for
+    alt+letter); when no binding takes it, the letter must not vanish: it is typed, as it was
+    before AltPrefixParser. Alt keys that are bound, and alt+<non-character>, pass unchanged.
+    """
+    if event.character is not None or not event.key.startswith(ALT) or event.key in bound:
+        return event
+    rest = event.key[len(ALT):]
+    upper = rest.startswith("shift+") and len(rest) == len("shift+") + 1
+    character = rest[-1].upper() if upper else key_to_character(rest)
+    if character is None or not character.isprintable():
+        return event
+    return events.Key(character if upper else rest, character)
 
 
 def install_alt_prefix_parser(driver_class: type) -> None:

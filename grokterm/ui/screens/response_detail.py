@@ -30,12 +30,15 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Footer, Static
 
 from grokterm.chat import responses as rs
+from grokterm.chat.sources import ReplySources, reply_sources
 from grokterm.store import ResponseIndexEntry
 from grokterm.ui import format as fmt
+from grokterm.ui.citations import has_inline_citations, reply_body, sources_block, tool_cost_line
 from grokterm.ui.render import markdown_renderable, plain, safe_text
 from grokterm.ui.safe import literal
 from grokterm.ui.services import services
 from grokterm.xai.errors import XAIError
+from grokterm.xai.tools import citations_from_output, tool_calls_from_output, tool_usage_from_wire
 
 if TYPE_CHECKING:
     from grokterm.ui.app import GrokApp
@@ -243,6 +246,8 @@ class ResponseDetailScreen(ResponseActions, Screen):
             yield Static(id="detail-text")
             yield Static("Reasoning summary", classes="detail-section")
             yield Static(id="detail-reasoning")
+            yield Static("Sources (web and X search)", classes="detail-section", id="detail-sources-title")
+            yield Static(id="detail-sources")
             yield Static("Usage", classes="detail-section")
             yield Static(id="detail-usage")
             yield Static("Chain (previous_response_id, oldest first)", classes="detail-section")
@@ -260,6 +265,7 @@ class ResponseDetailScreen(ResponseActions, Screen):
         for widget in self.query(".detail-json"):
             widget.display = False
         self.query_one("#detail-problem").display = False
+        self._show_sources(ReplySources())
         self._show_meta()
         if self.response is not None:
             self._show_response()
@@ -329,9 +335,11 @@ class ResponseDetailScreen(ResponseActions, Screen):
         response = self.response
         self.query_one("#detail-problem").display = False
         code_theme = getattr(self.app, "code_theme", "monokai")
-        self.query_one("#detail-text", Static).update(
-            markdown_renderable(response.output_text, code_theme) if response.output_text
-            else Text("(no text output)", style="dim"))
+        usage = response.usage.model_dump() if response.usage is not None else None
+        found = ReplySources(citations_from_output(response.output), tool_calls_from_output(response.output),
+                             tool_usage_from_wire(usage))
+        self._show_text(response.output_text, found, code_theme)
+        self._show_sources(found)
         reasoning = response.reasoning_text
         self.query_one("#detail-reasoning", Static).update(
             plain(reasoning, "italic") if reasoning else Text("(none returned)", style="dim"))
@@ -340,6 +348,26 @@ class ResponseDetailScreen(ResponseActions, Screen):
         self.query_one("#detail-json", Static).update(
             # display-safe: Syntax: no markup
             Syntax(safe_text(raw), "json", theme=code_theme, word_wrap=True, background_color="default"))
+
+    def _show_text(self, text: str, found: ReplySources, code_theme: str) -> None:
+        """The reply; with citations, its inline `[[n]](url)` links become `[k]` markers."""
+        body = self.query_one("#detail-text", Static)
+        if text and found.citations and has_inline_citations(text):
+            body.update(reply_body(text, found.citations, code_theme))  # display-safe: sanitised, no markup
+        elif text:
+            body.update(markdown_renderable(text, code_theme))
+        else:
+            body.update(Text("(no text output)", style="dim"))
+
+    def _show_sources(self, found: ReplySources) -> None:
+        """The response's citations and search calls (the section is hidden when it used no search)."""
+        block = sources_block(found)
+        cost = tool_cost_line(found)
+        for selector in ("#detail-sources-title", "#detail-sources"):
+            self.query_one(selector).display = block is not None
+        if block is not None:
+            parts = [block, Text(cost, style="dim")] if cost else [block]
+            self.query_one("#detail-sources", Static).update(Group(*parts))  # display-safe: Text of sanitised parts
 
     def _usage_renderable(self) -> Table | Text:
         usage = rs.reply_usage(self.response, getattr(self.app, "models", ()))
@@ -381,8 +409,10 @@ class ResponseDetailScreen(ResponseActions, Screen):
             local = await asyncio.to_thread(services(self).store.get_message, gone.entry.message_id)
         if local is not None and local.text:
             message += " Below is the local copy of the reply from its conversation."
-            self.query_one("#detail-text", Static).update(
-                markdown_renderable(local.text, getattr(self.app, "code_theme", "monokai")))
+            stored = await asyncio.to_thread(services(self).store.sources_of, [local.id])
+            found = reply_sources(stored.get(local.id))
+            self._show_text(local.text, found, getattr(self.app, "code_theme", "monokai"))
+            self._show_sources(found)
             self.query_one("#detail-reasoning", Static).update(
                 plain(local.reasoning, "italic") if local.reasoning else Text("(none kept)", style="dim"))
         self._problem(message)
