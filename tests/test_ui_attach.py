@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import pytest
+import ui_helpers
 from PIL import Image, ImageDraw
 from textual import events
 from ui_helpers import make_app as _make_app
@@ -46,18 +47,7 @@ async def started(app: GrokApp, pilot) -> ConversationPane:
 
 
 async def settle(node, pilot, group: str = "attach") -> None:
-    """Wait for `node`'s workers of `group` (and what they started) to finish."""
-    for _ in range(5):  # workers may start follow-up workers (typed paths -> resubmit)
-        running = [w for w in node.app.workers if w.node is node and w.group == group and not w.is_finished]
-        if not running:
-            break
-        for worker in running:
-            try:
-                await worker.wait()
-            except Exception:
-                pass
-        await pilot.pause()
-    await pilot.pause()
+    await ui_helpers.settle(node, pilot, group)
 
 
 async def paste(app: GrokApp, pilot, pane: ConversationPane, text: str) -> None:
