@@ -21,10 +21,12 @@ from typing import TYPE_CHECKING
 
 from grokterm.chat.edits import restart_reply
 from grokterm.chat.models import find_model, model_for_cost
+from grokterm.chat.options import load_options
 from grokterm.chat.recorder import TurnRecorder
 from grokterm.chat.sources import load_search_settings
 from grokterm.store import Store
 from grokterm.store.rows import MessageRow, NewImage
+from grokterm.xai.capabilities import effort_to_send, rules_for
 from grokterm.xai.client import XAIClient
 from grokterm.xai.errors import XAIError
 from grokterm.xai.events import (
@@ -32,6 +34,7 @@ from grokterm.xai.events import (
     Failed,
     ImagePart,
     Message,
+    Notice,
     TurnEvent,
     TurnRequest,
 )
@@ -107,7 +110,17 @@ class TurnRunner:
     # -- the turn ------------------------------------------------------------------
     async def build_request(self, conversation_id: int, reply_id: int, model: str,
                             search: SearchSettings | None = None) -> TurnRequest:
-        """`search`: the conversation's search settings as the UI holds them (None: read them)."""
+        """The request for the reply `reply_id` (see prepare_turn), without the notices."""
+        request, _notices = await self.prepare_turn(conversation_id, reply_id, model, search)
+        return request
+
+    async def prepare_turn(self, conversation_id: int, reply_id: int, model: str,
+                           search: SearchSettings | None = None) -> tuple[TurnRequest, list[str]]:
+        """The request for the reply `reply_id`, and notices for the user (an option the model does not
+        take, a conversation near the model's context window).
+
+        `search`: the conversation's search settings as the UI holds them (None: read them).
+        """
         conversation = await asyncio.to_thread(self.store.get_conversation, conversation_id)
         rows = await asyncio.to_thread(self.store.list_messages, conversation_id)
         history: list[Message] = []
@@ -134,11 +147,18 @@ class TurnRunner:
                 previous = None  # not retrievable on the server: send the full history instead
         if search is None:
             search = await asyncio.to_thread(load_search_settings, self.store, conversation_id)
+        options = await asyncio.to_thread(load_options, self.store, conversation_id)
+        effort, notice = effort_to_send(model, options.reasoning_effort, self.models)
+        notices = [notice] if notice else []
+        warning = context_warning(model, rows, reply_id, self.models)
+        if warning:
+            notices.append(warning)
         return TurnRequest(
             model=model, history=tuple(history), previous_response_id=previous,
             conversation_id=conversation.uid if conversation else None,
             search=search if search.enabled else None,
-        )
+            reasoning_effort=effort, temperature=options.temperature, max_output_tokens=options.max_output_tokens,
+        ), notices
 
     def _image_parts(self, row: MessageRow) -> list[ImagePart]:
         parts = []
@@ -150,7 +170,7 @@ class TurnRunner:
 
     async def _stream(self, conversation_id: int, reply: MessageRow, model: str,
                       search: SearchSettings | None = None) -> AsyncGenerator[TurnEvent]:
-        request = await self.build_request(conversation_id, reply.id, model, search)
+        request, notices = await self.prepare_turn(conversation_id, reply.id, model, search)
         recorder = TurnRecorder(self.store, reply.id, model=model, write=self._checkpoint_in_background,
                                 model_info=self._model,
                                 price_model=lambda reply_model, asked: model_for_cost(self.models, reply_model, asked))
@@ -163,6 +183,8 @@ class TurnRunner:
                 pass  # the writer was shut down (app closing); it drained on shutdown
             await asyncio.to_thread(recorder.finish, event)
 
+        for text in notices:
+            yield Notice(text)
         try:
             async with aclosing(self.client.stream_turn(request)) as events:  # stop = close the HTTP stream now
                 async for event in events:
@@ -205,6 +227,32 @@ async def _complete_despite_cancellation(coroutine: Awaitable[None]) -> None:
     task.result()
     if cancelled:
         raise asyncio.CancelledError
+
+
+CONTEXT_WARNING_SHARE = 0.8  # warn when the last turn used this share of the model's context window
+
+
+def context_warning(
+    model: str, rows: Sequence[MessageRow], reply_id: int, models: Sequence[LanguageModel] = (),
+) -> str | None:
+    """A warning when the conversation so far (the last reply's prompt plus its answer) nears the model's
+    context window, where one is known (grokterm.xai.capabilities); None otherwise."""
+    window = rules_for(model, models).context_window
+    if not window:
+        return None
+    last = None
+    for row in rows:
+        if row.id == reply_id:
+            break
+        if row.role == "assistant" and row.input_tokens is not None:
+            last = row
+    if last is None:
+        return None
+    used = (last.input_tokens or 0) + (last.output_tokens or 0)
+    if used < CONTEXT_WARNING_SHARE * window:
+        return None
+    return (f"this conversation is about {used:,} tokens, {used * 100 // window}% of {model}'s {window:,}-token "
+            "context window: older messages will soon not fit; start a new conversation to keep going")
 
 
 def _chain_head(rows: Sequence[MessageRow], reply_id: int) -> str | None:

@@ -420,6 +420,31 @@ class GrokApp(App):
 
         self.push_screen(ModelPicker(self.models, pane.model), chosen)
 
+    def action_turn_options(self) -> None:
+        """Reasoning effort (where the model takes one), temperature and max output tokens for this
+        conversation; saved with it and used from its next turn."""
+        pane = self.active_pane()
+        if pane is None:
+            return
+        from grokterm.chat.options import load_options, save_options
+        from grokterm.ui.screens.turn_options import TurnOptionsDialog
+        from grokterm.xai.capabilities import rules_for
+
+        conversation_id, store, model = pane.conversation.id, self.store, pane.model
+
+        def chosen(options) -> None:
+            if options is None:
+                return
+            self.run_store(save_options, store, conversation_id, options)
+            summary = options.summary() or "model defaults"
+            self.notify(f"Turn options: {summary}", markup=False)  # display-safe: our words and numbers
+
+        async def open_dialog() -> None:
+            options = await asyncio.to_thread(load_options, store, conversation_id)  # off the UI thread
+            self.push_screen(TurnOptionsDialog(model, rules_for(model, self.models), options), chosen)
+
+        self.run_worker(open_dialog(), group="turn-options", exclusive=True)
+
     def set_conversation_model(self, pane: ConversationPane, model_id: str) -> None:
         pane.conversation = replace(pane.conversation, model=model_id)
         self.run_store(self.store.update_conversation, pane.conversation.id, model=model_id)
@@ -613,6 +638,8 @@ class GrokApp(App):
                       self.action_toggle_x_search, "app.search_x")
         yield command("Search settings", "Web and X search with domain, handle and date filters",
                       self.action_search_settings, "app.search_settings")
+        yield command("Turn options", "Reasoning effort, temperature and max output tokens for this conversation",
+                      self.action_turn_options)
         yield command("Rename conversation", "Give this conversation a title", self.action_rename, "app.rename")
         yield command("Attach image", "Attach a file, clipboard image or latest screenshot", self.action_attach,
                       "app.attach")
