@@ -83,4 +83,5 @@ def test_responses_show_lists_a_stored_responses_sources(emulator) -> None:
                     "--api-key", emulator.api_key)
     assert shown.returncode == 0, shown.stderr
     text = shown.stdout.decode()
-    assert "--- reply ---" in text and "\nSources:\n[1] Grokterm Release Notes - Wikipedia \u2014 en.wikipedia.org" in text
+    assert "--- reply ---" in text
+    assert "\nSources:\n[1] Grokterm Release Notes - Wikipedia \u2014 en.wikipedia.org" in text
