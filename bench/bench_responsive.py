@@ -17,6 +17,7 @@ Figures (`--only` picks some):
             process start → the composer's placeholder is on screen).
   open      open a 100 / 1,000 / 100,000-message conversation from inside the running app
             (the finder's path: `open_conversation_by_id` → its last message is on screen).
+  esc       esc 3 s into a 1,000 tok/s reply → the stopped reply is drawn (in-process).
   tmuxkeys  keystroke → echo in a real terminal (tmux send-keys, capture-pane polled) idle and while
             a fast reply streams.
 
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import random
@@ -162,7 +164,29 @@ class StreamClock:
         XAIClient.stream_turn = stream_turn
 
 
-async def child_stream(base_url: str, tokens: int, earlier: int, tag: str, typing: bool) -> dict:
+GC_PAUSES: list[tuple[int, float]] = []
+
+
+def watch_gc() -> None:
+    """Record each garbage collection's generation and duration (a full one can stall the loop)."""
+    import gc
+
+    began = [0.0, 0.0]
+
+    def callback(phase: str, info: dict) -> None:
+        if phase == "start":
+            began[0], began[1] = time.perf_counter(), time.thread_time()
+        elif info["generation"] == 2:
+            GC_PAUSES.append((round((time.thread_time() - began[1]) * 1000), time.perf_counter() - began[0]))
+
+    gc.callbacks.append(callback)
+    if os.environ.get("BENCH_GC_THRESHOLDS"):  # experiments: "a,b,c"
+        gc.set_threshold(*map(int, os.environ["BENCH_GC_THRESHOLDS"].split(",")))
+
+
+async def child_stream(base_url: str, tokens: int, earlier: int, tag: str, typing: bool,
+                       stop_after: float = 0.0) -> dict:
+    watch_gc()
     frames = Frames()
     stream_clock = StreamClock()
     db = seeded_db(earlier, tag)
@@ -177,6 +201,11 @@ async def child_stream(base_url: str, tokens: int, earlier: int, tag: str, typin
         pane.composer.load_text(f"!long {tokens}")
         pane.composer.focus()
         await pilot.pause()
+        import gc
+
+        objects_before = len(gc.get_objects())
+        if os.environ.get("BENCH_GC_DEBUG"):
+            gc.set_debug(gc.DEBUG_SAVEALL)
         monitor = StallMonitor()
         cpu0 = time.process_time()
         start = time.perf_counter()
@@ -207,7 +236,22 @@ async def child_stream(base_url: str, tokens: int, earlier: int, tag: str, typin
         while worker is None:
             await asyncio.sleep(0.01)
             worker = pane.turn_worker
-        await worker.wait()
+        esc_to_stopped = None
+        if stop_after:
+            from textual import events
+            from textual.worker import WorkerCancelled
+
+            await asyncio.sleep(stop_after)
+            pressed = time.perf_counter()
+            app.post_message(events.Key("escape", None))
+            while pane.streaming is not None or pane.is_streaming:  # bounded by the stream's length
+                await asyncio.sleep(0.002)
+            with contextlib.suppress(WorkerCancelled):
+                await worker.wait()
+            await pilot.pause()
+            esc_to_stopped = frames.times[-1] - pressed
+        else:
+            await worker.wait()
         await pilot.pause()
         end = time.perf_counter()
         cpu = time.process_time() - cpu0
@@ -223,8 +267,15 @@ async def child_stream(base_url: str, tokens: int, earlier: int, tag: str, typin
             "stall_streaming": monitor.longest(start, stream_end),
             "stall_end": monitor.longest(stream_end, end),
             "cpu_fraction": cpu / max(end - start, 1e-9), "seconds": end - start,
-            "keys": len(keys), "echo": echoes, "events": stream_clock.events,
+            "keys": len(keys), "echo": echoes, "esc_to_stopped": esc_to_stopped, "events": stream_clock.events,
             "chars": len(pane.messages[-1].text),
+            "objects": objects_before,
+            "garbage": __import__("collections").Counter(
+                f"{type(o).__module__}.{type(o).__qualname__}" for o in gc.garbage).most_common(12)
+            if os.environ.get("BENCH_GC_DEBUG") else [],
+            "gc_pauses": [(round(d * 1000), cpu) for cpu, d in GC_PAUSES],  # (wall ms, CPU ms) of full GCs
+            "worst_stalls": sorted(((round(late * 1000), round((when - start) * 1000)) for when, late in
+                                    monitor.samples if start <= when <= end), reverse=True)[:5],
         }
 
 
@@ -256,7 +307,7 @@ async def child_start(base_url: str, tag: str, t0: float) -> dict:
             pane = app.active_pane()
             if pane is not None and pane.is_mounted and frames.times:
                 first = frames.times[-1]
-        return {"first_frame": first - t0}
+        return {"first_frame": first - t0, "cpu": time.process_time()}
 
 
 async def child_open(base_url: str, messages: int, tag: str) -> dict:
@@ -276,6 +327,7 @@ async def child_open(base_url: str, messages: int, tag: str) -> dict:
         await app.wait_ready()
         await pilot.pause()
         start = time.perf_counter()
+        cpu0 = time.process_time()
         pane = await app.open_conversation_by_id(target)
         while True:
             await app.wait_ready()
@@ -283,9 +335,10 @@ async def child_open(base_url: str, messages: int, tag: str) -> dict:
             if pane.messages and len(pane.messages) > 0:
                 break
         end = frames.times[-1]
+        cpu = time.process_time() - cpu0
         status = Path("/proc/self/status").read_text().splitlines()
         rss = int(next(line for line in status if line.startswith("VmRSS")).split()[1]) // 1024
-        return {"open": end - start, "rss_mb": rss}
+        return {"open": end - start, "rss_mb": rss, "cpu": cpu}
 
 
 def child_main(mode: str, args: dict) -> None:
@@ -295,7 +348,7 @@ def child_main(mode: str, args: dict) -> None:
         result = asyncio.run(child_start(args["base_url"], args["tag"], t0))
     elif mode == "stream":
         result = asyncio.run(child_stream(args["base_url"], args["tokens"], args["earlier"], args["tag"],
-                                          args.get("typing", False)))
+                                          args.get("typing", False), args.get("stop_after", 0.0)))
     elif mode == "raw":
         result = asyncio.run(child_raw(args["base_url"], args["tokens"]))
     elif mode == "open":
@@ -417,6 +470,15 @@ def run_child(tree: Path, mode: str, args: dict, timeout: float = 600) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def guarded(measure, tree: Path, *args) -> dict:
+    """A tmux measurement; a failure (the app never drew its composer) is counted, not fatal."""
+    try:
+        return measure(tree, *args)
+    except Exception as exc:
+        print(f"    ! {measure.__name__} in {tree} failed: {str(exc)[:200]}", flush=True)
+        return {"error": str(exc)[:200]}
+
+
 def start_emulator(speed: float) -> tuple[subprocess.Popen, str]:
     process = subprocess.Popen(
         [sys.executable, "-m", "grokterm", "emulator", "--port", "0", "--speed", str(speed), "--api-key", KEY,
@@ -448,7 +510,7 @@ def main() -> None:
     parser.add_argument("--tree", action="append", default=[], help="NAME=PATH of a source tree (repeatable)")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--tokens", type=int, default=20000)
-    parser.add_argument("--only", default="ratio,keys,cpu,start,open,tmuxkeys")
+    parser.add_argument("--only", default="ratio,keys,esc,cpu,start,open,tmuxkeys")
     args = parser.parse_args()
     if args.child:
         child_main(args.child, json.loads(args.child_args))
@@ -482,20 +544,24 @@ def main() -> None:
                 if "keys" in only:
                     record((name, "keys"), run_child(tree, "stream", {
                         "base_url": url[1000], "tokens": 6000, "earlier": 0, "tag": tag, "typing": True}))
+                if "esc" in only:
+                    record((name, "esc"), run_child(tree, "stream", {
+                        "base_url": url[1000], "tokens": 20000, "earlier": 0, "tag": tag, "stop_after": 3.0}))
                 if "cpu" in only:
                     record((name, "cpu"), run_child(tree, "stream", {
                         "base_url": url[150], "tokens": 900, "earlier": 200, "tag": tag}))
                 if "start" in only:
                     record((name, "start"), run_child(tree, "start", {"base_url": url[0], "tag": tag}))
                     if shutil.which("tmux"):
-                        record((name, "tmuxstart"), tmux_start(tree, url[0], tag))
+                        record((name, "tmuxstart"), guarded(tmux_start, tree, url[0], tag))
                 if "open" in only:
                     for messages in (100, 1000, 100_000):
                         record((name, "open", messages), run_child(tree, "open", {
                             "base_url": url[0], "messages": messages, "tag": tag}))
                 if "tmuxkeys" in only and shutil.which("tmux"):
-                    record((name, "tmuxkeys"), tmux_keys(tree, url[1000], tag, 20000))
+                    record((name, "tmuxkeys"), guarded(tmux_keys, tree, url[1000], tag, 20000))
             print(f"  run {run + 1}/{args.runs} done, load {load()}", flush=True)
+            (CACHE / "last-results.json").write_text(json.dumps({repr(k): v for k, v in results.items()}))
     finally:
         for process, _ in emulators.values():
             process.terminate()
@@ -524,14 +590,20 @@ def main() -> None:
                   f"{summary([percentile(r['echo'], 99) for r in runs], 'ms', 1000)}; pooled p50 "
                   f"{percentile(echoes, 50) * 1000:.0f} ms p99 {percentile(echoes, 99) * 1000:.0f} ms"
                   f" ({len(echoes)} of {sum(r['keys'] for r in runs)} keys echoed)")
+        if "esc" in only:
+            runs = results.get((name, "esc"), [])
+            print(f"  esc after 3 s of a 1,000 tok/s reply → stopped reply drawn: "
+                  f"{summary([r['esc_to_stopped'] for r in runs], 'ms', 1000)}; statuses {[r['status'] for r in runs]}")
         if "cpu" in only:
             runs = results.get((name, "cpu"), [])
             cpu = summary([r["cpu_fraction"] for r in runs], "%", 100)
             print(f"  CPU while streaming 150 tok/s, 200 earlier: {cpu}"
                   f" of one core; longest stall {summary([r['stall_streaming'] for r in runs], 'ms', 1000)}")
         if "start" in only:
-            in_process = summary([r["first_frame"] for r in results.get((name, "start"), [])])
-            print(f"  cold start → first frame, in-process: {in_process}")
+            starts = results.get((name, "start"), [])
+            in_process = summary([r["first_frame"] for r in starts])
+            print(f"  cold start → first frame, in-process: {in_process}; CPU used by then (all threads,"
+                  f" imports included): {summary([r['cpu'] for r in starts])}")
             if (name, "tmuxstart") in results:
                 in_tmux = summary([r["first_frame"] for r in results[(name, "tmuxstart")]])
                 print(f"  cold start → first frame, tmux: {in_tmux}")
@@ -540,7 +612,7 @@ def main() -> None:
                 runs = results.get((name, "open", messages), [])
                 rss = statistics.median(r["rss_mb"] for r in runs) if runs else float("nan")
                 print(f"  open a {messages:,}-message conversation: {summary([r['open'] for r in runs])},"
-                      f" RSS {rss:.0f} MB")
+                      f" CPU {summary([r['cpu'] for r in runs])}, RSS {rss:.0f} MB")
         if (name, "tmuxkeys") in results:
             runs = results[(name, "tmuxkeys")]
             for kind in ("idle", "streaming"):

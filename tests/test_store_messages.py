@@ -199,3 +199,26 @@ def test_sweep_removes_only_old_orphan_files(store):
     os.utime(store.attachment_path(used), (an_hour_ago, an_hour_ago))
     assert store.sweep_orphan_images(older_than=3600) == [orphan.name]
     assert young_orphan.exists() and store.attachment_path(used).exists()
+
+
+def test_a_page_of_messages_and_the_totals_of_the_older_ones(store):
+    """Opening a long conversation reads one page (LIMIT, keyset on id); the older messages are only
+    counted and summed (sidebar totals), never loaded."""
+    conv = store.create_conversation(title="long", model="grok-4")
+    ids = []
+    for i in range(10):
+        ids.append(store.add_message(conv.id, "user", f"q{i}").id)
+        reply = store.add_message(conv.id, "assistant", f"a{i}")
+        store.finish_message(reply.id, text=f"a{i}", status="complete",
+                             usage=Usage(input_tokens=10, output_tokens=i, cost_ticks=100))
+        ids.append(reply.id)
+    page = store.list_messages(conv.id, limit=4)
+    assert [m.text for m in page] == ["q8", "a8", "q9", "a9"]
+    before = store.list_messages(conv.id, limit=4, before_id=page[0].id)
+    assert [m.text for m in before] == ["q6", "a6", "q7", "a7"]
+    assert store.list_message_count(conv.id) == 20
+    assert store.list_message_count(conv.id, before_id=page[0].id) == 16
+    older = store.reply_totals(conv.id, before_id=page[0].id)
+    assert older["replies"] == 8 and older["input_tokens"] == 80 and older["output_tokens"] == sum(range(8))
+    assert older["cost_ticks"] == 800
+    assert store.reply_totals(conv.id, before_id=ids[0])["cost_ticks"] is None  # no reply: no cost

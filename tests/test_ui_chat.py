@@ -117,7 +117,7 @@ async def test_stop_keeps_the_partial_reply(emulator_factory, tmp_path):
 
 async def test_failed_reply_can_be_retried(emulator, tmp_path):
     emulator.state.push_fault(Fault(kind="status", status=500, path="/responses"))
-    app = make_app(emulator, tmp_path)
+    app = make_app(emulator, tmp_path, api_style="responses")  # auto would answer this turn by chat
     async with app.run_test(size=(120, 40)) as pilot:
         pane = await wait_started(app, pilot)
         await send(pane, pilot, "What is a monad?")
@@ -222,7 +222,7 @@ FAULTS = [
 @pytest.mark.parametrize("fault,expected", FAULTS, ids=[f"{f.kind}-{f.status}" for f, _ in FAULTS])
 async def test_each_fault_class_gives_a_clear_notification(emulator, tmp_path, fault, expected):
     emulator.state.push_fault(dataclasses.replace(fault))
-    app = make_app(emulator, tmp_path)
+    app = make_app(emulator, tmp_path, api_style="responses")  # auto would answer a first 5xx by chat
     async with app.run_test(size=(120, 40)) as pilot:
         pane = await wait_started(app, pilot)
         await send(pane, pilot, "Tell me about rust lifetimes")
@@ -320,14 +320,19 @@ async def test_a_thousand_message_conversation_mounts_lazily(emulator, tmp_path)
     app = make_app(emulator, tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
         pane = await wait_started(app, pilot)
-        assert len(pane.messages) == 1000
+        window = app.context.lazy_window
+        assert len(pane.messages) == window  # only the shown page was read (LIMIT), not 1,000 rows
         mounted = len(pane.query(FinishedMessage))
-        assert mounted == app.context.lazy_window
+        assert mounted == window
+        assert pane._hidden_older == 1000 - window
+        assert pane.older_totals is not None and pane.older_totals["replies"] == (1000 - window) // 2
         await pane.load_earlier()
         await pilot.pause()
-        assert len(pane.query(FinishedMessage)) == 2 * app.context.lazy_window
+        assert len(pane.query(FinishedMessage)) == len(pane.messages) == 2 * window
         first = pane.query(FinishedMessage).first()
-        assert first.data.text == pane.messages[1000 - 2 * app.context.lazy_window].text
+        n = 1000 - 2 * window  # the oldest message now shown: question n/2 (messages alternate)
+        assert first.data.text == f"question {n // 2}"
+        assert pane._hidden_older == n
 
 
 async def test_stop_while_the_pane_handles_an_event_still_records_stopped(emulator_factory, tmp_path, monkeypatch):

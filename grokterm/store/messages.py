@@ -316,6 +316,36 @@ class MessagesMixin(ConversationsMixin, ResponsesMixin):
         """The message, or NotFoundError (for rows this process just wrote)."""
         return self._db.read(lambda conn: self._get_message(conn, message_id))
 
+    def list_message_count(self, conversation_id: int, *, before_id: int | None = None) -> int:
+        """How many messages the conversation holds (before `before_id` if given); index-only."""
+        sql = "SELECT COUNT(*) FROM messages WHERE conversation_id = ?"
+        params: list[Any] = [conversation_id]
+        if before_id is not None:
+            sql += " AND id < ?"
+            params.append(before_id)
+        return int(self._db.read(lambda conn: conn.execute(sql, params).fetchone()[0]))
+
+    def reply_totals(self, conversation_id: int, *, before_id: int | None = None) -> dict[str, int | None]:
+        """Summed usage of the conversation's replies (those before `before_id` if given): token sums,
+        `cost_ticks` (None when no reply had a cost) and `replies`. The UI adds the messages it holds
+        to the totals of the older ones it has not loaded."""
+        def work(conn: sqlite3.Connection) -> dict[str, int | None]:
+            sql = ("SELECT COUNT(*) AS replies, COALESCE(SUM(input_tokens), 0) AS input_tokens,"
+                   " COALESCE(SUM(cached_tokens), 0) AS cached_tokens, COALESCE(SUM(output_tokens), 0)"
+                   " AS output_tokens, COALESCE(SUM(reasoning_tokens), 0) AS reasoning_tokens,"
+                   " COALESCE(SUM(image_tokens), 0) AS image_tokens, SUM(cost_ticks) AS cost_ticks"
+                   " FROM messages WHERE conversation_id = ? AND role = 'assistant'")
+            params: list[Any] = [conversation_id]
+            if before_id is not None:
+                sql += " AND id < ?"
+                params.append(before_id)
+            row = conn.execute(sql, params).fetchone()
+            keys = ("replies", "input_tokens", "cached_tokens", "output_tokens", "reasoning_tokens",
+                    "image_tokens", "cost_ticks")
+            return {key: row[key] for key in keys}
+
+        return self._db.read(work)
+
     def list_messages(
         self, conversation_id: int, *, limit: int | None = None, before_id: int | None = None
     ) -> list[MessageRow]:

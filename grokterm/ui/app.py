@@ -17,19 +17,19 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from grokterm.chat.runner import TurnRunner
+if TYPE_CHECKING:  # imported once the first frame is up (see start_services)
+    from grokterm.chat.runner import TurnRunner
+    from grokterm.xai.client import XAIClient
+
 from grokterm.store import Store, StoreError
 from grokterm.store.keyvalue import ACTIVE_TAB, OPEN_TABS
 from grokterm.ui.context import AppContext
 from grokterm.ui.message_data import MessageData, conversation_totals, message_data_from_row
 from grokterm.ui.safe import tell
 from grokterm.ui.screens.chat_screen import ChatScreen
-from grokterm.ui.screens.model_picker import ModelPicker
-from grokterm.ui.screens.welcome import WelcomeScreen
 from grokterm.ui.services import Services, services
 from grokterm.ui.widgets.conversation_pane import ConversationPane
 from grokterm.ui.widgets.finished_message import FinishedMessage
-from grokterm.xai.client import XAIClient
 
 if TYPE_CHECKING:
     from grokterm.emulator.server import RunningEmulator
@@ -38,6 +38,13 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 STYLES = Path(__file__).parent / "styles"
+
+
+def import_network_side() -> None:
+    """The modules a turn needs but the first frame does not (about a quarter of a second)."""
+    import grokterm.chat.models
+    import grokterm.chat.runner
+    import grokterm.xai.client  # noqa: F401
 
 
 class GrokApp(App):
@@ -85,6 +92,7 @@ class GrokApp(App):
         self.context = context
         self.services: Services | None = None  # set once start-up has opened the store and the client
         self._opened_store: Store | None = None  # closed at shutdown even if start-up stopped half way
+        self.services_ready = asyncio.Event()  # set once the client and runner exist (after the first frame)
         self.models: list = []
         self.code_theme = "monokai"
         self.chat: ChatScreen | None = None
@@ -128,6 +136,8 @@ class GrokApp(App):
     # The services, typed (widgets use grokterm.ui.services.services(self) the same way).
     @property
     def store(self) -> Store:
+        if self.services is None and self._opened_store is not None:
+            return self._opened_store  # open before the client: the first frame needs only the store
         return services(self).store
 
     @property
@@ -140,13 +150,18 @@ class GrokApp(App):
 
     # -- start-up ---------------------------------------------------------------
     def on_mount(self) -> None:
+        from grokterm.ui.gc_pauses import tune_collector
         from grokterm.ui.themes import install_themes
+
+        tune_collector()
 
         warnings = list(self.context.config_warnings)
         warnings += install_themes(self, self.context.theme, self.context.code_theme)
         for warning in warnings:
             tell(self, warning, title="Configuration", severity="warning", timeout=10)
         if self.context.show_welcome:
+            from grokterm.ui.screens.welcome import WelcomeScreen
+
             self.push_screen(WelcomeScreen(), self._welcome_done)
         else:
             self.start_services()
@@ -190,18 +205,25 @@ class GrokApp(App):
         ctx = self.context
         store = self._opened_store = await asyncio.to_thread(self._open_store, ctx.db_path)
         interrupted = await asyncio.to_thread(store.recover_interrupted)
-        client = XAIClient(
-            ctx.api_key or "", base_url=ctx.base_url, api_style=ctx.api_style,
-            max_retries=ctx.max_retries, read_timeout=ctx.read_timeout,
-        )
-        runner = TurnRunner(store, client, default_system_prompt=ctx.system_prompt)
-        self.services = Services(store, client, runner)
         self.run_store(self._sweep_orphan_images)  # in the background: start-up does not wait for it
         self.chat = ChatScreen()
         await self.push_screen(self.chat)
         if ctx.demo:
             self.sub_title = "demo · built-in emulator"
         await self._reopen_tabs()
+        # The first frame needs none of the network side: the client, the pydantic wire models and
+        # the runner are imported now, in a thread, while the conversation is already on screen.
+        await asyncio.to_thread(import_network_side)
+        from grokterm.chat.runner import TurnRunner
+        from grokterm.xai.client import XAIClient
+
+        client = XAIClient(
+            ctx.api_key or "", base_url=ctx.base_url, api_style=ctx.api_style,
+            max_retries=ctx.max_retries, read_timeout=ctx.read_timeout,
+        )
+        runner = TurnRunner(store, client, default_system_prompt=ctx.system_prompt)
+        self.services = Services(store, client, runner)
+        self.services_ready.set()
         if interrupted:
             self.notify(f"{len(interrupted)} reply(s) were interrupted last time; select one and press r to retry.",
                         severity="warning", timeout=8)
@@ -276,8 +298,8 @@ class GrokApp(App):
 
     def _sweep_orphan_images(self) -> None:
         """Remove image files a crash left without a row (older than an hour, see Store)."""
-        if self.services is not None:
-            removed = self.services.store.sweep_orphan_images()
+        if self._opened_store is not None:  # the store opens before the client (see start_services)
+            removed = self._opened_store.sweep_orphan_images()
             if removed:
                 log.info("removed %d orphaned image file(s)", len(removed))
 
@@ -311,7 +333,7 @@ class GrokApp(App):
             return
         sidebar = self.chat.sidebar
         sidebar.show_model(pane.model, self.model_info(pane.model))
-        usage, cost, replies = conversation_totals(pane.messages)
+        usage, cost, replies = conversation_totals(pane.messages, pane.older_totals)
         sidebar.show_totals(usage, cost, replies)
         focused = self.focused
         selected: MessageData | None
@@ -326,7 +348,7 @@ class GrokApp(App):
             self.chat.sidebar.show_message(data, data.cost_ticks)
 
     def remember_tabs(self) -> None:
-        if self.chat is None or self.services is None:
+        if self.chat is None or self._opened_store is None:
             return
         order = self.chat.tab_order()
         pane = self.active_pane()
@@ -393,6 +415,8 @@ class GrokApp(App):
                 return
             if model_id:
                 self.set_conversation_model(pane, model_id)
+
+        from grokterm.ui.screens.model_picker import ModelPicker
 
         self.push_screen(ModelPicker(self.models, pane.model), chosen)
 

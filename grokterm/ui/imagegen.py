@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from grokterm.ui.services import services
-from grokterm.xai.images import DEFAULT_IMAGE_MODEL, MAX_IMAGES
 
 if TYPE_CHECKING:
     from grokterm.ui.message_data import MessageData
@@ -65,6 +64,8 @@ def parse_command(text: str) -> ImageCommand | None:
     prompt = rest.strip()
     if not prompt:
         raise UsageProblem(USAGE)
+    from grokterm.xai.images import MAX_IMAGES  # pydantic wire models: not before the first frame
+
     if not 1 <= count <= MAX_IMAGES:
         raise UsageProblem(f"/image -n takes 1 to {MAX_IMAGES}")
     return ImageCommand(prompt, count, model)
@@ -77,6 +78,8 @@ def command_text(prompt: str, n: int = 1, model: str | None = None) -> str:
 
 
 def image_model(app: Any) -> str:
+    from grokterm.xai.images import DEFAULT_IMAGE_MODEL
+
     return getattr(getattr(app, "context", None), "image_model", None) or DEFAULT_IMAGE_MODEL
 
 

@@ -24,7 +24,7 @@ from grokterm.ui.render import safe_text
 
 # A line after a blank line that continues the element before it (a list item, an indented
 # continuation, a quote): cutting there would split one element in two.
-CONTINUATION = re.compile(r"\s|[-*+]\s|\d{1,9}[.)]\s|>|\||$")
+CONTINUATION = re.compile(r"\s|[-*+]\s|\d{1,9}[.)]\s|>|$")
 
 
 def split_points(text: str) -> list[int]:

@@ -5,6 +5,7 @@ Built from store rows by the conversation pane, so widgets never talk to the sto
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from grokterm.chat.sources import ReplySources
@@ -58,14 +59,22 @@ def message_data_from_row(row) -> MessageData:
         cost_ticks=row.cost_ticks, ttft_ms=row.ttft_ms, tokens_per_s=row.tokens_per_s,
         attachments=[chip_text_for(a) for a in row.attachments], created_at=row.created_at,
         attachment_rows=tuple(row.attachments), kind=getattr(row, "kind", None),
+        stored=row.stored is not False,
     )
 
 
-def conversation_totals(messages: list[MessageData]) -> tuple[Usage, int | None, int]:
-    """Summed usage, summed cost (None when no reply had one) and the number of replies."""
+def conversation_totals(messages: list[MessageData], older: Mapping[str, int | None] | None = None,
+                        ) -> tuple[Usage, int | None, int]:
+    """Summed usage, summed cost (None when no reply had one) and the number of replies; `older` is the
+    store's `reply_totals` of the messages not loaded (a long conversation is paged in from the end)."""
     totals = dict(input_tokens=0, cached_tokens=0, output_tokens=0, reasoning_tokens=0, image_tokens=0)
     cost: int | None = None
     replies = 0
+    if older:
+        for key in totals:
+            totals[key] += int(older.get(key) or 0)
+        cost = older.get("cost_ticks")
+        replies = int(older.get("replies") or 0)
     for m in messages:
         if m.role != "assistant":
             continue

@@ -13,6 +13,7 @@ import math
 import re
 import time
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -23,8 +24,11 @@ from textual.timer import Timer
 from textual.widgets import Button, Static
 from textual.worker import Worker, WorkerState
 
+if TYPE_CHECKING:
+    from grokterm.chat.runner import TurnSaved
+    from grokterm.store import Store
+
 from grokterm.chat import edits
-from grokterm.chat.runner import TurnSaved
 from grokterm.chat.sources import load_search_settings, reply_sources
 from grokterm.store import StoreError
 from grokterm.ui import attach, imagegen
@@ -40,6 +44,7 @@ from grokterm.ui.widgets.streaming_message import StreamingMessage
 from grokterm.xai.events import (
     Completed,
     Failed,
+    Notice,
     ReasoningDelta,
     Retrying,
     TextDelta,
@@ -93,7 +98,8 @@ class ConversationPane(Vertical):
         self._draft_timer: Timer | None = None
         self._estimate_timer: Timer | None = None
         self._code_cycle: dict[int, int] = {}
-        self._hidden_older = 0
+        self._hidden_older = 0  # messages older than the loaded page (not read)
+        self.older_totals: dict[str, int | None] | None = None  # store totals of those messages
         self._latest_draft: str | None = None
         self._sending_images: list = []  # composer text as last seen (composer may be gone at unmount)
         self.search = SearchSettings()  # web / X search for this conversation (loaded on mount)
@@ -132,8 +138,8 @@ class ConversationPane(Vertical):
 
     def on_unmount(self) -> None:
         """Closing a tab or quitting: the draft must be on disk now, not after a debounce."""
-        started = getattr(self.app, "services", None)  # None: the app stopped before start-up finished
-        store = started.store if started is not None else None
+        # the store opens before the client; None: the app stopped before it was open
+        store = getattr(self.app, "_opened_store", None)
         text = self._latest_draft
         if text is not None and store is not None and text != (self.conversation.draft or ""):
             try:
@@ -144,22 +150,52 @@ class ConversationPane(Vertical):
     # -- history -------------------------------------------------------------
     @work(exclusive=True, group="history")
     async def load_history(self) -> None:
-        rows = await asyncio.to_thread(services(self).store.list_messages, self.conversation.id)
-        self.messages = [grok_app(self).message_data(r) for r in rows]
-        await self._load_sources(self.messages)
+        """Read and mount only the newest `lazy_window` messages (a LIMIT query), so opening a
+        conversation costs the same at 100 or 100,000 messages; older pages load on demand."""
         window = grok_app(self).context.lazy_window
-        self._hidden_older = max(0, len(self.messages) - window)
-        await self._load_thumbnails(self.messages[self._hidden_older:])
-        widgets = await self._ready_widgets(self.messages[self._hidden_older:])
+        self.messages, more = await asyncio.to_thread(self._read_page, None, window)
+        self._hidden_older = 1 if more else 0  # the exact count comes with the totals, just below
+        await self._load_sources(self.messages)
+        await self._load_thumbnails(self.messages)
+        widgets = await self._ready_widgets(self.messages)
         if widgets:
             await self.message_list.mount_all(widgets)
         self._update_load_earlier()
         self.message_list.scroll_end(animate=False, immediate=True)
         self.post_message(self.Changed(self))
+        if more:
+            await self._count_older()
+
+    def _store(self) -> Store:
+        """The store, which start-up opens before the client (the first frame needs only the store)."""
+        return grok_app(self).store
+
+    def _read_page(self, before_id: int | None, window: int) -> tuple[list[MessageData], bool]:
+        """(In a thread.) Up to `window` messages before `before_id` (newest when None), oldest first,
+        and whether older ones exist."""
+        rows = self._store().list_messages(self.conversation.id, limit=window + 1, before_id=before_id)
+        more = len(rows) > window
+        return [grok_app(self).message_data(r) for r in rows[-window:]], more
+
+    async def _count_older(self) -> None:
+        """Totals of the messages not loaded (for the sidebar) and their number (for the button);
+        after the first frame, since they read every older row."""
+        oldest = self.messages[0].id if self.messages else None
+        if oldest is None:
+            return
+        store, conversation_id = self._store(), self.conversation.id
+
+        def read() -> tuple[dict[str, int | None], int]:
+            older = store.list_message_count(conversation_id, before_id=oldest)
+            return store.reply_totals(conversation_id, before_id=oldest), older
+
+        self.older_totals, self._hidden_older = await asyncio.to_thread(read)
+        self._update_load_earlier()
+        self.post_message(self.Changed(self))
 
     async def _load_sources(self, messages: list[MessageData]) -> None:
         """Citations and search calls of replies that used search, and this conversation's search settings."""
-        store = services(self).store
+        store = self._store()  # open before the client: history loads before the services exist
         self.search = await asyncio.to_thread(load_search_settings, store, self.conversation.id)
         self.show_search_status()
         ids = [m.id for m in messages if m.role == "assistant" and m.id is not None]
@@ -182,6 +218,8 @@ class ConversationPane(Vertical):
         so mounting them renders no Markdown on the event loop."""
         widgets = [self._finished_widget(m) for m in messages]
         width, console = self.message_width(), self.app.console
+        if width <= 0:
+            return widgets  # the width is unknown until the pane is laid out: they render when shown
 
         def prerender() -> None:
             for widget in reversed(widgets):  # newest first: they are the ones on screen
@@ -196,6 +234,8 @@ class ConversationPane(Vertical):
             if widget.content_region.width > 0:
                 return widget.content_region.width
         listing = self.message_list
+        if listing.size.width <= MESSAGE_GUTTER:
+            return 0  # not laid out yet: no guess (a width-1 guess rendered every line one letter wide)
         scrollbar = listing.styles.scrollbar_size_vertical
         return max(1, listing.size.width - listing.styles.gutter.width - scrollbar - MESSAGE_GUTTER)
 
@@ -206,7 +246,7 @@ class ConversationPane(Vertical):
         for data in messages:
             if data.attachment_rows and not data.thumbnails:
                 box = imagegen.thumbnail_box(data)  # generated pictures are shown bigger
-                data.thumbnails = [await asyncio.to_thread(stored_thumbnail, services(self).store, a,
+                data.thumbnails = [await asyncio.to_thread(stored_thumbnail, self._store(), a,
                                                            *((box,) if box else ()))
                                    for a in data.attachment_rows]
 
@@ -220,15 +260,23 @@ class ConversationPane(Vertical):
 
     @on(Button.Pressed, ".load-earlier")
     async def load_earlier(self) -> None:
+        """The page of messages before the oldest one shown (keyset paging on the message id)."""
         window = grok_app(self).context.lazy_window
-        start = max(0, self._hidden_older - window)
-        await self._load_thumbnails(self.messages[start:self._hidden_older])
-        older = await self._ready_widgets(self.messages[start:self._hidden_older])
-        self._hidden_older = start
+        oldest = self.messages[0].id if self.messages else None
+        page, more = await asyncio.to_thread(self._read_page, oldest, window)
+        await self._load_sources(page)
+        await self._load_thumbnails(page)
+        older = await self._ready_widgets(page)
+        self.messages = page + self.messages
+        self._hidden_older = 1 if more else 0
         first = self.query(FinishedMessage).first() if self.query(FinishedMessage) else None
         if older:
             await (self.message_list.mount_all(older, before=first) if first else self.message_list.mount_all(older))
         self._update_load_earlier()
+        if more:
+            await self._count_older()
+        else:
+            self.older_totals = None
 
     # -- sending -------------------------------------------------------------
     @on(Composer.Submitted)
@@ -265,6 +313,10 @@ class ConversationPane(Vertical):
 
     @work(exclusive=True, group="turn")
     async def _run_turn(self, text: str | None, images: list, retry_reply_id: int | None = None) -> None:
+        if getattr(self.app, "services", None) is None:  # sent in the first instant: still importing
+            await grok_app(self).services_ready.wait()
+        from grokterm.chat.runner import TurnSaved
+
         runner = services(self).runner
         if retry_reply_id is not None:
             stream = runner.retry(self.conversation.id, retry_reply_id, model=self.model, search=self.search)
@@ -297,6 +349,8 @@ class ConversationPane(Vertical):
                     streaming.add_reasoning(event.text)
                 elif isinstance(event, Retrying):
                     self._countdown(streaming, event)
+                elif isinstance(event, Notice):
+                    tell(self.app, event.text, title="Conversation")
                 elif isinstance(event, TurnStarted):
                     streaming.set_status("")
                 elif isinstance(event, (Completed, Failed)):
@@ -512,7 +566,7 @@ class ConversationPane(Vertical):
 
     def _save_draft_now(self, text: str) -> None:
         self.conversation = replace(self.conversation, draft=text)
-        grok_app(self).run_store(services(self).store.save_draft, self.conversation.id, text)
+        grok_app(self).run_store(self._store().save_draft, self.conversation.id, text)
 
     @work(exclusive=True, group="estimate")
     async def _estimate_tokens(self) -> None:
@@ -522,6 +576,8 @@ class ConversationPane(Vertical):
             status.update(self._status_hint())  # display-safe: status_line() builds it from plain()
             return
         try:
+            if getattr(self.app, "services", None) is None:
+                return  # still starting
             count = await services(self).client.tokenize(text, self.model)
         except Exception:  # an estimate is a nicety: never bother the user with its failure
             log.debug("token estimate failed", exc_info=True)

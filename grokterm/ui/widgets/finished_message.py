@@ -9,6 +9,7 @@ widget for a reply that just ended, or are rendered in a thread by the pane befo
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from itertools import zip_longest
 
@@ -33,6 +34,8 @@ log = logging.getLogger(__name__)
 
 GENERATED_ROWS = 12  # a generated picture in the conversation: 12 rows × up to 40 columns (half-cells)
 GENERATED_COLS = 40
+
+RENDER_IN_THREAD_FROM = 2000  # characters: a shorter message renders in about a millisecond, on the spot
 
 STATUS_NOTES = {
     "interrupted": "interrupted: the app stopped before the reply finished",
@@ -88,8 +91,8 @@ class FinishedMessage(Widget, can_focus=True):
         # a generation's text is its revised prompt, shown in the head as such, not as Markdown
         text = "" if data.kind == "image" else data.text
         self.body = body if body is not None else MarkdownLines.of(text, code_theme)
-        self._lines: list[Strip] = []
-        self._lines_width = -1
+        self._rendered: tuple[int, list[Strip]] = (-1, [])  # (width, lines)
+        self._pending_width: int | None = None  # a width being rendered in a thread
         super().__init__(classes=f"message -{data.role} -status-{data.status}")
 
     # -- what it shows -------------------------------------------------------------
@@ -198,40 +201,66 @@ class FinishedMessage(Widget, can_focus=True):
     def lines_for(self, width: int, console: Console) -> list[Strip]:
         """This message's lines at `width` (rendered once per width). Touches no DOM: safe in a thread
         before the widget is mounted (see `prerender`)."""
-        if width != self._lines_width:
-            lines = render_strips(Group(*self._head()), console, width)
-            cited = self._cited_body()
-            if cited is not None:
-                lines += render_strips(cited, console, width)
-            elif self.body.text:
-                lines += self.body.lines(width, console)
-            sources = self._sources()
-            if sources is not None:
-                lines += render_strips(sources, console, width)
-            note = self._note()
-            if note is not None:
-                lines += render_strips(note, console, width)
-            self._lines, self._lines_width = lines, width
-        return self._lines
+        rendered_width, lines = self._rendered
+        if width != rendered_width:
+            lines = self._render_lines(width, console)
+            self._rendered = (width, lines)
+        return lines
+
+    def _render_lines(self, width: int, console: Console) -> list[Strip]:
+        lines = render_strips(Group(*self._head()), console, width)
+        cited = self._cited_body()
+        if cited is not None:
+            lines += render_strips(cited, console, width)
+        elif self.body.text:
+            lines += self.body.lines(width, console)
+        sources = self._sources()
+        if sources is not None:
+            lines += render_strips(sources, console, width)
+        note = self._note()
+        if note is not None:
+            lines += render_strips(note, console, width)
+        return lines
 
     def prerender(self, width: int, console: Console) -> None:
         """Render the lines ahead (in a worker thread, before mounting) at the width expected."""
         if width > 0:
             self.lines_for(width, console)
 
+    def _lines_at(self, width: int) -> list[Strip]:
+        """Lines to lay out and draw at `width`. After a resize (sidebar toggled, window resized) the
+        old lines stay on screen, fitted to the new width, while a thread renders the new ones: a
+        resize never renders a whole conversation's Markdown on the event loop."""
+        rendered_width, lines = self._rendered
+        if (rendered_width == width or not lines or not self.is_mounted
+                or len(self.body.text) < RENDER_IN_THREAD_FROM):
+            return self.lines_for(width, self.app.console)
+        if self._pending_width != width:
+            self._pending_width = width
+            self.run_worker(self._render_in_thread(width), group="rerender", exclusive=True)
+        return lines
+
+    async def _render_in_thread(self, width: int) -> None:
+        lines = await asyncio.to_thread(self._render_lines, width, self.app.console)
+        if self._pending_width == width:
+            self._pending_width = None
+            self._rendered = (width, lines)
+            self.refresh(layout=True)
+
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        return len(self.lines_for(width, self.app.console)) if width > 0 else 0
+        return len(self._lines_at(width)) if width > 0 else 0
 
     def render_line(self, y: int) -> Strip:
         width = self.content_region.width
-        lines = self.lines_for(width, self.app.console) if width > 0 else []
+        lines = self._lines_at(width) if width > 0 else []
         if y < len(lines):
             return fit(lines[y], width).apply_style(self.rich_style)
         return Strip.blank(width, self.rich_style)
 
     def refresh_body(self) -> None:
         self.set_class(True, f"-status-{self.data.status}")
-        self._lines_width = -1
+        self._rendered = (-1, [])
+        self._pending_width = None
         self.refresh(layout=True)
 
     def _generated_parts(self) -> list:

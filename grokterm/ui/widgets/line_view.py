@@ -6,7 +6,7 @@ the Markdown. Here the lines are already there, so layout and drawing cost only 
 
 from __future__ import annotations
 
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.strip import Strip
 from textual.widget import Widget
 
@@ -32,11 +32,20 @@ class LineView(Widget):
         self._count = 0
 
     def show(self, *parts: list[Strip]) -> None:
-        """Swap in new lines: a repaint, plus a layout only when the height changed."""
+        """Swap in new lines. Same height: repaint only the lines that changed (usually the last one
+        or two of a streaming reply). New height: a layout (the one case that moves other widgets)."""
         count = sum(len(part) for part in parts)
-        relayout = count != self._count
-        self._parts, self._count = parts, count
-        self.refresh(layout=relayout)
+        if count != self._count or not self.is_mounted:
+            self._parts, self._count = parts, count
+            self.refresh(layout=True)
+            return
+        old = [line for part in self._parts for line in part]
+        new = [line for part in parts for line in part]
+        self._parts = parts
+        width = self.size.width
+        changed = [y for y, (a, b) in enumerate(zip(old, new, strict=True)) if a is not b and a != b]
+        if changed:
+            self.refresh(*(Region(0, y, width, 1) for y in changed))
 
     @property
     def line_count(self) -> int:

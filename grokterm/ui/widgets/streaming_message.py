@@ -34,6 +34,10 @@ def safe_split_point(text: str) -> int:
     return last_split_point(text)
 
 
+MAX_GAP = 0.25  # seconds: the longest gap between render steps when the event loop is saturated
+STATS_EVERY = 0.25  # seconds between updates of the "first token … · N tok/s" line
+
+
 class StreamingMessage(Vertical):
     """Header, collapsible live reasoning, the live reply's lines and a speed line."""
 
@@ -62,6 +66,8 @@ class StreamingMessage(Vertical):
         self._loop_task: asyncio.Task | None = None
         self._finished = False
         self._step_lock = asyncio.Lock()  # one step at a time (the loop, flush() and finish())
+        self._stats_shown = 0.0
+        self._gap = interval  # current spacing of render steps (see _render_loop)
         self.steps = 0  # render steps taken (tests check the cadence is bounded)
 
     def compose(self) -> ComposeResult:
@@ -127,7 +133,12 @@ class StreamingMessage(Vertical):
 
     # -- rendering ---------------------------------------------------------
     async def _render_loop(self) -> None:
-        """One step per wake-up, at most one per `interval`; ends when the reply does."""
+        """One step per wake-up, spaced by `_gap`; ends when the reply does.
+
+        The gap is `interval` while the event loop keeps up. When the loop wakes us late (it was busy
+        drawing, handling keys, collecting garbage) the gap grows with the lateness, up to MAX_GAP, so
+        a saturated loop gets fewer frames to draw and keystrokes keep their turn; it shrinks back
+        as soon as the loop is idle again."""
         loop = asyncio.get_running_loop()
         while not self._stop.is_set():
             await self._wake.wait()
@@ -136,10 +147,13 @@ class StreamingMessage(Vertical):
                 break
             began = loop.time()
             await self._step()
-            rest = self.interval - (loop.time() - began)
-            if rest > 0 and not self._stop.is_set():
+            rest = max(0.0, self._gap - (loop.time() - began))
+            planned = loop.time() + rest
+            if not self._stop.is_set():
                 with contextlib.suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(self._stop.wait(), rest)
+            late = max(0.0, loop.time() - planned)
+            self._gap = min(MAX_GAP, max(self.interval, self._gap / 2 + late * 4))
 
     async def flush(self) -> None:
         """Render everything received so far now (tests and the end of the reply use it)."""
@@ -156,19 +170,25 @@ class StreamingMessage(Vertical):
             box = self.query_one(".reasoning", Collapsible)
             box.display = True
             box.title = f"reasoning… ({len(self.reasoning.split())} words)"
-            self.query_one(".reasoning-text", Static).update(plain(self.reasoning, "italic"))
+            # folded (the usual case), the text costs no layout; unfolded it must grow
+            self.query_one(".reasoning-text", Static).update(plain(self.reasoning, "italic"),
+                                                              layout=not box.collapsed)
         if self._pending_text:
             self._safe += self._sanitizer.feed("".join(self._pending_text))
             self._pending_text.clear()
         if final:
             self._safe += self._sanitizer.flush()
         await self._render_text(final)
-        if self._first_token is not None and not self.status_note and not self._finished:
+        now = time.monotonic()
+        if (self._first_token is not None and not self.status_note and not self._finished
+                and now - self._stats_shown >= STATS_EVERY):
+            self._stats_shown = now
             rate = self.tokens_per_s
             stats = f"first token {self.ttft_ms} ms"
             if rate:
                 stats += f" · {rate:.0f} tok/s"
-            self.query_one(".stream-stats", Static).update(stats)  # display-safe: our own numbers
+            # display-safe: our own numbers (one line, always: no layout)
+            self.query_one(".stream-stats", Static).update(stats, layout=False)
 
     async def _render_text(self, final: bool) -> None:
         if not self.is_mounted:
