@@ -60,7 +60,7 @@ def test_images_sent_by_ask_are_kept(emulator, tmp_path):
     buffer = io.BytesIO()
     Image.new("RGB", (64, 48), "teal").save(buffer, "PNG")
     picture.write_bytes(buffer.getvalue())
-    result = ask(emulator, "-i", str(picture), "What is this?")
+    result = ask(emulator, "-m", "grok-4-fast-reasoning", "-i", str(picture), "What is this?")  # a vision model
     assert result.returncode == 0, result.stderr
     assert "64×48" in result.stdout.decode()
     store = open_store()

@@ -242,7 +242,7 @@ async def test_wrong_key_is_an_authentication_error_and_never_echoed(emulator) -
 @pytest.mark.parametrize("status", [429, 500, 503])
 async def test_transient_errors_are_retried_with_server_delay(emulator, status: int) -> None:
     emulator.state.push_fault(Fault(kind="status", status=status, retry_after=0.05, times=2))
-    async with client_for(emulator) as client:
+    async with client_for(emulator, api_style="responses") as client:  # (auto tries chat on a first 5xx)
         started = time.monotonic()
         events = await collect(client, turn("!echo finally"))
     retries = [e for e in events if isinstance(e, Retrying)]
@@ -263,7 +263,7 @@ async def test_retry_after_ms_is_preferred(emulator) -> None:
 async def test_backoff_without_server_delay_then_give_up(emulator) -> None:
     emulator.state.push_fault(Fault(kind="status", status=500, times=3))
     sleep = SleepRecorder()
-    async with client_for(emulator, sleep=sleep) as client:
+    async with client_for(emulator, sleep=sleep, api_style="responses") as client:
         events = await collect(client, turn("hi"))
     assert isinstance(events[-1], Failed) and isinstance(events[-1].error, ServerError)
     assert len(turn_requests(emulator)) == 3  # 1 + max_retries

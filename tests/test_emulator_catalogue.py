@@ -8,7 +8,7 @@ from fixtures_emulator import http_client
 from grokterm.emulator.tokenizer import tokenize
 
 CATALOGUE = {
-    "grok-4-0709": (["text", "image"], 20000, 100000),
+    "grok-4-0709": (["text"], 20000, 100000),
     "grok-4-fast-reasoning": (["text", "image"], 2000, 5000),
     "grok-3-mini": (["text"], 3000, 5000),
     "grok-code-fast-1": (["text"], 2000, 15000),
@@ -147,3 +147,15 @@ def test_requests_are_logged_without_the_authorization_header(emulator, emulator
     assert seen[0].headers["x-grok-conv-id"] == "conv-1"
     assert all("authorization" not in r.headers for r in seen)
     assert emulator.api_key not in repr(seen)
+
+
+def test_grok_4_0709_is_served_as_the_reference_example_shows_it(emulator_http):
+    """xAI REST reference (2025), "Get language model" example: text only, no image or cached price."""
+    record = emulator_http.get("/language-models/grok-4-0709").json()
+    documented = {
+        "id": "grok-4-0709", "fingerprint": "fp_156d35dcaa", "object": "model", "owned_by": "xai",
+        "version": "1.0.0", "input_modalities": ["text"], "output_modalities": ["text"],
+        "prompt_text_token_price": 20000, "cached_prompt_text_token_price": 0, "prompt_image_token_price": 0,
+        "completion_text_token_price": 100000, "aliases": ["grok-4", "grok-4-latest"],
+    }
+    assert {key: record[key] for key in documented} == documented

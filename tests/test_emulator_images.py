@@ -36,14 +36,14 @@ def test_chat_describes_each_image_and_counts_image_tokens(emulator_http):
     png, png_bytes = data_url("PNG", (1920, 1080))
     jpeg, jpeg_bytes = data_url("JPEG", (300, 200))
     body = emulator_http.post("/chat/completions",
-                              json=chat_with_images("grok-4-0709", "What is this?", [png, jpeg])).json()
+                              json=chat_with_images("grok-2-vision-1212", "What is this?", [png, jpeg])).json()
     text = body["choices"][0]["message"]["content"]
     assert f"Image 1: PNG, 1920×1080 px, {png_bytes:,} bytes" in text
     assert f"Image 2: JPEG, 300×200 px, {jpeg_bytes:,} bytes" in text
     details = body["usage"]["prompt_tokens_details"]
     assert details["image_tokens"] == 1792 + 256
     assert body["usage"]["prompt_tokens"] == details["text_tokens"] + details["image_tokens"]
-    # grok-4-0709: prompt 20000, image 20000, completion 100000 ticks per token
+    # grok-2-vision-1212: prompt 20000, image 20000, completion 100000 ticks per token
     usage = body["usage"]
     reasoning = usage["completion_tokens_details"]["reasoning_tokens"]
     assert usage["cost_in_usd_ticks"] == (details["text_tokens"] * 20000 + details["image_tokens"] * 20000
@@ -62,9 +62,10 @@ def test_responses_input_image_is_a_plain_string(emulator_http):
 
 def test_images_in_chained_context_count_as_cached(emulator_http):
     png, _ = data_url("PNG", (100, 100))
-    first = emulator_http.post("/responses", json={"model": "grok-4-0709", "input": [{"role": "user", "content": [
-        {"type": "input_text", "text": "look"}, {"type": "input_image", "image_url": png}]}]}).json()
-    second = emulator_http.post("/responses", json={"model": "grok-4-0709", "input": "!recall",
+    parts = [{"type": "input_text", "text": "look"}, {"type": "input_image", "image_url": png}]
+    first = emulator_http.post("/responses", json={"model": "grok-4-fast-reasoning",
+                                                   "input": [{"role": "user", "content": parts}]}).json()
+    second = emulator_http.post("/responses", json={"model": "grok-4-fast-reasoning", "input": "!recall",
                                                     "previous_response_id": first["id"]}).json()
     usage = second["usage"]
     assert usage["input_tokens_details"]["image_tokens"] == 256

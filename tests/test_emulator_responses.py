@@ -194,6 +194,14 @@ def test_reasoning_options_echo_and_validation(emulator_http):
                                                   "reasoning": {"effort": "max"}}).status_code == 400
 
 
+@pytest.mark.parametrize(("model", "effort"), [("grok-4-0709", "high"), ("grok-4-fast-reasoning", "low"),
+                                               ("grok-code-fast-1", "low"), ("grok-3-mini", "medium")])
+def test_reasoning_effort_only_where_the_reasoning_guide_allows_it(emulator_http, model, effort):
+    """xAI Reasoning guide: only grok-3-mini takes reasoning effort, low or high; others get an error."""
+    reply = emulator_http.post("/responses", json={"model": model, "input": "hi", "reasoning": {"effort": effort}})
+    assert reply.status_code == 400
+
+
 def test_encrypted_reasoning_on_request_and_tool_choice_without_tools(emulator_http):
     body = create(emulator_http, model="grok-4-0709", input="hi", include=["reasoning.encrypted_content"])
     assert body["output"][0]["encrypted_content"]

@@ -31,7 +31,8 @@ def _rich_conversation(store):
 
 
 def _comparable(messages):
-    skip = {"id", "conversation_id", "attachments", "status"}
+    # `stored` comes from the response index, which is not exported (the ids may belong to another account)
+    skip = {"id", "conversation_id", "attachments", "status", "stored"}
     return [({k: v for k, v in asdict(m).items() if k not in skip},
              [{k: v for k, v in asdict(a).items() if k not in {"id", "message_id"}} for a in m.attachments])
             for m in messages]

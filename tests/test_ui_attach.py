@@ -10,9 +10,11 @@ import os
 from pathlib import Path
 
 import pytest
+import ui_helpers
 from PIL import Image, ImageDraw
 from textual import events
-from ui_helpers import make_app, notifications, wait_started, wait_until
+from ui_helpers import make_app as _make_app
+from ui_helpers import notifications, wait_started, wait_until
 
 from grokterm.media import ImageError, human_size, prepare_image
 from grokterm.ui import attach
@@ -20,6 +22,15 @@ from grokterm.ui.app import GrokApp
 from grokterm.ui.screens.attach_screen import AttachScreen
 from grokterm.ui.widgets.attachment_chips import AttachmentChip, AttachmentChips
 from grokterm.ui.widgets.conversation_pane import ConversationPane
+
+# grokterm's default model, grok-4-0709, is text-only in xAI's /v1/language-models example (and so in the
+# emulator): image tests run on a vision model.
+VISION_MODEL = "grok-4-fast-reasoning"
+
+
+def make_app(emulator, tmp_path: Path, **overrides) -> GrokApp:
+    overrides.setdefault("default_model", VISION_MODEL)
+    return _make_app(emulator, tmp_path, **overrides)
 
 SIZE = (120, 40)
 
@@ -36,18 +47,7 @@ async def started(app: GrokApp, pilot) -> ConversationPane:
 
 
 async def settle(node, pilot, group: str = "attach") -> None:
-    """Wait for `node`'s workers of `group` (and what they started) to finish."""
-    for _ in range(5):  # workers may start follow-up workers (typed paths -> resubmit)
-        running = [w for w in node.app.workers if w.node is node and w.group == group and not w.is_finished]
-        if not running:
-            break
-        for worker in running:
-            try:
-                await worker.wait()
-            except Exception:
-                pass
-        await pilot.pause()
-    await pilot.pause()
+    await ui_helpers.settle(node, pilot, group)
 
 
 async def paste(app: GrokApp, pilot, pane: ConversationPane, text: str) -> None:
@@ -232,8 +232,8 @@ async def highlight(pilot, screen: AttachScreen, name: str) -> None:
         if node is not None and node.data is not None and node.data.path.name == name:
             tree.move_cursor(node)
             # the preview starts its worker when the tree's highlight message arrives: wait for that first
-            path = node.data.path
-            await wait_until(pilot, lambda: screen.preview.path == path, what=f"{name} previewed")
+            await wait_until(pilot, lambda path=node.data.path: screen.preview.path == path,
+                             what=f"{name} previewed")
             await settle(screen.preview, pilot, "preview")
             return
     raise AssertionError(f"{name} is not in the tree")

@@ -117,7 +117,7 @@ async def test_stop_keeps_the_partial_reply(emulator_factory, tmp_path):
 
 async def test_failed_reply_can_be_retried(emulator, tmp_path):
     emulator.state.push_fault(Fault(kind="status", status=500, path="/responses"))
-    app = make_app(emulator, tmp_path)
+    app = make_app(emulator, tmp_path, api_style="responses")  # auto would answer this turn by chat
     async with app.run_test(size=(120, 40)) as pilot:
         pane = await wait_started(app, pilot)
         await send(pane, pilot, "What is a monad?")
@@ -222,7 +222,7 @@ FAULTS = [
 @pytest.mark.parametrize("fault,expected", FAULTS, ids=[f"{f.kind}-{f.status}" for f, _ in FAULTS])
 async def test_each_fault_class_gives_a_clear_notification(emulator, tmp_path, fault, expected):
     emulator.state.push_fault(dataclasses.replace(fault))
-    app = make_app(emulator, tmp_path)
+    app = make_app(emulator, tmp_path, api_style="responses")  # auto would answer a first 5xx by chat
     async with app.run_test(size=(120, 40)) as pilot:
         pane = await wait_started(app, pilot)
         await send(pane, pilot, "Tell me about rust lifetimes")

@@ -8,7 +8,7 @@ import io
 import pytest
 from PIL import Image
 from textual_image.renderable.halfcell import Image as HalfcellRenderable
-from ui_helpers import make_app, notifications, wait_started, wait_until
+from ui_helpers import make_app, notifications, settle, wait_started, wait_until
 
 from grokterm.emulator.faults import Fault
 from grokterm.ui import imagegen
@@ -17,20 +17,6 @@ from grokterm.ui.widgets.conversation_pane import ConversationPane
 from grokterm.ui.widgets.finished_message import FinishedMessage
 
 SIZE = (120, 48)
-
-
-async def settle(pane: ConversationPane, pilot, group: str) -> None:
-    for _ in range(5):
-        running = [w for w in pane.app.workers if w.node is pane and w.group == group and not w.is_finished]
-        if not running:
-            break
-        for worker in running:
-            try:
-                await worker.wait()
-            except Exception:
-                pass
-        await pilot.pause()
-    await pilot.pause()
 
 
 async def submit(pane: ConversationPane, pilot, text: str) -> None:

@@ -155,7 +155,8 @@ async def test_k_says_so_when_there_is_no_code_block(emulator, tmp_path):
 
 async def test_a_failed_reply_says_r_to_retry(emulator, tmp_path):
     emulator.state.push_fault(Fault(kind="status", status=500, path="/responses"))
-    app = make_app(emulator, tmp_path, keymap={"message.retry": "ctrl+y"})
+    app = make_app(emulator, tmp_path, keymap={"message.retry": "ctrl+y"},
+                   api_style="responses")  # auto would answer a first 5xx by chat completions
     async with app.run_test(size=(100, 30)) as pilot:
         pane = await wait_started(app, pilot)
         await send(pane, pilot, "hello")

@@ -14,7 +14,7 @@ from types import SimpleNamespace
 
 from rich.console import Console
 from rich.text import Text
-from test_ui_attach import SIZE, diagram, make_app, paste, settle, started
+from test_ui_attach import SIZE, VISION_MODEL, diagram, make_app, paste, settle, started
 
 from grokterm.media import prepare_image
 from grokterm.store import Store
@@ -123,7 +123,7 @@ async def test_text_only_model_offers_to_switch_and_then_sends(emulator, tmp_pat
         await pilot.pause()
         dialog = app.screen
         assert isinstance(dialog, VisionDialog)
-        assert dialog.vision_model == attach.first_vision_model(app) == "grok-4-0709"
+        assert dialog.vision_model == attach.first_vision_model(app) == VISION_MODEL
         assert turn_requests(emulator) == []  # nothing sent while the dialog is open
         await pilot.press("s")
         await pilot.pause()
@@ -131,13 +131,13 @@ async def test_text_only_model_offers_to_switch_and_then_sends(emulator, tmp_pat
         assert pane.turn_worker is not None
         await pane.turn_worker.wait()
         await pilot.pause()
-        assert pane.model == "grok-4-0709"
+        assert pane.model == VISION_MODEL
         request = turn_requests(emulator)[-1]
-        assert request.json["model"] == "grok-4-0709" and sent_images(request) == [image.data_url]
+        assert request.json["model"] == VISION_MODEL and sent_images(request) == [image.data_url]
         assert described(image) in pane.messages[-1].text
     store = Store(tmp_path / "grokterm.db")
     try:
-        assert store.get_conversation(pane.conversation.id).model == "grok-4-0709"
+        assert store.get_conversation(pane.conversation.id).model == VISION_MODEL
     finally:
         store.close()
 
@@ -199,7 +199,7 @@ def test_ask_with_image_downscales_and_the_model_sees_what_was_prepared(emulator
     big = diagram(tmp_path / "wide diagram.png", (3000, 1500))
     expected = prepare_image(big)
     assert (expected.width, expected.height) == (2048, 1024)
-    result = ask(emulator, "-m", "grok-4-0709", "--image", str(big), "what is this?")
+    result = ask(emulator, "-m", VISION_MODEL, "--image", str(big), "what is this?")
     assert result.returncode == 0, result.stderr
     assert described(expected) in result.stdout.decode()
     request = turn_requests(emulator)[-1]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from textual.worker import WorkerCancelled
+
 from grokterm.ui.app import GrokApp
 from grokterm.ui.context import AppContext
 from grokterm.ui.widgets.conversation_pane import ConversationPane
@@ -26,6 +28,25 @@ async def wait_started(app: GrokApp, pilot) -> ConversationPane:
     assert pane is not None, "no conversation pane after start-up"
     await wait_workers(pane, pilot, "history")
     return pane
+
+
+async def settle(node, pilot, group: str) -> None:
+    """Wait for `node`'s workers of `group`, and the follow-up workers they start, to finish.
+
+    A worker replaced by a newer one (exclusive groups) is fine; a worker that failed fails the
+    test here, with its error, instead of being swallowed.
+    """
+    for _ in range(5):  # workers may start follow-up workers (typed paths -> resubmit)
+        running = [w for w in node.app.workers if w.node is node and w.group == group and not w.is_finished]
+        if not running:
+            break
+        for worker in running:
+            try:
+                await worker.wait()
+            except WorkerCancelled:
+                pass
+        await pilot.pause()
+    await pilot.pause()
 
 
 async def wait_workers(node, pilot, group: str) -> None:

@@ -44,3 +44,29 @@ def find_model(models: Iterable[LanguageModel], model_id: str) -> LanguageModel 
         if model.id == model_id or model_id in (getattr(model, "aliases", None) or []):
             return model
     return None
+
+
+def model_for_cost(
+    models: Iterable[LanguageModel], reply_model: str | None, requested_model: str | None = None,
+) -> LanguageModel | None:
+    """The catalogue entry whose prices apply to a reply.
+
+    The reply names the model it resolved to, which need not be in the catalogue: grok-3-mini
+    with reasoning_effort "high" answers as `grok-3-mini-high` (recorded real traffic). So: the
+    reply's model, else the model asked for, else the longest id or alias the reply's name
+    starts with (`grok-3-mini-high` -> grok-3-mini).
+    """
+    models = list(models)
+    for name in (reply_model, requested_model):
+        if name:
+            found = find_model(models, name)
+            if found is not None:
+                return found
+    if not reply_model:
+        return None
+    best: tuple[int, LanguageModel] | None = None
+    for model in models:
+        for name in (model.id, *(getattr(model, "aliases", None) or [])):
+            if reply_model.startswith(name + "-") and (best is None or len(name) > best[0]):
+                best = (len(name), model)
+    return best[1] if best else None

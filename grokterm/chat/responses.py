@@ -35,6 +35,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from grokterm.chat.models import model_for_cost
 from grokterm.store import Conversation, ResponseIndexEntry, Store
 from grokterm.store.conversations import derive_title
 from grokterm.store.exchange import FORMAT, FORMAT_VERSION
@@ -46,6 +47,7 @@ if TYPE_CHECKING:  # kept lazy: `grokterm responses list` never loads httpx or p
     from grokterm.xai.client import XAIClient
     from grokterm.xai.wire import ResponseObject
 
+UNSTORED = "unstored"  # display status of a reply sent with store: false
 CHAIN_DEPTH = 8  # GETs spent walking previous_response_id before relying on the local index
 CHECK_CONCURRENCY = 4  # parallel GETs when refreshing many statuses
 BRANCH_MARK = "↪ "
@@ -66,6 +68,8 @@ def status_after_404(entry: ResponseIndexEntry | None) -> str:
     """What a 404 means for an indexed response (see the module docstring)."""
     if entry is None:
         return "unknown"
+    if not entry.stored:
+        return UNSTORED
     if entry.status in ("deleted", "expired"):
         return entry.status  # we deleted it, or the index already counts it as past its 30 days
     return "unknown"
@@ -76,6 +80,8 @@ def gone_message(response_id: str, status: str, *, indexed: bool = True) -> str:
         "deleted": "it was deleted",
         "expired": "it is older than 30 days, so the server has discarded it",
         "unknown": "it was deleted elsewhere, has expired, or was created with a different API key",
+        UNSTORED: "it was sent with store: false (an image turn, or a chat-completions reply), "
+                  "so the server never kept it",
     }
     where = "" if indexed else " (and it is not in the local index)"
     return f"Response {response_id} is not on the server: {reasons.get(status, reasons['unknown'])}{where}."
@@ -88,6 +94,8 @@ def effective_status(entry: ResponseIndexEntry, now: float) -> str:
     clock; recomputing from `expires_at` lets a caller with another clock (a frozen
     one in a snapshot) see the same answer on any day.
     """
+    if not entry.stored and entry.status != "deleted":
+        return UNSTORED  # never kept by the server: no expiry, and a 404 says nothing new
     if entry.status in ("live", "expired"):
         return "expired" if entry.expires_at <= now else "live"
     return entry.status
@@ -98,7 +106,7 @@ def reply_usage(response: ResponseObject, models: Sequence[Any] = ()) -> Usage |
     usage = response.usage.normalised() if response.usage is not None else None
     if usage is None or usage.cost_ticks is not None:
         return usage
-    model = next((m for m in models if response.model and m.matches(response.model)), None)
+    model = model_for_cost(models, response.model)
     ticks = cost_ticks(usage, model) if model is not None else None
     return usage if ticks is None else replace(usage, cost_ticks=ticks)
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from grokterm.chat.edits import restart_reply
-from grokterm.chat.models import find_model
+from grokterm.chat.models import find_model, model_for_cost
 from grokterm.chat.recorder import TurnRecorder
 from grokterm.chat.sources import load_search_settings
 from grokterm.store import Store
@@ -152,7 +152,8 @@ class TurnRunner:
                       search: SearchSettings | None = None) -> AsyncGenerator[TurnEvent]:
         request = await self.build_request(conversation_id, reply.id, model, search)
         recorder = TurnRecorder(self.store, reply.id, model=model, write=self._checkpoint_in_background,
-                                model_info=self._model)
+                                model_info=self._model,
+                                price_model=lambda reply_model, asked: model_for_cost(self.models, reply_model, asked))
 
         async def finish(event: Completed | Failed | None) -> None:
             recorder.stop_checkpoints()

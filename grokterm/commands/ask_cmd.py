@@ -51,6 +51,7 @@ from grokterm.commands.search_options import add_search_options
 
 if TYPE_CHECKING:
     from grokterm.config.settings import Settings
+    from grokterm.xai.client import XAIClient
     from grokterm.xai.events import Completed, ImagePart, TurnRequest
 
 ORIGIN = "ask"  # conversations.origin of the conversations this command starts
@@ -260,6 +261,23 @@ def _finish_recording(recorder: Any, event: Any) -> None:
         recorder.store.close()
 
 
+async def _effort_to_send(client: XAIClient, model: str, effort: str | None) -> str | None:
+    """The reasoning effort the model takes (grokterm.xai.capabilities); says so on stderr when dropped."""
+    if not effort:
+        return None
+    from grokterm.xai.capabilities import effort_to_send
+    from grokterm.xai.errors import XAIError
+
+    try:
+        models = [await client.get_language_model(model)]  # resolves an alias to its model
+    except XAIError:
+        models = []
+    sent, notice = effort_to_send(model, effort, models)
+    if notice:
+        eprint(f"grokterm: {notice}")
+    return sent
+
+
 async def _ask(args: argparse.Namespace, make_request: Callable[[], Awaitable[TurnRequest]],
                settings: Settings, recorder: Any = None) -> int:
     try:
@@ -270,6 +288,8 @@ async def _ask(args: argparse.Namespace, make_request: Callable[[], Awaitable[Tu
 
 async def _ask_recorded(args: argparse.Namespace, make_request: Callable[[], Awaitable[TurnRequest]],
                         settings: Settings, recorder: Any) -> int:
+    from dataclasses import replace
+
     from grokterm.commands.search_options import print_sources, search_json
     from grokterm.xai.errors import XAIError
     from grokterm.xai.events import Completed, Failed
@@ -283,6 +303,8 @@ async def _ask_recorded(args: argparse.Namespace, make_request: Callable[[], Awa
     completed: Completed | None = None
     failure: Failed | None = None
     async with client_from_args(args, settings) as client:
+        effort = await _effort_to_send(client, request.model, request.reasoning_effort)
+        request = replace(request, reasoning_effort=effort)
         if args.no_stream:
             try:
                 completed = await client.complete_turn(request)
@@ -312,9 +334,12 @@ async def _ask_recorded(args: argparse.Namespace, make_request: Callable[[], Awa
         if usage is not None and (args.usage or args.json):
             ticks = usage.cost_ticks
             if ticks is None:  # the server sent no cost: compute it from the model's prices
-                try:
-                    model = (completed.model if completed else None) or args.model
-                    ticks = cost_ticks(usage, await client.get_language_model(model))
+                from grokterm.chat.models import model_for_cost
+
+                try:  # the reply may name a model the catalogue lists only by its base (grok-3-mini-high)
+                    models = await client.list_language_models()
+                    ticks = cost_ticks(usage, model_for_cost(models, completed.model if completed else None,
+                                                             args.model))
                 except XAIError:
                     ticks = None
     if args.json:

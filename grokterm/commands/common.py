@@ -198,7 +198,15 @@ class AnswerPrinter:
     def show(self, event: Any) -> Any:
         """Print what a turn event carries; returns the event itself when it ends the turn."""
         from grokterm.commands.search_options import tool_status_to_stderr
-        from grokterm.xai.events import Completed, Failed, ReasoningDelta, Retrying, TextDelta, ToolCallUpdate
+        from grokterm.xai.events import (
+            Completed,
+            Failed,
+            Notice,
+            ReasoningDelta,
+            Retrying,
+            TextDelta,
+            ToolCallUpdate,
+        )
 
         if isinstance(event, ToolCallUpdate):
             tool_status_to_stderr(event.call)
@@ -208,6 +216,8 @@ class AnswerPrinter:
             self.reasoning(event.text)
         elif isinstance(event, Retrying):
             eprint(f"grokterm: {event.reason} (retry {event.attempt} in {event.delay:.2g} s)")
+        elif isinstance(event, Notice):
+            eprint(f"grokterm: {event.text}")
         elif isinstance(event, (Completed, Failed)):
             return event
         return None

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from grokterm.commands.common import (
     add_connection_options,
     client_from_args,
+    eprint,
     json_dumps_safe,
     load_settings,
     run_api_command,
@@ -73,7 +74,11 @@ def format_table(models: list[LanguageModel]) -> str:
 
 
 async def _models(args: argparse.Namespace) -> int:
+    from grokterm.sanitize import sanitize_terminal
+
     async with client_from_args(args, load_settings()) as client:
+        client.on_retry = lambda retry: eprint(
+            f"grokterm: {sanitize_terminal(retry.reason)} (retry {retry.attempt} in {retry.delay:.2g} s)")
         models = await client.list_language_models()
     if args.json:
         sys.stdout.write(json_dumps_safe([m.model_dump(exclude_none=True) for m in models]) + "\n")

@@ -173,12 +173,18 @@ async def _check_then_list(store: Any, args: argparse.Namespace, settings: Any) 
 
 async def _show(store: Any, args: argparse.Namespace, settings: Any) -> int:
     from grokterm.chat import responses as rs
+    from grokterm.chat.models import load_models
     from grokterm.store.display import when
     from grokterm.xai.usage import format_usage
 
     async with client_from_args(args, settings) as client:
         fetched = await rs.fetch(store, client, args.id)
         chain = await rs.walk_chain(store, client, fetched.response, max_depth=args.chain) if args.chain else None
+        try:  # prices, for a cost when the server sent none (as `ask -u` computes it)
+            models = await load_models(store, client)
+        except Exception:  # the cost then stays unknown; the response itself is shown
+            log.warning("responses show: no model list for prices", exc_info=True)
+            models = []
     response, entry = fetched.response, fetched.entry
     now = time.time()
     if args.json:
@@ -189,7 +195,7 @@ async def _show(store: Any, args: argparse.Namespace, settings: Any) -> int:
             "chain_complete": chain.complete if chain else None,
         })
         return 0
-    usage = rs.reply_usage(response)
+    usage = rs.reply_usage(response, models)
     print(f"id        {_clean(response.id)}")
     print(f"model     {_clean(response.model)}   status {entry.status if entry else '?'}"
           f"   created {when(response.created_at) if response.created_at else '—'}")

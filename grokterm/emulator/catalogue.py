@@ -1,9 +1,10 @@
 """The emulator's model catalogue: ids, aliases, modalities, reasoning style, prices.
 
 Prices are in the units of /v1/language-models (USD cents per 100 million
-tokens = ticks per token), copied from docs.x.ai's REST reference (/v1/language-models
-example) and prices that reproduce recorded real bills, so that cost
-arithmetic in the client can be checked against real bills. Image-capable
+tokens = ticks per token), copied from the xAI REST reference's /v1/language-models
+examples where it has one (grok-3, grok-3-mini, grok-2-vision-1212, grok-4-0709) and
+from recorded real bills otherwise, so that cost arithmetic in the client can be
+checked against real bills (docs/api/README.md). Image-capable
 models whose documented example lists an image price of 0 charge image tokens
 at the prompt price (xAI: "image tokens — charged at prompt token price").
 """
@@ -74,8 +75,9 @@ class ModelInfo:
 SEARCH_PRICE = 250_000_000
 
 LANGUAGE_MODELS: tuple[ModelInfo, ...] = (
-    ModelInfo("grok-4-0709", "fp_156d35dcaa", 1752019200, "1.0.0", ("text", "image"),
-              20000, 0, 20000, 100000, None, ("grok-4", "grok-4-latest"), "hidden", False, 256_000),
+    # As the xAI REST reference's "Get language model" example shows it: text only, no image price.
+    ModelInfo("grok-4-0709", "fp_156d35dcaa", 1752019200, "1.0.0", ("text",),
+              20000, 0, 0, 100000, None, ("grok-4", "grok-4-latest"), "hidden", False, 256_000),
     ModelInfo("grok-4-fast-reasoning", "fp_3d7ed3b779", 1758240000, "1.0.0", ("text", "image"),
               2000, 500, 2000, 5000, SEARCH_PRICE, ("grok-4-fast", "grok-4-fast-reasoning-latest"),
               "hidden", False, 2_000_000),

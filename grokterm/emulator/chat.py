@@ -98,7 +98,10 @@ def completion_body(turn: Turn) -> dict:
 
 
 def _usage(turn: Turn, completion: int, reasoning: int) -> dict:
-    return chat_usage(turn.model, turn.prompt, completion, reasoning)
+    usage = chat_usage(turn.model, turn.prompt, completion, reasoning)
+    if not turn.report_cost:
+        del usage["cost_in_usd_ticks"]
+    return usage
 
 
 def _finish_reason(turn: Turn) -> str:

@@ -8,7 +8,7 @@ e.g. continuedev/continue#10778; examples in tests/wire_examples/).
 
 from __future__ import annotations
 
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 
 from grokterm.emulator.catalogue import TEAM_ID
 
@@ -37,17 +37,22 @@ CREDITS_MESSAGE = (
 class ApiError(Exception):
     """An HTTP error reply; `headers` carries e.g. retry-after."""
 
-    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None, code: str | None = None):
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None, code: str | None = None,
+                 *, raw: bytes | None = None, media_type: str = "text/plain"):
         super().__init__(message)
         self.status = status
         self.message = message
         self.headers = headers or {}
         self.code = code or STATUS_CODE_TEXT.get(status, "Unknown error")
+        self.raw = raw  # a non-xAI body (faults imitating proxies), sent as is
+        self.media_type = media_type
 
     def body(self) -> dict:
         return {"code": self.code, "error": self.message}
 
-    def response(self) -> JSONResponse:
+    def response(self) -> Response:
+        if self.raw is not None:
+            return Response(self.raw, status_code=self.status, headers=self.headers, media_type=self.media_type)
         return JSONResponse(self.body(), status_code=self.status, headers=self.headers)
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from grokterm.emulator.errors import CREDITS_MESSAGE, ApiError, route_not_found
 
 STATUS_KINDS = frozenset({"status", "credits"})
-STREAM_KINDS = frozenset({"cut", "stall", "malformed", "error_event"})
+STREAM_KINDS = frozenset({"cut", "end", "stall", "malformed", "error_event"})
 KINDS = STATUS_KINDS | STREAM_KINDS
 
 DEFAULT_MESSAGES: dict[int, str] = {
@@ -36,8 +36,9 @@ class Fault:
 
     kind: "status" (HTTP `status`, optional `retry_after` seconds / `retry_after_ms` headers),
           "credits" (429, credits exhausted), "cut" (close the connection after `after` events,
-          no terminator), "stall" (pause `seconds` after `after` events), "malformed" (a non-JSON
-          data line after `after` events), "error_event" (an error event after `after` events,
+          no terminator), "end" (finish the body cleanly after `after` events with no terminator,
+          like a proxy that drops `data: [DONE]`), "stall" (pause `seconds` after `after` events),
+          "malformed" (a non-JSON data line after `after` events), "error_event" (an error event after `after` events,
           then the stream ends).
     times: how many requests it hits. path: only requests whose path ends with it (None: any /v1 path).
     If a stream is shorter than `after`, cut/error_event still happen before the terminal event.
@@ -52,6 +53,7 @@ class Fault:
     times: int = 1
     path: str | None = None
     message: str | None = None
+    body: str | None = None  # status faults: reply with exactly this body (an event stream if it starts "data:")
 
     def __post_init__(self) -> None:
         self.kind = self.kind.replace("-", "_")
@@ -87,6 +89,9 @@ class Fault:
             headers["retry-after"] = _number(self.retry_after)
         if self.retry_after_ms is not None:
             headers["retry-after-ms"] = _number(self.retry_after_ms)
+        if self.body is not None:
+            kind = "text/event-stream" if self.body.startswith("data:") else "text/plain"
+            return ApiError(self.status, self.message or "", headers, raw=self.body.encode(), media_type=kind)
         if self.status == 404 and self.message is None:
             error = route_not_found()
             return ApiError(404, error.message, headers)
@@ -124,8 +129,8 @@ def parse_fault_spec(spec: str) -> Fault:
     """Parse the `!fault` syntax.
 
     SPEC = HEAD[:VALUE][:key=value...]
-      HEAD   401 | 404 | 429 | 500 | 503 (any 400-599) | credits | cut | stall | malformed | error-event
-      VALUE  events before cut/malformed/error-event; seconds for stall
+      HEAD   401 | 404 | 429 | 500 | 503 (any 400-599) | credits | cut | end | stall | malformed | error-event
+      VALUE  events before cut/end/malformed/error-event; seconds for stall
       keys   retry=SECONDS, retry-ms=MS, after=N (stall), times=N
     Examples: 429:retry=2, cut:5, stall:3:after=2, error-event:0, 503:times=3
     """

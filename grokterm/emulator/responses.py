@@ -44,7 +44,7 @@ from grokterm.emulator.state import StoredResponse
 from grokterm.emulator.tokenizer import tokenize
 from grokterm.emulator.turns import Turn, plan_turn, positive_int
 
-EFFORTS = ("low", "medium", "high")
+EFFORTS = ("low", "high")  # the same values as chat (xAI Reasoning guide)
 STREAM_ERROR_MESSAGE = "The model stopped unexpectedly while generating the response."
 
 
@@ -128,6 +128,9 @@ def _reasoning_options(body: dict, model) -> tuple[str | None, str | None]:
     effort, summary = reasoning.get("effort"), reasoning.get("summary")
     if (effort is not None or summary is not None) and not model.is_reasoning:
         raise ApiError(400, f"Model {model.id} does not support reasoning options.")
+    # xAI Reasoning guide: "Only grok-3-mini supports reasoning_effort", low or high.
+    if effort is not None and not model.takes_reasoning_effort:
+        raise ApiError(400, f"Model {model.id} does not support parameter reasoningEffort.")
     if effort is not None and effort not in EFFORTS:
         raise ApiError(400, f"reasoning.effort must be one of {', '.join(EFFORTS)}, not {effort!r}.")
     if effort is not None and summary is None:
@@ -167,6 +170,8 @@ def response_object(turn: Turn, body: dict, effort: str | None, summary: str | N
     if search is not None:
         usage.update(tool_usage(search))
         usage["cost_in_usd_ticks"] += search.successful * CALL_PRICE_TICKS
+    if not turn.report_cost:
+        del usage["cost_in_usd_ticks"]
     return {
         "created_at": turn.created,
         "id": turn.id,

@@ -64,7 +64,7 @@ class SSEResponse:
     """An ASGI response that streams `frames`, applying `fault` after `fault.after` events.
 
     A fault whose `after` is beyond the end of the stream is applied just before
-    the last frame, so `cut`/`error_event` always suppress the terminator.
+    the last frame, so `cut`/`end`/`error_event` always suppress the terminator.
     `error_frame(n)` builds the error event to send when n events were sent.
     """
 
@@ -123,6 +123,9 @@ class SSEResponse:
                 if kind == "cut":
                     await flush()
                     return False
+                if kind == "end":  # a clean end of the body, without the terminator
+                    await flush()
+                    return True
                 if kind == "error_event":
                     assert self.error_frame is not None
                     batch.append(self.error_frame(sent))

@@ -54,6 +54,7 @@ class EmulatorState:
         self.api_key = api_key
         self._defaults = (speed, first_token_delay, strict)
         self.strict = strict  # reject undocumented request fields/headers (grokterm/emulator/allowlist.py)
+        self.report_cost = True  # usage carries cost_in_usd_ticks (False: like 2025 recordings)
         self.speed = speed  # tokens per second, 0 = unlimited
         self.first_token_delay = first_token_delay
         self._lock = threading.Lock()
@@ -79,6 +80,7 @@ class EmulatorState:
             self._directive_hits.clear()
             self._images.clear()
             self.speed, self.first_token_delay, self.strict = self._defaults
+            self.report_cost = True
 
     def clock_now(self) -> float:
         """Wall time plus the offset tests added with clock_advance()."""

@@ -32,6 +32,7 @@ class Turn:
     reasoning_tokens: list[str]
     prompt: PromptCount
     truncated: bool  # stopped by max tokens
+    report_cost: bool = True  # usage carries cost_in_usd_ticks (2025 recordings had none)
 
 
 def turn_directives(context: list[ContextMessage]) -> Directives:
@@ -55,7 +56,7 @@ def plan_turn(
         raise ApiError(
             400,
             f"Model {model.id} does not support image input. Use a model with image understanding, "
-            "such as grok-4-0709 or grok-2-vision-1212.",
+            "such as grok-4-fast-reasoning or grok-2-vision-1212.",
         )
     prompt = count_prompt(context, state.cached_prefix(model.id, context))
     if prompt.total > model.max_prompt_length:
@@ -79,6 +80,7 @@ def plan_turn(
     reasoning = "".join(reasoning_tokens) if truncated else reply.reasoning
     state.remember_prefixes(model.id, [*context, ContextMessage("assistant", text)])
     return Turn(
+        report_cost=state.report_cost,
         id=str(uuid.uuid4()),
         model=model,
         model_name=model_name or model.id,

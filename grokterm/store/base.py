@@ -37,7 +37,9 @@ CONVERSATION_COLUMNS = (
 MESSAGE_COLUMNS = (
     "id, conversation_id, role, text, reasoning, model, created_at, updated_at, status, error, "
     "response_id, input_tokens, cached_tokens, output_tokens, reasoning_tokens, image_tokens, "
-    "cost_ticks, ttft_ms, tokens_per_s, kind"
+    "cost_ticks, ttft_ms, tokens_per_s, kind, "
+    # whether the server keeps the reply (store=true), from the response index; NULL when not indexed
+    "(SELECT r.stored FROM responses r WHERE r.response_id = messages.response_id) AS stored"
 )
 ATTACHMENT_COLUMNS = (
     "id, message_id, name, mime, width, height, original_width, original_height, original_bytes, "
@@ -65,8 +67,10 @@ def attachment_from_row(row: sqlite3.Row) -> Attachment:
 
 
 def message_from_row(row: sqlite3.Row, attachments: Iterable[Attachment] = ()) -> MessageRow:
+    values = list(row)
+    values[-1] = None if values[-1] is None else bool(values[-1])  # stored
     # MESSAGE_COLUMNS are the fields before `attachments`, in order (mypy cannot count a row's columns)
-    return MessageRow(*row, attachments=tuple(attachments))  # type: ignore[misc]
+    return MessageRow(*values, attachments=tuple(attachments))  # type: ignore[misc]
 
 
 class StoreBase:

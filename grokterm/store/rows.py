@@ -105,6 +105,7 @@ class MessageRow:
     ttft_ms: int | None  # time to first token
     tokens_per_s: float | None
     kind: str | None = None  # None: chat; "image_prompt" / "image": an image generation (schema v4)
+    stored: bool | None = None  # the server keeps the reply (sent with store=true); None: not indexed
     attachments: tuple[Attachment, ...] = ()
 
     @property

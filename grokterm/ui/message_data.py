@@ -59,6 +59,7 @@ def message_data_from_row(row) -> MessageData:
         cost_ticks=row.cost_ticks, ttft_ms=row.ttft_ms, tokens_per_s=row.tokens_per_s,
         attachments=[chip_text_for(a) for a in row.attachments], created_at=row.created_at,
         attachment_rows=tuple(row.attachments), kind=getattr(row, "kind", None),
+        stored=row.stored is not False,
     )
 
 

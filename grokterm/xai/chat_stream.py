@@ -4,7 +4,9 @@ Pure and synchronous. Handles what real xAI streams do (xai-api.md §1):
 role only on the first chunk, empty `delta:{}` keep-alive chunks, a separate
 finish chunk, usage in a final `choices: []` chunk or cumulative on every
 chunk (the last one wins), and a top-level `"error"` object as a failure.
-`data: [DONE]` ends the reply; EOF before it means the reply was cut.
+`data: [DONE]` ends the reply; EOF before it means the reply was cut, unless
+the finish chunk (`finish_reason`) had arrived: then the reply is complete and
+its usage kept (some servers and proxies never send `[DONE]`).
 """
 
 from __future__ import annotations
@@ -115,6 +117,16 @@ class ChatStreamState:
             stored=False, finish_reason=self.finish_reason or "stop",
         )
         return [completed]
+
+    def eof(self) -> list[TurnEvent]:
+        """The body ended (or the connection closed) before `[DONE]`.
+
+        Complete when the choice had finished (a `finish_reason` arrived: all its text is here,
+        usage too when the usage chunk came); otherwise the reply was cut.
+        """
+        if self.finish_reason is not None:
+            return self.done()
+        return [self.interrupted()]
 
     def _fail(self, error: XAIError) -> Failed:
         self.finished = True

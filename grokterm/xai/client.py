@@ -16,8 +16,9 @@ Errors: API failures never escape `stream_turn`; they end it with one `Failed`
 event holding a typed `XAIError` and the partial text. Requests are retried
 (with a `Retrying` event first) only before any reply arrived; see retry.py.
 Cancelling the consuming task closes the HTTP response and re-raises.
-A chained turn whose stored response is gone (404) is re-sent once with the
-full history instead.
+A chained turn whose stored response is gone (any 404 that does not name the
+model) is re-sent once with the full history in the same wire API, with a
+`Notice` event first; it never makes `auto` switch to chat completions.
 """
 
 from __future__ import annotations
@@ -26,10 +27,12 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import math
 import re
 import socket
 import ssl
 import sys
+import time
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from typing import Any, Literal, TypeVar
 from urllib.parse import quote, urlsplit
@@ -74,6 +77,7 @@ from grokterm.xai.errors import (
 from grokterm.xai.events import (
     Completed,
     Failed,
+    Notice,
     ReasoningDelta,
     Retrying,
     TextDelta,
@@ -93,7 +97,7 @@ from grokterm.xai.limits import (
 )
 from grokterm.xai.payloads import chat_headers, chat_payload, responses_payload
 from grokterm.xai.responses_stream import ResponsesStreamState, completed_from_response
-from grokterm.xai.retry import RetryPolicy, retry_after_seconds
+from grokterm.xai.retry import RETRY_AFTER_CAP, RetryPolicy, retry_after_seconds
 from grokterm.xai.urls import normalize_base_url
 from grokterm.xai.wire import (
     ApiKeyInfo,
@@ -137,6 +141,7 @@ class XAIClient:
         self._sleep = sleep
         # a Secret: never in a repr or a traceback's locals; stripped (a pasted key's newline breaks the header)
         self._api_key = Secret(api_key)
+        self.on_retry: Callable[[Retrying], Any] | None = None  # told before each wait of a plain API call
         self._resolved_style: Literal["responses", "chat"] | None = (
             None if api_style == "auto" else api_style
         )
@@ -212,9 +217,15 @@ class XAIClient:
         return error
 
     async def _attempts(
-        self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None
+        self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None,
+        *, no_retry: Callable[[XAIError], bool] | None = None,
     ) -> AsyncIterator[Retrying | httpx.Response]:
-        """Yields `Retrying` before each wait, then the open 2xx response; raises XAIError when giving up."""
+        """Yields `Retrying` before each wait, then the open 2xx response; raises XAIError when giving up.
+
+        `no_retry(error)` True: give up on that error at once. A server that asks for a wait longer
+        than grokterm waits by itself (Retry-After over 120 s) gets no retry, and the error says
+        how long it asked for.
+        """
         retries = 0
         while True:
             response_headers: httpx.Headers | None = None
@@ -226,8 +237,13 @@ class XAIClient:
                 response_headers = response.headers
                 raise await self._status_error(response)
             except XAIError as error:
+                if no_retry is not None and no_retry(error):
+                    raise
                 delay = self.retry.next_delay(error, retries, response_headers)
                 if delay is None:
+                    wait = retry_after_seconds(response_headers)
+                    if wait is not None and wait > RETRY_AFTER_CAP and retries < self.retry.max_retries:
+                        error.add_note_to_message(_wait_advice(wait))
                     raise
                 retries += 1
                 yield Retrying(retries, delay, str(error))
@@ -252,9 +268,16 @@ class XAIClient:
             ) from None
 
     async def _request_json(self, method: str, path: str, body: Any = None) -> Any:
-        """One JSON API call with retries (no `Retrying` events: nothing to show them)."""
-        attempts = [item async for item in self._attempts(method, path, body) if isinstance(item, httpx.Response)]
-        return await self._read_json(attempts[-1])
+        """One JSON API call with retries; each wait is reported to `on_retry` (e.g. `grokterm models`)."""
+        response: httpx.Response | None = None
+        async for item in self._attempts(method, path, body):
+            if isinstance(item, Retrying):
+                if self.on_retry is not None:
+                    self.on_retry(item)
+            else:
+                response = item
+        assert response is not None
+        return await self._read_json(response)
 
     @staticmethod
     def _parse(model: type[_Model], data: Any) -> _Model:
@@ -352,32 +375,43 @@ class XAIClient:
     # ------------------------------------------------------------ turns
 
     def _route_missing(self, error: XAIError, request: TurnRequest) -> bool:
-        """404/405 for the route itself (not for the model or a stored response)."""
-        if self.api_style != "auto" or self._resolved_style is not None:
+        """404/405 for the `/v1/responses` route itself (not for the model or a stored response).
+
+        Only an unchained request can tell: a chained one's 404 may be its stored response.
+        """
+        if self.api_style != "auto" or self._resolved_style is not None or request.previous_response_id:
             return False
         if error.status == 405:
             return True
-        text = error.message.lower()
-        if error.status != 404 or "model" in text or request.model.lower() in text:
-            return False
-        return not (request.previous_response_id and request.previous_response_id in error.message)
+        return error.status == 404 and not self._about_the_model(error, request)
 
     @staticmethod
-    def _previous_gone(error: XAIError, request: TurnRequest) -> bool:
+    def _about_the_model(error: XAIError, request: TurnRequest) -> bool:
+        text = error.message.lower()
+        return "model" in text or request.model.lower() in text
+
+    def _previous_gone(self, error: XAIError, request: TurnRequest) -> bool:
+        """A chained turn's 404, whatever its text says (unless it names the model): the stored
+        response is gone (deleted, expired, stored elsewhere or never)."""
         return (
             isinstance(error, NotFoundError)
-            and bool(request.previous_response_id and request.previous_response_id in error.message)
+            and bool(request.previous_response_id)
+            and not self._about_the_model(error, request)
         )
 
-    async def _open_turn(self, request: TurnRequest, stream: bool) -> AsyncIterator[Retrying | _OpenTurn]:
-        """Yields `Retrying` events, then the open reply; raises XAIError.
+    async def _open_turn(
+        self, request: TurnRequest, stream: bool
+    ) -> AsyncIterator[Retrying | Notice | _OpenTurn]:
+        """Yields `Retrying`/`Notice` events, then the open reply; raises XAIError.
 
-        With `api_style="auto"` a missing `/v1/responses` route switches this client to
-        chat completions for good; a chained turn whose stored response is gone is
-        re-sent once with the full history.
+        With `api_style="auto"` a missing `/v1/responses` route (seen on an unchained request)
+        switches this client to chat completions for good. A chained turn whose stored response
+        is gone is re-sent once, in the same wire API, with the full history, and a `Notice`
+        says so; that 404 never changes the wire API.
         """
+        turn_style: Literal["responses", "chat"] | None = None  # this turn only (auto, responses failing)
         while True:
-            style = self._resolved_style or "responses"
+            style = turn_style or self._resolved_style or "responses"
             if style == "chat" and request.search is not None and request.search.enabled:
                 raise self._error(BadRequestError, "web and X search need the Responses API "
                                   "(/v1/responses); this server or --api-style uses chat completions")
@@ -387,42 +421,70 @@ class XAIClient:
                 path, body, headers = "/responses", responses_payload(request, stream=stream), {}
             if stream:
                 headers.update(_SSE_HEADERS)
+            probing = style == "responses" and self.api_style == "auto" and self._resolved_style is None
             try:
-                async for item in self._attempts("POST", path, body, headers):
+                async for item in self._attempts(
+                    "POST", path, body, headers, no_retry=_server_error if probing else None,
+                ):
                     if isinstance(item, Retrying):
                         yield item
                         continue
-                    self._resolved_style = style
+                    if turn_style is None:
+                        self._resolved_style = style
                     yield _OpenTurn(style, bool(body.get("store")), item)
                     return
             except XAIError as error:
-                if style == "responses" and self._route_missing(error, request):
-                    self._resolved_style = "chat"
-                elif style == "responses" and self._previous_gone(error, request):
+                if style == "responses" and self._previous_gone(error, request):
+                    gone = request.previous_response_id
                     request = dataclasses.replace(request, previous_response_id=None)
+                    yield Notice(f"the stored response {gone} is gone from the server (HTTP 404): "
+                                 "sending the whole conversation again")
+                elif style == "responses" and self._route_missing(error, request):
+                    self._resolved_style = "chat"
+                elif probing and _server_error(error):
+                    # auto, nothing worked yet: a server whose /v1/responses fails (some proxies answer 500)
+                    # may still serve chat completions. This turn only: the next one tries responses again.
+                    turn_style = "chat"
+                    yield Notice(f"/v1/responses failed ({error.summary}, HTTP {error.status}): "
+                                 "using chat completions for this turn")
                 else:
                     raise
 
     async def stream_turn(self, request: TurnRequest) -> AsyncGenerator[TurnEvent]:
-        """Stream one turn; always ends with exactly one `Completed` or `Failed`."""
-        opened: _OpenTurn | None = None
-        try:
-            async for item in self._open_turn(request, stream=True):
-                if isinstance(item, Retrying):
-                    yield item
-                else:
-                    opened = item
-        except XAIError as error:
-            yield Failed(error)
-            return
-        assert opened is not None
-        secrets = _SecretScrubber()
-        try:
-            async for event in self._read_stream(opened):
-                for clean in secrets.scrub(event):
-                    yield clean
-        finally:
-            await opened.response.aclose()
+        """Stream one turn; always ends with exactly one `Completed` or `Failed`.
+
+        A reply whose first event never comes (headers, then silence for the read timeout) is
+        retried like a timeout, since nothing was received; a stall after the first event is not.
+        """
+        silent_retries = 0
+        while True:
+            opened: _OpenTurn | None = None
+            try:
+                async for item in self._open_turn(request, stream=True):
+                    if isinstance(item, (Retrying, Notice)):
+                        yield item
+                    else:
+                        opened = item
+            except XAIError as error:
+                yield Failed(error)
+                return
+            assert opened is not None
+            secrets = _SecretScrubber()
+            try:
+                async for event in self._read_stream(opened):
+                    for clean in secrets.scrub(event):
+                        yield clean
+                return
+            except _NothingReceived as silent:
+                delay = self.retry.next_delay(silent.error, silent_retries)
+                if delay is None:
+                    yield Failed(silent.error)
+                    return
+                silent_retries += 1
+                yield Retrying(silent_retries, delay, str(silent.error))
+                await self._sleep(delay)
+            finally:
+                await opened.response.aclose()
 
     async def complete_turn(self, request: TurnRequest) -> Completed:
         """One turn without streaming; raises XAIError on failure."""
@@ -443,9 +505,11 @@ class XAIClient:
         state: ChatStreamState | ResponsesStreamState = (
             ChatStreamState() if opened.style == "chat" else ResponsesStreamState(opened.requested_store)
         )
+        any_event = False  # any event at all (keep-alives included)
         try:
             received = 0  # characters of text and reasoning so far
             async for sse in aiter_sse_bounded(response, idle_timeout=self.read_timeout):
+                any_event = True
                 data = sse.data
                 if not data:
                     continue
@@ -470,16 +534,25 @@ class XAIClient:
                     yield event
                 if state.finished:
                     return
-            yield state.interrupted()
+            for event in state.eof():
+                yield event
         except httpx.ReadTimeout:
+            if not any_event:
+                raise self._nothing_received() from None
             yield state.interrupted(self._error(
                 StreamStalledError, f"reply stalled: no data for {self.read_timeout:g} s"
             ))
         except StreamIdle as exc:  # comments/keep-alives only: they do not keep a dead reply alive
+            if not any_event:
+                raise self._nothing_received() from None
             yield state.interrupted(self._error(StreamStalledError, str(exc)))
         except LimitExceeded as exc:  # a line, an event or a compressed body past our limits
             yield state.interrupted(self._error(StreamInterruptedError, f"reply stopped: {exc}"))
         except httpx.TransportError as exc:
+            if isinstance(state, ChatStreamState) and state.finish_reason is not None:
+                for event in state.eof():  # closed after the finish chunk: nothing is missing
+                    yield event
+                return
             yield state.interrupted(self._error(
                 StreamInterruptedError, f"reply interrupted ({str(exc) or type(exc).__name__})"
             ))
@@ -487,6 +560,11 @@ class XAIClient:
             yield state.interrupted(self._error(
                 MalformedResponseError, "unreadable reply: a stream event had an unexpected shape"
             ))
+
+    def _nothing_received(self) -> _NothingReceived:
+        return _NothingReceived(self._error(
+            APITimeoutError, f"timed out: {self._host()} sent no reply within {self.read_timeout:g} s"
+        ))
 
     def _completed_from_body(self, opened: _OpenTurn, data: Any) -> Completed:
         if opened.style == "chat":
@@ -496,6 +574,18 @@ class XAIClient:
             detail = response.error.message if response.error and response.error.message else "no details"
             raise self._error(StreamInterruptedError, f"the server reported a failed reply: {detail}")
         return completed_from_response(response, opened.requested_store)
+
+
+class _NothingReceived(Exception):
+    """The reply's headers came but no event before the read timeout: safe to ask again."""
+
+    def __init__(self, error: XAIError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def _server_error(error: XAIError) -> bool:
+    return error.status is not None and error.status >= 500
 
 
 @dataclasses.dataclass(frozen=True)
@@ -519,6 +609,13 @@ def _connect_reason(exc: BaseException) -> str:
             return f"TLS error: {seen.reason or seen}"
         seen = seen.__cause__ or seen.__context__
     return str(exc) or type(exc).__name__
+
+
+def _wait_advice(seconds: float) -> str:
+    """'the server asks to wait 5 min (until 14:05), more than grokterm waits by itself'."""
+    amount = f"{math.ceil(seconds / 60)} min" if seconds < 3600 else f"{seconds / 3600:.1f} h"
+    until = time.strftime("%H:%M", time.localtime(time.time() + seconds))
+    return f"the server asks to wait {amount} (until {until}) before trying again, longer than grokterm waits"
 
 
 def _events_of(completed: Completed) -> list[TurnEvent]:

@@ -49,6 +49,14 @@ class XAIError(Exception):
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.message!r}, status={self.status})"
 
+    def add_note_to_message(self, note: str) -> None:
+        """Append `note` to the one-line message; the server's text is shortened if need be, never the note."""
+        note = _one_line(redact(note))
+        room = _MAX_MESSAGE - len(note) - 3
+        base = self.message if len(self.message) <= room else self.message[: max(0, room - 1)] + "…"
+        self.message = f"{base} — {note}"
+        self.args = (self.message,)
+
 
 class BadRequestError(XAIError):
     exit_code = 9
@@ -172,7 +180,24 @@ def _parse_body(raw: bytes | str) -> Any:
     try:
         return json.loads(text)
     except ValueError:
-        return text
+        pass
+    if text.lstrip().startswith(("data:", "event:", ":")):  # an event stream where an error body belongs
+        return _event_stream_error(text)
+    return text
+
+
+def _event_stream_error(text: str) -> Any:
+    """The error inside an SSE body (some proxies answer errors that way), never the raw stream."""
+    for line in text.splitlines():
+        if line.startswith("data:"):
+            try:
+                payload = json.loads(line[5:].strip())
+            except ValueError:
+                continue
+            message, _code = error_message_from_body(payload)
+            if message:
+                return payload
+    return "the server answered with an event stream instead of an error message"
 
 
 def error_from_status(

@@ -64,6 +64,13 @@ class Retrying:
 
 
 @dataclass(frozen=True)
+class Notice:
+    """Something the user should know about this turn that is not an error (e.g. a chain restarted)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
 class TurnStarted:
     """The server accepted the turn; ids may be known already."""
 
@@ -121,10 +128,10 @@ class Failed:
 
 
 TurnEvent = (
-    Retrying | TurnStarted | TextDelta | ReasoningDelta | ToolCallUpdate | UsageUpdate | Completed | Failed
+    Retrying | Notice | TurnStarted | TextDelta | ReasoningDelta | ToolCallUpdate | UsageUpdate | Completed | Failed
 )
 
 __all__ = [
-    "Completed", "Detail", "Failed", "ImagePart", "Message", "ReasoningDelta", "Retrying", "Role",
+    "Completed", "Detail", "Failed", "ImagePart", "Message", "Notice", "ReasoningDelta", "Retrying", "Role",
     "TextDelta", "ToolCallUpdate", "TurnEvent", "TurnRequest", "TurnStarted", "UsageUpdate", "field",
 ]

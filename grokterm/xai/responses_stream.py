@@ -207,6 +207,10 @@ class ResponsesStreamState:
             return []
         return [self.interrupted(StreamInterruptedError("reply interrupted: [DONE] before the reply ended"))]
 
+    def eof(self) -> list[TurnEvent]:
+        """The body ended before a terminal event: a truncated reply."""
+        return [self.interrupted()]
+
     def interrupted(self, error: XAIError | None = None) -> Failed:
         """The final event for a stream that stopped before its terminal event."""
         return self._fail(

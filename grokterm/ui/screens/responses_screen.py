@@ -54,10 +54,10 @@ COLUMN_SORTS = {"created": "created", "model": "model", "tokens": "tokens", "cos
 COLUMNS = (  # key, label, width
     ("mark", " ", 1), ("created", "Created", 16), ("model", "Model", 14), ("conversation", "Conversation", 20),
     ("prompt", "Prompt", 22), ("reply", "Reply", 22), ("tokens", "Tokens", 7), ("cost", "Cost", 9),
-    ("expires", "Left", 4), ("status", "Status", 7),
+    ("expires", "Left", 4), ("status", "Status", 8),
 )
 STATUS_OPTIONS = [("every status", "all"), ("live", "live"), ("expired", "expired"), ("deleted", "deleted"),
-                  ("unknown", "unknown")]
+                  ("unknown", "unknown"), ("unstored", "unstored")]
 HELP = """\
 enter  open: fetch the stored response from the API and show it in full (Markdown, reasoning, usage, chain, JSON)
 space  mark/unmark the row · a mark/unmark every shown row · e mark every expired row
@@ -73,7 +73,8 @@ s / S  sort by created → expiry → cost → model → tokens / reverse · or 
 /      filter by model, conversation, text or id · the list next to it filters by status
 The API keeps stored responses 30 days and cannot list them: this index is the only catalogue.
 A 404 shows as deleted (you deleted it), expired (older than 30 days) or unknown (deleted elsewhere,
-or created with another API key). Network errors never change the index."""
+or created with another API key); unstored replies (image turns, chat completions) were never kept
+by the server. Network errors never change the index."""
 
 
 def matches(entry: ResponseIndexEntry, words: list[str]) -> bool:
@@ -142,7 +143,8 @@ def row_cells(entry: ResponseIndexEntry, now: float, marked: bool,
     if any(v is not None for v in (entry.input_tokens, entry.output_tokens, entry.reasoning_tokens)):
         tokens = (entry.input_tokens or 0) + (entry.output_tokens or 0) + (entry.reasoning_tokens or 0)
     soon = "yellow" if status == "live" and entry.seconds_left(now) < EXPIRING_SOON_SECONDS else ""
-    status_style = {"live": "green", "deleted": "red dim", "expired": "dim", "unknown": "yellow"}.get(status, "")
+    status_style = {"live": "green", "deleted": "red dim", "expired": "dim", "unknown": "yellow",
+                    rs.UNSTORED: "dim"}.get(status, "")
     makers: dict[str, Callable[[int], Text]] = {
         "mark": lambda w: Text("●" if marked else " ", style="bold magenta"),
         "created": lambda w: Text(fmt.timestamp(entry.created_at), style=grey),

@@ -44,6 +44,7 @@ from grokterm.ui.widgets.streaming_message import StreamingMessage
 from grokterm.xai.events import (
     Completed,
     Failed,
+    Notice,
     ReasoningDelta,
     Retrying,
     TextDelta,
@@ -348,6 +349,8 @@ class ConversationPane(Vertical):
                     streaming.add_reasoning(event.text)
                 elif isinstance(event, Retrying):
                     self._countdown(streaming, event)
+                elif isinstance(event, Notice):
+                    tell(self.app, event.text, title="Conversation")
                 elif isinstance(event, TurnStarted):
                     streaming.set_status("")
                 elif isinstance(event, (Completed, Failed)):

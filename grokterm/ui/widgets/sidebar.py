@@ -105,7 +105,7 @@ class Sidebar(VerticalScroll):
             if data.stored:
                 text.append(fmt.expiry(data.created_at, now=grok_app(self).context.clock()), style="dim")
             else:
-                text.append("not stored on the server (image turn)", style="dim")
+                text.append("not stored on the server (sent with store: false): no expiry", style="dim")
             response.update(text)  # display-safe: Text of plain() parts
         else:
             response.update("—")
