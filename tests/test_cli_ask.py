@@ -107,11 +107,12 @@ def test_wrong_key_exits_4_and_is_never_printed(emulator) -> None:
 
 
 def test_connection_refused_exits_12() -> None:
+    # the port stays bound (never listening) during the call, so no other socket can take it: refused for sure
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    result = run_cli("ask", "--retries", "0", "--base-url", f"http://127.0.0.1:{port}",
-                     "--api-key", WRONG_KEY, "hello")
+        result = run_cli("ask", "--retries", "0", "--base-url", f"http://127.0.0.1:{port}",
+                         "--api-key", WRONG_KEY, "hello")
     assert result.returncode == 12
     assert b"connection refused" in result.stderr and result.stdout == b""
     assert_key_hidden(result, WRONG_KEY)

@@ -72,3 +72,16 @@ def test_search_that_finds_nothing_or_fails_still_answers(emulator) -> None:
     body = json.loads(failed.stdout)
     assert failed.returncode == 0 and body["citations"] == []
     assert body["tool_calls"][0]["status"] == "failed" and body["tool_usage"] is None
+
+
+def test_responses_show_lists_a_stored_responses_sources(emulator) -> None:
+    from test_cli_ask import run_cli
+
+    asked = ask(emulator, "--search", "web", "--json", "grokterm release notes")
+    response_id = json.loads(asked.stdout)["response_id"]
+    shown = run_cli("responses", "show", response_id, "--base-url", emulator.base_url,
+                    "--api-key", emulator.api_key)
+    assert shown.returncode == 0, shown.stderr
+    text = shown.stdout.decode()
+    assert "--- reply ---" in text
+    assert "\nSources:\n[1] Grokterm Release Notes - Wikipedia \u2014 en.wikipedia.org" in text

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlite3
 
 from textual.widgets import DataTable, Input, Static
-from ui_helpers import make_app, notifications, send, wait_started
+from ui_helpers import make_app, notifications, send, wait_started, wait_until
 
 from grokterm.emulator.faults import Fault
 from grokterm.store import Store
@@ -35,7 +35,7 @@ async def wait_screen_workers(screen, pilot) -> None:
 
 async def open_browser(app, pilot) -> ResponsesScreen:
     await pilot.press("ctrl+r")
-    await pilot.pause()
+    await wait_until(pilot, lambda: isinstance(app.screen, ResponsesScreen), what="the responses browser")
     screen = app.screen
     assert isinstance(screen, ResponsesScreen)
     await wait_screen_workers(screen, pilot)
@@ -197,14 +197,19 @@ async def test_network_faults_notify_and_leave_the_index_alone(emulator, tmp_pat
         screen = await open_browser(app, pilot)
         emulator.state.push_fault(Fault("status", status=503, times=10))
         await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ResponseDetailScreen), what="the detail screen")
         detail = app.screen
         await wait_screen_workers(detail, pilot)
-        assert any("503" in n and "index is unchanged" in n for n in notifications(app))
+        await wait_until(pilot, lambda: any("503" in n and "index is unchanged" in n for n in notifications(app)),
+                         what="the 503 notification")
         await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is screen, what="back to the browser")
         await pilot.press("r")  # check with the server: fails, changes nothing
         await wait_screen_workers(screen, pilot)
-        await pilot.press("d", "y")
-        await pilot.pause()
+        await pilot.press("d")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="the delete confirmation")
+        await pilot.press("y")
+        await wait_until(pilot, lambda: app.screen is screen, what="the confirmation answered")
         await wait_screen_workers(screen, pilot)
         assert str(cell(screen, ids[0], "status")) == "live"
     store = Store(tmp_path / "grokterm.db")

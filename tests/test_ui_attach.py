@@ -14,7 +14,7 @@ import ui_helpers
 from PIL import Image, ImageDraw
 from textual import events
 from ui_helpers import make_app as _make_app
-from ui_helpers import notifications, wait_started
+from ui_helpers import notifications, wait_started, wait_until
 
 from grokterm.media import ImageError, human_size, prepare_image
 from grokterm.ui import attach
@@ -211,7 +211,7 @@ async def test_a_typed_path_is_attached_on_enter_and_a_second_enter_sends(emulat
 # -- the picker screen -----------------------------------------------------------------------------
 async def open_picker(app: GrokApp, pilot) -> AttachScreen:
     await pilot.press("ctrl+o")
-    await pilot.pause()
+    await wait_until(pilot, lambda: isinstance(app.screen, AttachScreen), what="the attach screen")
     screen = app.screen
     assert isinstance(screen, AttachScreen)
     await tree_loaded(screen, pilot)
@@ -231,7 +231,9 @@ async def highlight(pilot, screen: AttachScreen, name: str) -> None:
         node = tree.get_node_at_line(line)
         if node is not None and node.data is not None and node.data.path.name == name:
             tree.move_cursor(node)
-            await pilot.pause()
+            # the preview starts its worker when the tree's highlight message arrives: wait for that first
+            await wait_until(pilot, lambda path=node.data.path: screen.preview.path == path,
+                             what=f"{name} previewed")
             await settle(screen.preview, pilot, "preview")
             return
     raise AssertionError(f"{name} is not in the tree")
@@ -256,15 +258,17 @@ async def test_picker_lists_folders_and_images_previews_and_attaches(emulator, t
         assert str(info) == f"320×160 PNG · {human_size((folder / 'chart.png').stat().st_size)}"
         assert screen.preview.query(".preview-picture")
         await pilot.press("enter")
+        await wait_until(pilot, lambda: len(screen.picked) == 1, what="chart.png picked")
         await settle(screen, pilot)
         await highlight(pilot, screen, "photo.png")
         await pilot.press("enter")
+        await wait_until(pilot, lambda: len(screen.picked) == 2, what="photo.png picked")
         await settle(screen, pilot)
         assert [image.original_name for image in screen.picked] == ["chart.png", "photo.png"]
         assert "Attach 2 images" in str(screen.query_one("#attach-done").label)
         await pilot.press("ctrl+o")
-        await pilot.pause()
-        assert app.screen is not screen
+        await wait_until(pilot, lambda: app.screen is not screen and len(pane.attachments) == 2,
+                         what="the picker closed with its images attached")
         assert [a.original_name for a in pane.attachments] == ["chart.png", "photo.png"]
         assert len(chip_texts(pane)) == 2
 

@@ -213,6 +213,10 @@ async def _show(store: Any, args: argparse.Namespace, settings: Any) -> int:
         print(sanitize_terminal(response.reasoning_text).rstrip())
     print("\n--- reply ---")
     print(sanitize_terminal(response.output_text).rstrip())
+    from grokterm.commands.search_options import print_sources
+    from grokterm.xai.tools import citations_from_output
+
+    print_sources(sys.stdout, citations_from_output(response.output))  # the stored response's citations
     return 0
 
 
