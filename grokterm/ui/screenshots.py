@@ -109,7 +109,7 @@ async def shoot(out: Path) -> list[Path]:
                 await pilot.pause()
                 pane = chat.active_pane()
                 assert pane is not None, "ctrl+n opened a conversation"
-                chat.set_conversation_model(pane, "grok-4-0709")
+                chat.set_conversation_model(pane, "grok-4-fast-reasoning")
                 picture = Path(tmp) / "screenshot.png"
                 picture.write_bytes(_demo_screenshot_png())
                 prepared = await asyncio.to_thread(prepare_image, picture)
