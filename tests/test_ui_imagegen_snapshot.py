@@ -8,12 +8,11 @@ written to the store with a fixed clock. Update after an intended visual change 
 
 from __future__ import annotations
 
-from ui_helpers import make_app, wait_started
+from ui_helpers import make_app, ready_with_last_reply_focused
 
 from grokterm.emulator.imagegen import render_image
 from grokterm.store import Store
 from grokterm.store.rows import NewImage
-from grokterm.ui.widgets.finished_message import FinishedMessage
 
 FIXED_NOW = 1_795_000_000.0
 PROMPT = "a lighthouse at dusk"
@@ -36,12 +35,5 @@ def test_generated_images_snapshot(snap_compare, emulator, tmp_path):
     seed_generation(tmp_path / "grokterm.db")
     app = make_app(emulator, tmp_path, clock=lambda: FIXED_NOW + 3600)
 
-    async def run_before(pilot) -> None:
-        pane = await wait_started(app, pilot)
-        for worker in list(app.workers):
-            if worker.group == "models":
-                await worker.wait()
-        list(pane.query(FinishedMessage))[-1].focus()
-        await pilot.pause()
-
-    assert snap_compare(app, terminal_size=(120, 48), run_before=run_before)
+    assert snap_compare(app, terminal_size=(120, 48),
+                        run_before=lambda pilot: ready_with_last_reply_focused(app, pilot))

@@ -11,7 +11,7 @@ import pytest
 from test_responses_snapshot import NOW, Host, seed, utc  # noqa: F401 (a fixture, used by name)
 from test_ui_snapshots import FIXED_NOW, seed_conversation
 from textual.widgets import DataTable
-from ui_helpers import make_app, notifications, send, wait_started, wait_until
+from ui_helpers import make_app, notifications, ready_with_last_reply_focused, send, wait_started, wait_until
 
 from grokterm.emulator.faults import Fault
 from grokterm.store import Store
@@ -171,15 +171,8 @@ def test_chat_screen_snapshot_80x24(snap_compare, emulator, tmp_path):
     seed_conversation(tmp_path / "grokterm.db")
     app = make_app(emulator, tmp_path, clock=lambda: FIXED_NOW + 3600, demo=True)
 
-    async def run_before(pilot) -> None:
-        pane = await wait_started(app, pilot)
-        for worker in list(app.workers):
-            if worker.group == "models":
-                await worker.wait()
-        list(pane.query(FinishedMessage))[-1].focus()
-        await pilot.pause()
-
-    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+    assert snap_compare(app, terminal_size=(80, 24),
+                        run_before=lambda pilot: ready_with_last_reply_focused(app, pilot))
 
 
 def test_welcome_screen_snapshot_80x24(snap_compare, emulator, tmp_path):

@@ -7,10 +7,9 @@ Update after an intended change with `pytest tests/test_ui_snapshots.py --snapsh
 
 from __future__ import annotations
 
-from ui_helpers import make_app, wait_started
+from ui_helpers import make_app, ready_with_last_reply_focused, wait_started
 
 from grokterm.store import Store
-from grokterm.ui.widgets.finished_message import FinishedMessage
 
 FIXED_NOW = 1_795_000_000.0  # 2026-11-18, a fixed "now" for created/expiry dates
 
@@ -51,15 +50,8 @@ def test_chat_screen_snapshot(snap_compare, emulator, tmp_path):
     seed_conversation(tmp_path / "grokterm.db")
     app = make_app(emulator, tmp_path, clock=lambda: FIXED_NOW + 3600)
 
-    async def run_before(pilot) -> None:
-        pane = await wait_started(app, pilot)
-        for worker in list(app.workers):
-            if worker.group == "models":
-                await worker.wait()
-        list(pane.query(FinishedMessage))[-1].focus()
-        await pilot.pause()
-
-    assert snap_compare(app, terminal_size=(130, 42), run_before=run_before)
+    assert snap_compare(app, terminal_size=(130, 42),
+                        run_before=lambda pilot: ready_with_last_reply_focused(app, pilot))
 
 
 def test_model_picker_snapshot(snap_compare, emulator, tmp_path):

@@ -9,6 +9,7 @@ from textual.worker import WorkerCancelled
 from grokterm.ui.app import GrokApp
 from grokterm.ui.context import AppContext
 from grokterm.ui.widgets.conversation_pane import ConversationPane
+from grokterm.ui.widgets.finished_message import FinishedMessage
 
 
 def make_app(emulator, tmp_path: Path, **overrides) -> GrokApp:
@@ -78,3 +79,13 @@ async def wait_until(pilot, predicate, *, attempts: int = 500, what: str = "cond
             return
         await pilot.pause(0.01)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+async def ready_with_last_reply_focused(app: GrokApp, pilot) -> None:
+    """Snapshot set-up shared by the chat snapshots: started, model list loaded, last reply focused."""
+    pane = await wait_started(app, pilot)
+    for worker in list(app.workers):
+        if worker.group == "models":
+            await worker.wait()
+    list(pane.query(FinishedMessage))[-1].focus()
+    await pilot.pause()
