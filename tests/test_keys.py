@@ -242,3 +242,19 @@ async def test_the_palette_and_finder_show_the_users_remapped_keys(emulator, tmp
         await pilot.press("ctrl+f")
         await wait_until(pilot, lambda: isinstance(app.screen, ConversationsScreen), what="the finder")
         assert "ctrl+y archive" in str(app.screen.query_one(".picker-help").render())
+
+
+async def test_a_removed_composer_draws_blank_instead_of_crashing(emulator, tmp_path):
+    """Closing a tab then opening the finder at once left the closed composer in the map of the
+    screen below the modal; drawing it raised KeyError 'text-area--gutter' and the app died (seen in
+    tests/test_tmux.py). A removed composer now draws blank lines."""
+    from textual.geometry import Region
+
+    app = make_app(emulator, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = await wait_started(app, pilot)
+        composer = pane.composer
+        await composer.remove()
+        assert not composer.is_attached
+        lines = composer.render_lines(Region(0, 0, 20, 3))
+        assert len(lines) == 3 and all(line.cell_length == 20 and not line.text.strip() for line in lines)

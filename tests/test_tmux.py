@@ -9,6 +9,7 @@ loaded 2-core CI machine) and fails showing the screen; no sleep stands in for a
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -40,6 +41,8 @@ class Tmux:
         exports = [f"{k}={v}" for k, v in env.items()]
         self.run("new-session", "-d", "-s", "t", "-x", str(width), "-y", str(height),
                  "env", *exports, *command)
+        # if the app dies, keep its last screen (a traceback) for the failure message
+        self.run("set-option", "-t", "t", "remain-on-exit", "on")
 
     def run(self, *args: str, input: bytes | None = None) -> str:
         done = subprocess.run([*self.base, *args], input=input, capture_output=True, timeout=30, check=True)
@@ -125,6 +128,8 @@ def test_esc_prefixed_alt_keys_bracketed_paste_and_keys_after_enter(app_in_tmux:
 
     # in the finder, ESC a archives while the search field has focus, and types nothing
     tmux.keys("C-f")
-    tmux.wait_for(lambda s: "Conversations" in s, "the conversations finder")
+    # the list fills in after the finder opens: ESC a before a row is there has nothing to archive
+    tmux.wait_for(lambda s: "Conversations" in s and re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d", s) is not None,
+                  "the conversations finder, with its rows")
     tmux.keys("Escape", "a")
     screen = tmux.wait_for(lambda s: "Archived" in s, "ESC a to archive")

@@ -19,7 +19,9 @@ from typing import Any
 
 from textual import events
 from textual.binding import Binding
+from textual.geometry import Region
 from textual.message import Message
+from textual.strip import Strip
 from textual.widgets import TextArea
 
 # Bigger pastes are refused: ~125k tokens, half of grok-4's 256k context window. Measured by
@@ -57,6 +59,15 @@ class Composer(TextArea):
         def __init__(self, size: int) -> None:
             super().__init__()
             self.size = size
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """Blank once removed. Closing a tab and opening a modal (the finder) at once leaves the
+        closed tab's composer in the map of the screen drawn below the modal until its next layout;
+        TextArea's own render_lines needs the component styles that removal has cleared (KeyError
+        'text-area--gutter', which killed the app)."""
+        if not self.is_attached:
+            return [Strip.blank(crop.width)] * crop.height
+        return super().render_lines(crop)
 
     def __init__(self, text: str = "", **kwargs) -> None:
         super().__init__(text, soft_wrap=True, show_line_numbers=False, tab_behavior="focus", **kwargs)
