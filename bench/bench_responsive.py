@@ -41,24 +41,11 @@ import tempfile
 import time
 from pathlib import Path
 
-KEY = "xai-bench-key"
+from bench_ui import KEY, SAMPLE_REPLY, raw_reader  # the same key, sample reply and raw baseline as bench_ui
+
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = Path(tempfile.gettempdir()) / "grokterm-bench-responsive"
 
-SAMPLE_REPLY = """Here is an answer with **bold**, `code` and a list:
-
-- first point
-- second point
-
-```python
-def f(x):
-    return x * 2
-```
-
-| a | b |
-|---|---|
-| 1 | 2 |
-"""
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -280,19 +267,8 @@ async def child_stream(base_url: str, tokens: int, earlier: int, tag: str, typin
 
 
 async def child_raw(base_url: str, tokens: int) -> dict:
-    import httpx
-    from httpx_sse import aconnect_sse
-
-    body = {"model": "grok-4-0709", "input": [{"role": "user", "content": f"!long {tokens}"}], "stream": True}
-    async with httpx.AsyncClient(headers={"Authorization": f"Bearer {KEY}"}, timeout=120) as client:
-        start = time.perf_counter()
-        text = []
-        async with aconnect_sse(client, "POST", f"{base_url}/responses", json=body) as source:
-            async for event in source.aiter_sse():
-                payload = json.loads(event.data)
-                if payload.get("type") == "response.output_text.delta":
-                    text.append(payload["delta"])
-        return {"total": time.perf_counter() - start}
+    """The baseline: bench_ui's raw httpx + httpx-sse reader of the same stream."""
+    return {"total": await raw_reader(base_url, tokens, timeout=120)}
 
 
 async def child_start(base_url: str, tag: str, t0: float) -> dict:

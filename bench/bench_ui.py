@@ -41,10 +41,10 @@ def start_emulator() -> tuple[subprocess.Popen, str]:
     return process, base_url
 
 
-async def raw_reader(base_url: str, tokens: int) -> float:
+async def raw_reader(base_url: str, tokens: int, timeout: float = 60) -> float:
     """Baseline: read the same /v1/responses stream with nothing but httpx + httpx-sse + json."""
     body = {"model": "grok-4-0709", "input": [{"role": "user", "content": f"!long {tokens}"}], "stream": True}
-    async with httpx.AsyncClient(headers={"Authorization": f"Bearer {KEY}"}, timeout=60) as client:
+    async with httpx.AsyncClient(headers={"Authorization": f"Bearer {KEY}"}, timeout=timeout) as client:
         start = time.perf_counter()
         text = []
         async with aconnect_sse(client, "POST", f"{base_url}/responses", json=body) as source:
