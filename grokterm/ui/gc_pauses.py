@@ -21,5 +21,5 @@ YOUNG_THRESHOLD = 10_000  # allocations between collections of the youngest gene
 
 def tune_collector() -> None:
     """Called once when the TUI starts (the CLI commands keep Python's defaults)."""
-    _, middle, old = gc.get_threshold()
-    gc.set_threshold(max(YOUNG_THRESHOLD, gc.get_threshold()[0]), middle, old)
+    young, middle, old = gc.get_threshold()
+    gc.set_threshold(max(YOUNG_THRESHOLD, young), middle, old)
