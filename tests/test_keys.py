@@ -258,3 +258,50 @@ async def test_a_removed_composer_draws_blank_instead_of_crashing(emulator, tmp_
         assert not composer.is_attached
         lines = composer.render_lines(Region(0, 0, 20, 3))
         assert len(lines) == 3 and all(line.cell_length == 20 and not line.text.strip() for line in lines)
+
+
+async def test_keys_typed_right_after_ctrl_n_go_to_the_new_tab(emulator, tmp_path):
+    """A terminal user presses ctrl+n and types at once: the keys belong to the new conversation."""
+    app = make_app(emulator, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        first = await wait_started(app, pilot)
+        first.composer.focus()
+        await pilot.pause()
+        post_keys(app, "o", "l", "d", "ctrl+n", "n", "e", "w", "enter")
+        await wait_until(pilot, lambda: app.active_pane() not in (None, first), what="a second tab, active")
+        second = app.active_pane()
+        await wait_until(pilot, lambda: second.turn_worker is not None, what="enter to send in the new tab")
+        await second.turn_worker.wait()
+        await pilot.pause()
+        assert first.composer.text == "old"
+        assert [m.text for m in second.messages if m.role == "user"] == ["new"]
+        assert second.composer.has_focus
+
+
+async def test_keys_typed_right_after_switching_or_closing_a_tab_go_to_the_tab_shown(emulator, tmp_path):
+    app = make_app(emulator, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        first = await wait_started(app, pilot)
+        await pilot.press("ctrl+n")
+        await wait_until(pilot, lambda: app.active_pane() not in (None, first), what="a second tab, active")
+        second = app.active_pane()
+        await wait_until(pilot, lambda: second.composer.has_focus, what="the second tab's composer focused")
+        post_keys(app, "a", "ctrl+pageup", "b", "ctrl+pagedown", "c", "alt+left", "d")
+        await wait_until(pilot, lambda: first.composer.text == "bd", what="b and d in the first tab")
+        assert second.composer.text == "ac"
+        post_keys(app, "alt+right", "f8", "e")  # close the second tab: e goes to the first one
+        await wait_until(pilot, lambda: len(app.chat.panes()) == 1 and first.composer.text == "bde",
+                         what="the tab closed and e typed into the first tab")
+        assert first.composer.has_focus
+
+
+async def test_tab_keys_do_nothing_under_a_dialog(emulator, tmp_path):
+    """The tab keys run before the focused widget sees them, but not while a dialog is open."""
+    app = make_app(emulator, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_started(app, pilot)
+        await pilot.press("f2")  # rename: a modal dialog with a text field
+        await wait_until(pilot, lambda: app.screen.is_modal, what="the rename dialog")
+        post_keys(app, "ctrl+n", "f8", "ctrl+pagedown", "x")
+        await wait_until(pilot, lambda: "x" in app.screen.query_one("Input").value, what="x typed in the dialog")
+        assert len(app.chat.panes()) == 1 and app.screen.is_modal
