@@ -13,13 +13,15 @@ from textual.geometry import Region, Size
 from textual.strip import Strip
 from textual.widget import Widget
 
+from grokterm.ui.widgets.layout_once import LayoutOnce
+
 
 def fit(strip: Strip, width: int) -> Strip:
     """A line drawn at another width (a resize the new render has not caught up with yet)."""
     return strip if strip.cell_length == width else strip.crop_extend(0, width, None)
 
 
-class LineView(Widget):
+class LineView(LayoutOnce, Widget):
     """Shows one or more lists of ready lines, one after another."""
 
     DEFAULT_CSS = """
