@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 
 EXIT_NOT_FOUND = 8
 SORTS = ("created", "expires", "cost", "tokens", "model")
-STATUSES = ("live", "deleted", "expired", "unknown")
+STATUSES = ("live", "deleted", "expired", "unknown", "unstored")  # grokterm.store.responses.LISTED_STATUSES
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -47,7 +47,8 @@ def register(parser: argparse.ArgumentParser) -> None:
     actions = parser.add_subparsers(dest="responses_action", metavar="ACTION")
 
     listing = actions.add_parser("list", help="indexed responses, newest first (the default; no network)")
-    listing.add_argument("--status", choices=STATUSES, help="only this status")
+    listing.add_argument("--status", choices=STATUSES,
+                         help="only this status (unstored: replies sent with store: false, never kept by the server)")
     listing.add_argument("--model", help="only this model")
     listing.add_argument("--query", help="text in the prompt, reply or id")
     listing.add_argument("--sort", choices=SORTS, default="created", help="sort key (default created)")

@@ -55,7 +55,7 @@ def sniff_mime(data: bytes) -> str | None:
     return None
 
 
-class _WireImage(BaseModel):
+class WireImage(BaseModel):
     model_config = ConfigDict(extra="allow")
     url: str | None = None
     b64_json: str | None = None
@@ -63,9 +63,9 @@ class _WireImage(BaseModel):
     mime_type: str | None = None
 
 
-class _WireImages(BaseModel):
+class WireImages(BaseModel):
     model_config = ConfigDict(extra="allow")
-    data: list[_WireImage] | None = None
+    data: list[WireImage] | None = None
     block_reason: str | None = None
     usage: dict[str, Any] | None = None
 
@@ -137,10 +137,10 @@ def decode_b64(text: str) -> bytes:
         raise MalformedResponseError("unreadable reply: a generated image is not valid base64") from None
 
 
-def parse_generation(request: ImageRequest, data: Any) -> tuple[list[_WireImage], int | None]:
+def parse_generation(request: ImageRequest, data: Any) -> tuple[list[WireImage], int | None]:
     """The image items of a 200 reply; raises ContentPolicyError for a blocked request."""
     try:
-        wire = _WireImages.model_validate(data)
+        wire = WireImages.model_validate(data)
     except ValidationError:
         raise MalformedResponseError("unreadable reply: unexpected image generation shape") from None
     if wire.block_reason:
