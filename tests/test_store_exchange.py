@@ -129,3 +129,37 @@ def test_bad_import_files_are_rejected_without_side_effects(store, breakage):
     with pytest.raises(ImportFormatError):
         store.import_json(broken if isinstance(broken, str) else json.dumps(broken))
     assert len(store.list_conversations(archived=None)) == before  # nothing half-imported
+
+
+@pytest.mark.parametrize("options", [
+    "high", {"temperature": 3}, {"temperature": True}, {"max_output_tokens": 0}, {"max_output_tokens": 1.5},
+    {"reasoning_effort": 7}, {"reasoning_effort": "x" * 500},
+])
+def test_bad_turn_options_are_rejected_without_side_effects(store, options):
+    document = _valid_document(store)
+    before = len(store.list_conversations(archived=None))
+    document["conversation"]["options"] = options
+    with pytest.raises(ImportFormatError, match="options"):
+        store.import_json(json.dumps(document))
+    assert len(store.list_conversations(archived=None)) == before
+
+
+def test_a_deleted_conversations_options_are_not_inherited_by_the_next_one(store):
+    """SQLite reuses the highest deleted id: its turn options go with it, so neither a new
+    conversation nor an imported one starts with a stranger's temperature."""
+    from grokterm.chat.options import TurnOptions, load_options, save_options
+
+    document = _valid_document(store)
+    gone = store.create_conversation(title="short-lived")
+    save_options(store, gone.id, TurnOptions(temperature=1.5))
+    assert store.delete_conversation(gone.id)
+    assert load_options(store, gone.id) == TurnOptions()
+    save_options(store, gone.id, TurnOptions(temperature=1.5))  # a stale key, as an older grokterm left it
+    document["conversation"].pop("options", None)
+    imported = store.import_json(json.dumps(document))
+    assert imported.id == gone.id and load_options(store, imported.id) == TurnOptions()
+    document["conversation"]["options"] = {"temperature": 1, "max_output_tokens": None, "unknown": "dropped"}
+    again = store.import_json(json.dumps(document))
+    assert load_options(store, again.id) == TurnOptions(temperature=1.0)
+    assert store.ui_get(f"conversation_options:{again.id}") == {
+        "reasoning_effort": None, "temperature": 1.0, "max_output_tokens": None}
