@@ -13,8 +13,9 @@ title request: it would cost a round trip and tokens on every `ask`), and marked
 The answer is untrusted text: it always goes through
 `sanitize_terminal` (escape sequences and control bytes removed), on a TTY
 and in a pipe alike. `--json` prints one JSON object instead (control
-characters escaped). Diagnostics, retries, `--usage` and `--reasoning` go to
-stderr, so stdout holds only the answer.
+characters escaped). Inline citations `[[n]](url)` print as footnotes `[k]`,
+listed under "Sources:" at the end (grokterm.commands.footnotes). Diagnostics,
+retries, `--usage` and `--reasoning` go to stderr, so stdout holds only the answer.
 
 Exit codes: see grokterm.commands.common (15 = an --image could not be read).
 """
@@ -326,7 +327,7 @@ async def _ask_recorded(args: argparse.Namespace, make_request: Callable[[], Awa
                     failure = ending
         printer.finish()
         if completed is not None and not args.json:
-            print_sources(sys.stdout, completed.citations)
+            print_sources(sys.stdout, printer.sources(completed.citations))
         if recorder is not None:
             _finish_recording(recorder, completed or failure)
         usage = completed.usage if completed else None
