@@ -163,3 +163,24 @@ def test_a_deleted_conversations_options_are_not_inherited_by_the_next_one(store
     assert load_options(store, again.id) == TurnOptions(temperature=1.0)
     assert store.ui_get(f"conversation_options:{again.id}") == {
         "reasoning_effort": None, "temperature": 1.0, "max_output_tokens": None}
+
+
+def test_an_image_prompts_request_travels_with_export_and_import(store, tmp_path):
+    from grokterm.store.image_requests import ImageRequestRow
+
+    conversation = store.create_conversation(title="kites")
+    prompt = store.add_message(conversation.id, "user", "three kites", kind="image_prompt",
+                               image_request=ImageRequestRow(3, "grok-imagine-image-quality"))
+    store.add_message(conversation.id, "assistant", "", kind="image", status="failed", error="HTTP 503")
+    document = json.loads(store.export_json(conversation.id))
+    assert document["messages"][0]["image_request"] == {"n": 3, "model": "grok-imagine-image-quality"}
+    assert "image_request" not in document["messages"][1]
+    with Store(tmp_path / "other.db") as other:
+        copy = other.import_json(json.dumps(document))
+        first = other.list_messages(copy.id)[0]
+        assert other.image_request(first.id) == ImageRequestRow(3, "grok-imagine-image-quality")
+    assert store.image_request(prompt.id) == ImageRequestRow(3, "grok-imagine-image-quality")
+    for bad in ("3", {"n": 0}, {"n": "three"}, {"n": 2, "model": 5}):
+        document["messages"][0]["image_request"] = bad
+        with pytest.raises(ImportFormatError, match=r"image_request|wrong type"):
+            store.import_json(json.dumps(document))

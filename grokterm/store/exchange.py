@@ -31,6 +31,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from grokterm.store.errors import ImportFormatError, NotFoundError
+from grokterm.store.image_requests import ImageRequestRow, write_image_request
 from grokterm.store.images import extension_for, is_valid_file_name
 from grokterm.store.keyvalue import TEMPERATURE_RANGE, KeyValueMixin, conversation_options_key
 from grokterm.store.messages import MessagesMixin
@@ -168,11 +169,14 @@ def _attachment_json(attachment: Attachment, data: bytes | None) -> dict[str, An
 
 
 def _message_json(message: MessageRow, attachments: list[dict[str, Any]],
-                  sources: MessageSources | None = None) -> dict[str, Any]:
-    found = {} if sources is None or sources.empty else {"sources": {
+                  sources: MessageSources | None = None, image_request: ImageRequestRow | None = None,
+                  ) -> dict[str, Any]:
+    found: dict[str, Any] = {} if sources is None or sources.empty else {"sources": {
         "citations": list(sources.citations), "tool_calls": list(sources.tool_calls),
         "tool_usage": sources.tool_usage,
     }}
+    if image_request is not None:
+        found["image_request"] = {"n": image_request.n, "model": image_request.model}
     return {
         "role": message.role, "text": message.text, "reasoning": message.reasoning, "model": message.model,
         "created_at": message.created_at, "updated_at": message.updated_at, "status": message.status,
@@ -276,7 +280,7 @@ class ExchangeMixin(MessagesMixin, KeyValueMixin, SourcesMixin):
                 _message_json(m, [
                     _attachment_json(a, self._images.read(a.file_name) if include_images else None)
                     for a in m.attachments
-                ], sources.get(m.id))
+                ], sources.get(m.id), self.image_request(m.id) if m.kind == "image_prompt" else None)
                 for m in messages
             ],
         }
@@ -384,6 +388,14 @@ class ExchangeMixin(MessagesMixin, KeyValueMixin, SourcesMixin):
         found = message.get("sources")
         if found is not None:
             write_sources(conn, message_id, _sources_field(found))
+        request = message.get("image_request")
+        if request is not None:
+            if not isinstance(request, dict):
+                raise ImportFormatError("image_request must be an object")
+            n = _field(request, "n", _INT, 1)
+            if n < 1:
+                raise ImportFormatError("image_request.n must be at least 1")
+            write_image_request(conn, message_id, ImageRequestRow(n, _field(request, "model", _STR)))
         return message_id
 
     def _import_attachment(
