@@ -236,6 +236,11 @@ class _Continuation:
                     m for m in history if m.role != "system")
                 request = dataclasses.replace(request, previous_response_id=None)
             request = dataclasses.replace(request, history=history)
+        if getattr(args, "demo", False):
+            # Each --demo process has its own emulator, gone when the command ends: the stored
+            # response to chain on is never there, so send the whole conversation straight away
+            # (not a request that is sure to 404 first, with a "gone from the server" notice).
+            request = dataclasses.replace(request, previous_response_id=None)
         return dataclasses.replace(request, reasoning_effort=args.reasoning_effort)
 
     def _new_system_prompt(self, args: argparse.Namespace) -> bool:
