@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import stat
 
+import pytest
+
 from grokterm.cli import main
 from grokterm.store import NewImage
 
@@ -112,3 +114,37 @@ async def test_turn_options_travel_with_export_and_import(store, capsys, tmp_pat
     assert main(["import", str(target)]) == 0
     older = max(c.id for c in store.list_conversations())
     assert older not in (kyoto, copy) and load_options(store, older) == TurnOptions()
+
+
+@pytest.mark.parametrize("env, bold", [({}, True), ({"NO_COLOR": "1"}, False), ({"TERM": "dumb"}, False)])
+def test_history_search_bolds_matches_on_a_terminal_unless_no_color(store, env, bold):
+    """Matches are bold only on a terminal (a real pty here), and never with NO_COLOR or TERM=dumb."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    _seed(store)
+    master, slave = pty.openpty()
+    try:
+        environment = {key: value for key, value in os.environ.items() if key != "NO_COLOR"}
+        environment.update({"TERM": "xterm-256color", **env})
+        result = subprocess.run([sys.executable, "-m", "grokterm", "history", "search", "kyoto"], stdout=slave,
+                                stderr=subprocess.PIPE, env=environment, timeout=60)
+        assert result.returncode == 0, result.stderr
+        os.close(slave)
+        slave = -1
+        out = b""
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # EIO: the pty's other end is closed and drained
+                break
+            if not chunk:
+                break
+            out += chunk
+    finally:
+        os.close(master)
+        if slave >= 0:
+            os.close(slave)
+    assert b"Kyoto" in out and (b"\x1b[1mKyoto\x1b[22m" in out) == bold, out

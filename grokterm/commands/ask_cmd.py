@@ -23,6 +23,7 @@ Exit codes: see grokterm.commands.common (15 = an --image could not be read).
 from __future__ import annotations
 
 import argparse
+import asyncio
 import dataclasses
 import functools
 import logging
@@ -322,14 +323,18 @@ async def _ask_recorded(args: argparse.Namespace, make_request: Callable[[], Awa
                 printer.reasoning(completed.reasoning)
                 printer.text(completed.text)
         else:
-            async for event in client.stream_turn(request):
-                if recorder is not None:
-                    event = recorder.on_event(event)
-                ending = printer.show(event)
-                if isinstance(ending, Completed):
-                    completed = ending
-                elif isinstance(ending, Failed):
-                    failure = ending
+            try:
+                async for event in client.stream_turn(request):
+                    if recorder is not None:
+                        event = recorder.on_event(event)
+                    ending = printer.show(event)
+                    if isinstance(ending, Completed):
+                        completed = ending
+                    elif isinstance(ending, Failed):
+                        failure = ending
+            except asyncio.CancelledError:  # Ctrl-C: print what was held back and end the partial line,
+                printer.finish()  # so "grokterm: interrupted" starts a line of its own
+                raise
         printer.finish()
         if completed is not None and not args.json:
             print_sources(sys.stdout, printer.sources(completed.citations))

@@ -72,6 +72,14 @@ def add_connection_options(parser: argparse.ArgumentParser) -> None:
                         help=f"retries of a request that failed before any reply (default {defaults.MAX_RETRIES})")
 
 
+def styled(stream: TextIO) -> bool:
+    """Whether to bold text on `stream`: a terminal, unless NO_COLOR is set (https://no-color.org:
+    any non-empty value) or TERM is dumb. Answers and data are never styled."""
+    import os
+
+    return stream.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+
+
 def eprint(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
