@@ -113,9 +113,11 @@ class GrokApp(App):
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key) and not event.is_forwarded and event.key.startswith("alt+"):
-            from grokterm.ui.keys import typed_if_unbound
+            from grokterm.ui.keys import unbound_alt_as_typed
 
-            event = typed_if_unbound(event, self.screen.active_bindings)
+            *before, event = unbound_alt_as_typed(event, self.screen.active_bindings)
+            for key in before:  # the escape pressed right before a key (see ui/keys.py)
+                await super().on_event(key)
         await super().on_event(event)
 
     TAB_ACTIONS = frozenset({"new_conversation", "close_conversation", "next_tab", "previous_tab"})
