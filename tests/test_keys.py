@@ -402,3 +402,18 @@ def test_only_an_esc_prefixed_alt_key_stands_for_an_escape():
     assert [k.key for k in unbound_alt_as_typed(esc_o, {"alt+o"})] == ["alt+o"]  # bound: the binding
     real_alt = events.Key("alt+o", None)  # kitty protocol / CSI 1;3x: no ESC involved
     assert [k.key for k in unbound_alt_as_typed(real_alt, set())] == ["o"]
+
+
+async def test_a_paste_into_any_text_field_is_sanitised(emulator, tmp_path):
+    """The finder's search field is a Textual Input with its own paste handler: the app sanitises
+    every paste before any widget sees it."""
+    app = make_app(emulator, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_started(app, pilot)
+        await pilot.press("ctrl+f")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConversationsScreen), what="the finder")
+        field = app.screen.query_one("#conversations-query")
+        await wait_until(pilot, lambda: field.has_focus, what="the search field focused")
+        app.post_message(events.Paste("ab\x1b[31mRED\x1b[0mcd\x1b]0;pwned\x07\x9b2J"))
+        await wait_until(pilot, lambda: "cd" in field.value, what="the paste")
+        assert field.value == "abREDcd"

@@ -118,6 +118,12 @@ class GrokApp(App):
             *before, event = unbound_alt_as_typed(event, self.screen.active_bindings)
             for key in before:  # the escape pressed right before a key (see ui/keys.py)
                 await super().on_event(key)
+        elif isinstance(event, events.Paste) and not event.is_forwarded and event.text:
+            # Every paste, whichever widget takes it (the finder's search field, a dialog's input),
+            # goes through the sanitising path: a pasted escape sequence never reaches the terminal.
+            from grokterm.sanitize import pasted_text
+
+            event = events.Paste(pasted_text(event.text))
         await super().on_event(event)
 
     TAB_ACTIONS = frozenset({"new_conversation", "close_conversation", "next_tab", "previous_tab"})
