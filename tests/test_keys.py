@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from textual import events
 from textual._xterm_parser import XTermParser
+from textual.worker import WorkerCancelled
 from ui_helpers import make_app, notifications, wait_started, wait_until
 
 from grokterm.ui.keys import AltPrefixParser, install_alt_prefix_parser, key_rows, keys_for, readme_table
@@ -385,12 +387,16 @@ async def test_esc_then_typing_at_once_stops_the_reply_and_types(emulator_factor
         await pilot.press("enter")
         await wait_until(pilot, lambda: pane.streaming is not None and len(pane.streaming.text) >= 20,
                          what="the reply to start streaming")
+        turn = pane.turn_worker
+        assert turn is not None
         parser = AltPrefixParser()
         for token in [*parser.feed("\x1bo"), *parser.feed("k")]:  # what the terminal sends
             app.post_message(token)
-        await wait_until(pilot, lambda: pane.streaming is None and pane.messages[-1].role == "assistant",
-                         what="the reply to stop")
-        assert pane.messages[-1].status == "stopped"
+        await wait_until(pilot, lambda: turn.is_finished, what="the reply to stop")
+        with pytest.raises(WorkerCancelled):
+            await turn.wait()  # cancelled by esc; the stopped reply is drawn by then
+        await pilot.pause()
+        assert pane.messages[-1].role == "assistant" and pane.messages[-1].status == "stopped"
         assert pane.composer.text == "ok"
 
 
