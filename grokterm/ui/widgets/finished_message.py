@@ -20,7 +20,7 @@ from rich.markdown import Markdown as RichMarkdown
 from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.strip import Strip
@@ -106,7 +106,7 @@ class FinishedMessage(Widget, can_focus=True):
         self._wanted: set[int] = set()  # blocks drawn as drafts, to render now
         self._rendering = False
         self._idle = False
-        self._style: Style | None = None
+        self._style = Style()  # this widget's style, read once per frame in render_lines
         self.block_renders = 0  # blocks this widget rendered after it was mounted (tests count them)
         super().__init__(classes=f"message -{data.role} -status-{data.status}")
 
@@ -382,17 +382,15 @@ class FinishedMessage(Widget, can_focus=True):
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return len(self._lines_at(width)) if width > 0 else 0
 
-    def notify_style_update(self) -> None:
-        self._style = None  # Textual calls this on every node whose styles (or an ancestor's) change
-        super().notify_style_update()
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._style = self.rich_style  # once per frame, not per line (it walks every ancestor's styles)
+        return super().render_lines(crop)
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
         lines = self._lines_at(width) if width > 0 else []
         if self._view is not None:
             self._note_drawn(y)
-        if self._style is None:
-            self._style = self.rich_style  # walks every ancestor: 0.3 ms, once per style change
         if y < len(lines):
             return fit(lines[y], width).apply_style(self._style)
         return Strip.blank(width, self._style)
