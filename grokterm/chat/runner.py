@@ -179,12 +179,15 @@ class TurnRunner:
                                 price_model=lambda reply_model, asked: model_for_cost(self.models, reply_model, asked))
 
         async def finish(event: Completed | Failed | None) -> None:
-            recorder.stop_checkpoints()
+            # No last checkpoint: the final row holds all the text. It is written by the checkpoint thread,
+            # after the checkpoints queued before it (one hop instead of drain + write), and to the end
+            # even if this task is cancelled meanwhile (the UI reads the row right after).
+            recorder.stop_checkpoints(flush=False)
             try:
-                await asyncio.get_running_loop().run_in_executor(self._writer, lambda: None)  # drain checkpoints
-            except RuntimeError:
-                pass  # the writer was shut down (app closing); it drained on shutdown
-            await asyncio.to_thread(recorder.finish, event)
+                write = asyncio.wrap_future(self._writer.submit(recorder.finish, event))
+            except RuntimeError:  # the writer was shut down (app closing); it drained on shutdown
+                write = asyncio.ensure_future(asyncio.to_thread(recorder.finish, event))
+            await _complete_despite_cancellation(write)
 
         for text in notices:
             yield Notice(text)
