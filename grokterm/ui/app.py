@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -244,7 +245,9 @@ class GrokApp(App):
             ctx.api_key or "", base_url=ctx.base_url, api_style=ctx.api_style,
             max_retries=ctx.max_retries, read_timeout=ctx.read_timeout,
         )
-        runner = TurnRunner(store, client, default_system_prompt=ctx.system_prompt)
+        # --demo: this session's emulator has none of the responses earlier sessions chained on
+        runner = TurnRunner(store, client, default_system_prompt=ctx.system_prompt,
+                            chain_since=time.time() if ctx.demo else None)
         self.services = Services(store, client, runner)
         self.services_ready.set()
         if interrupted:
