@@ -129,8 +129,8 @@ class ConversationPane(Vertical):
             yield Static("", classes="composer-status")
 
     @property
-    def message_list(self) -> VerticalScroll:
-        return self.query_one(".message-list", VerticalScroll)
+    def message_list(self) -> MessageList:
+        return self.query_one(".message-list", MessageList)
 
     @property
     def composer(self) -> Composer:
