@@ -423,7 +423,6 @@ class ConversationPane(Vertical):
         streaming, self.streaming = self.streaming, None
         if streaming is None:
             return
-        await streaming.finish()
         self.tool_status = ""
         store, reply_id, conversation_id = services(self).store, self.reply_id, self.conversation.id
 
@@ -444,7 +443,11 @@ class ConversationPane(Vertical):
                 conversation = None
             return row, found, conversation
 
-        row, found, conversation = await asyncio.to_thread(read_back)
+        # the row is final already (the runner wrote it before Completed/Failed, or when the turn was
+        # closed after esc): read it while the live reply renders its last lines
+        reading = asyncio.ensure_future(asyncio.to_thread(read_back))
+        await streaming.finish()
+        row, found, conversation = await reading
         data = (grok_app(self).message_data(row) if row is not None
                 else MessageData(None, "assistant", streaming.text, status=how))
         if row is not None:
