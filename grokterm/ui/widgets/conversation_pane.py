@@ -96,6 +96,7 @@ class ConversationPane(Vertical):
         self.streaming: StreamingMessage | None = None
         self.turn_worker: Worker | None = None
         self.attachments: list = []  # grokterm.media PreparedImage, waiting to be sent
+        self.submit_check = attach.SubmitCheck()  # typed image paths looked for before a send
         self._draft_timer: Timer | None = None
         self._estimate_timer: Timer | None = None
         self._code_cycle: dict[int, int] = {}
@@ -242,7 +243,7 @@ class ConversationPane(Vertical):
 
     async def _load_thumbnails(self, messages: list[MessageData]) -> None:
         """Thumbnails of stored images for the messages about to be mounted (Pillow in a thread)."""
-        from grokterm.ui.attach import stored_thumbnail
+        from grokterm.ui.thumbnails import stored_thumbnail
 
         for data in messages:
             if data.attachment_rows and not data.thumbnails:
@@ -391,7 +392,7 @@ class ConversationPane(Vertical):
         if event.user is not None:
             user = grok_app(self).message_data(event.user)
             if self._sending_images:
-                from grokterm.ui.attach import cached_thumbnail
+                from grokterm.ui.thumbnails import cached_thumbnail
 
                 user.thumbnails = [cached_thumbnail(image) for image in self._sending_images]
             self.messages.append(user)

@@ -6,7 +6,7 @@ the terminal when it is imported, which only works before Textual owns
 stdin — so this module is imported with the conversation pane, at start-up.
 Headless apps (tests, snapshots) always use half-cells, which draw the same
 everywhere. Widgets get small, already decoded thumbnails (made in threads by
-grokterm.ui.attach), so drawing a frame never decodes a file.
+grokterm.ui.thumbnails), so drawing a frame never decodes a file.
 """
 
 from __future__ import annotations
@@ -111,7 +111,7 @@ class ImagePreview(Vertical):
     async def _load(self, path: Path | None) -> None:
         import asyncio
 
-        from grokterm.ui.attach import preview_file
+        from grokterm.ui.thumbnails import preview_file
 
         await self.remove_children()
         if path is None:
