@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -115,7 +116,10 @@ class GrokApp(App):
         if isinstance(event, events.Key) and not event.is_forwarded and event.key.startswith("alt+"):
             from grokterm.ui.keys import unbound_alt_as_typed
 
-            *before, event = unbound_alt_as_typed(event, self.screen.active_bindings)
+            # escape first only on the chat screen, where it stops a reply (a dialog's escape and
+            # its letter keys would both dismiss it: two dismissals pop the chat screen as well)
+            *before, event = unbound_alt_as_typed(event, self.screen.active_bindings,
+                                                  escape_first=self.screen is self.chat)
             for key in before:  # the escape pressed right before a key (see ui/keys.py)
                 await super().on_event(key)
         elif isinstance(event, events.Paste) and not event.is_forwarded and event.text:
@@ -241,7 +245,9 @@ class GrokApp(App):
             ctx.api_key or "", base_url=ctx.base_url, api_style=ctx.api_style,
             max_retries=ctx.max_retries, read_timeout=ctx.read_timeout,
         )
-        runner = TurnRunner(store, client, default_system_prompt=ctx.system_prompt)
+        # --demo: this session's emulator has none of the responses earlier sessions chained on
+        runner = TurnRunner(store, client, default_system_prompt=ctx.system_prompt,
+                            chain_since=time.time() if ctx.demo else None)
         self.services = Services(store, client, runner)
         self.services_ready.set()
         if interrupted:
