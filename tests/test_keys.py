@@ -408,6 +408,27 @@ def test_only_an_esc_prefixed_alt_key_stands_for_an_escape():
     assert [k.key for k in unbound_alt_as_typed(esc_o, {"alt+o"})] == ["alt+o"]  # bound: the binding
     real_alt = events.Key("alt+o", None)  # kitty protocol / CSI 1;3x: no ESC involved
     assert [k.key for k in unbound_alt_as_typed(real_alt, set())] == ["o"]
+    assert [k.key for k in unbound_alt_as_typed(esc_o, set(), escape_first=False)] == ["o"]
+
+
+async def test_esc_then_a_dialog_key_at_once_closes_the_dialog_once(emulator, tmp_path):
+    """Under a dialog whose letter keys answer it, ESC y must not be escape (dismiss) and y (dismiss
+    again): the second dismissal would pop the chat screen too. There the letter acts, as before."""
+    from textual.screen import ModalScreen
+
+    from grokterm.ui.screens.response_detail import ConfirmDialog
+
+    app = make_app(emulator, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_started(app, pilot)
+        answers: list[bool | None] = []
+        app.push_screen(ConfirmDialog("Delete it?", "It cannot be undone."), answers.append)
+        await wait_until(pilot, lambda: isinstance(app.screen, ModalScreen), what="the dialog")
+        for token in AltPrefixParser().feed("\x1by"):
+            app.post_message(token)
+        await wait_until(pilot, lambda: bool(answers), what="an answer")
+        await pilot.pause()
+        assert answers == [True] and app.screen is app.chat
 
 
 async def test_a_paste_into_any_text_field_is_sanitised(emulator, tmp_path):

@@ -116,7 +116,10 @@ class GrokApp(App):
         if isinstance(event, events.Key) and not event.is_forwarded and event.key.startswith("alt+"):
             from grokterm.ui.keys import unbound_alt_as_typed
 
-            *before, event = unbound_alt_as_typed(event, self.screen.active_bindings)
+            # escape first only on the chat screen, where it stops a reply (a dialog's escape and
+            # its letter keys would both dismiss it: two dismissals pop the chat screen as well)
+            *before, event = unbound_alt_as_typed(event, self.screen.active_bindings,
+                                                  escape_first=self.screen is self.chat)
             for key in before:  # the escape pressed right before a key (see ui/keys.py)
                 await super().on_event(key)
         elif isinstance(event, events.Paste) and not event.is_forwarded and event.text:

@@ -153,7 +153,7 @@ class AltPrefixParser(XTermParser):
             yield from keys
 
 
-def unbound_alt_as_typed(event: events.Key, bound: Container[str]) -> list[events.Key]:
+def unbound_alt_as_typed(event: events.Key, bound: Container[str], *, escape_first: bool = True) -> list[events.Key]:
     """The keys an alt key stands for when nothing is bound to it (`event` itself when something is).
 
     ESC then a key, within the ESC delay, is what a terminal sends for alt+key; it is also what the
@@ -161,12 +161,14 @@ def unbound_alt_as_typed(event: events.Key, bound: Container[str]) -> list[event
     come within its escape-time, 500 ms by default). When nothing is bound to that alt key, the
     user pressed escape: it is delivered (esc stops a streaming reply, closes a dialog), then the
     key, typed if it is a character (`typed_if_unbound`). Real alt keys (the kitty protocol, xterm's
-    CSI 1;3x) never stand for an escape: only the key is typed.
+    CSI 1;3x) never stand for an escape: only the key is typed. The caller passes
+    `escape_first=False` where escape and the key could both close the same dialog (two dismissals
+    would pop the screen below it too): there only the key is typed, as before.
     """
     if not event.key.startswith(ALT) or event.key in bound:
         return [event]
     keys = [typed_if_unbound(event, bound)]
-    if esc_prefixed(event):
+    if escape_first and esc_prefixed(event):
         keys.insert(0, events.Key("escape", ESC))
     return keys
 

@@ -19,6 +19,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
+from textual.geometry import Size
 from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Button, Static
@@ -79,6 +80,17 @@ YIELD_EVERY = 0.008  # seconds of stream handling before the event loop gets a t
 CODE_BLOCK = re.compile(r"```[^\n]*\n(.*?)```", re.S)
 
 
+class MessageList(VerticalScroll):
+    """The scrolling list of messages. While a reply streams, a change of its size costs one layout, not
+    two (see LayoutOnce); otherwise Textual's second layout is kept (a focused message's scroll into view
+    depends on its timing)."""
+
+    streaming = False  # set by the pane while a reply streams
+
+    def _size_updated(self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True) -> bool:
+        return super()._size_updated(size, virtual_size, container_size, layout=layout and not self.streaming)
+
+
 class ConversationPane(Vertical):
     """Messages above, composer below; owns the conversation's streaming worker."""
 
@@ -109,7 +121,7 @@ class ConversationPane(Vertical):
 
     # -- layout ------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="message-list"):
+        with MessageList(classes="message-list"):
             yield Button("▲ load earlier messages", classes="load-earlier")
         with Vertical(classes="composer-area"):
             yield AttachmentChips(classes="attachment-chips")
@@ -117,8 +129,8 @@ class ConversationPane(Vertical):
             yield Static("", classes="composer-status")
 
     @property
-    def message_list(self) -> VerticalScroll:
-        return self.query_one(".message-list", VerticalScroll)
+    def message_list(self) -> MessageList:
+        return self.query_one(".message-list", MessageList)
 
     @property
     def composer(self) -> Composer:
@@ -402,6 +414,7 @@ class ConversationPane(Vertical):
                                           code_theme=grok_app(self).code_theme)
         await self.message_list.mount(self.streaming)
         self.message_list.anchor()
+        self.message_list.streaming = True
         return self.streaming
 
     def _countdown(self, streaming: StreamingMessage, event: Retrying) -> None:
@@ -424,6 +437,8 @@ class ConversationPane(Vertical):
         streaming, self.streaming = self.streaming, None
         if streaming is None:
             return
+        for listing in self.query(MessageList):  # (none when the tab is closing)
+            listing.streaming = False
         self.tool_status = ""
         store, reply_id, conversation_id = services(self).store, self.reply_id, self.conversation.id
 
