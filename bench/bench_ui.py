@@ -91,9 +91,9 @@ async def app_stream(base_url: str, tokens: int, earlier: int, window: int | Non
     stamps: list[float] = []
     original = StreamingMessage.add_text
 
-    def add_text(self, delta):
-        stamps.append(time.perf_counter())
-        return original(self, delta)
+    def add_text(self, delta, count=1):  # count: wire deltas merged into this one (1 in older trees)
+        stamps.extend([time.perf_counter()] * count)
+        return original(self, delta, count) if count != 1 else original(self, delta)
 
     StreamingMessage.add_text = add_text
     try:

@@ -51,7 +51,7 @@ class TurnRecorder:
             if self.first_token is None:
                 self.first_token = now
             self.last_delta = now
-            self.tokens += 1
+            self.tokens += event.count  # a coalesced delta stands for several
             if isinstance(event, TextDelta):
                 self.checkpointer.feed(event.text, "")
             else:

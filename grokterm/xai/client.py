@@ -57,6 +57,7 @@ def _import_httpx_without_its_cli() -> None:
 _import_httpx_without_its_cli()
 
 import httpx
+from httpx_sse import ServerSentEvent
 from pydantic import BaseModel, ValidationError
 
 from grokterm import __version__, defaults
@@ -85,13 +86,14 @@ from grokterm.xai.events import (
     TurnRequest,
     TurnStarted,
     UsageUpdate,
+    coalesce,
 )
 from grokterm.xai.images import ImageGeneration, ImageRequest
 from grokterm.xai.limits import (
     MAX_ERROR_BODY,
     LimitExceeded,
     StreamIdle,
-    aiter_sse_bounded,
+    aiter_sse_batches,
     read_bounded,
     read_prefix,
 )
@@ -507,32 +509,15 @@ class XAIClient:
         )
         any_event = False  # any event at all (keep-alives included)
         try:
-            received = 0  # characters of text and reasoning so far
-            async for sse in aiter_sse_bounded(response, idle_timeout=self.read_timeout):
+            batch_reader = _BatchReader(state, self._error)
+            async for batch in aiter_sse_batches(response, idle_timeout=self.read_timeout):
                 any_event = True
-                data = sse.data
-                if not data:
-                    continue
-                if data == "[DONE]":
-                    for event in state.done():
-                        yield event
-                    return
-                try:
-                    payload = json.loads(data)
-                except ValueError:
-                    payload = None
-                if not isinstance(payload, dict):
-                    yield state.interrupted(self._error(
-                        MalformedResponseError, f"unreadable reply: bad stream data {data[:60]!r}"
-                    ))
-                    return
-                for event in state.feed(payload):
-                    if isinstance(event, (TextDelta, ReasoningDelta)):
-                        received += len(event.text)
-                        if received > limits.MAX_REPLY_CHARS:
-                            raise LimitExceeded(f"reply longer than {limits.MAX_REPLY_CHARS // (1 << 20)}M characters")
+                events, cut = batch_reader.read(batch)
+                for event in coalesce(events):  # one event per run of deltas: every layer above works per batch
                     yield event
-                if state.finished:
+                if cut is not None:
+                    raise cut
+                if batch_reader.ended:
                     return
             for event in state.eof():
                 yield event
@@ -574,6 +559,56 @@ class XAIClient:
             detail = response.error.message if response.error and response.error.message else "no details"
             raise self._error(StreamInterruptedError, f"the server reported a failed reply: {detail}")
         return completed_from_response(response, opened.requested_store)
+
+
+class _BatchReader:
+    """Turns the SSE events of one network read into TurnEvents, counting the reply against its limit.
+
+    `read(batch)` returns the events and the exception that cut the batch short (a limit, an event
+    of an unexpected shape), so the events before it still reach the caller first. `ended` turns True
+    on `[DONE]`, unreadable data or the terminal event: nothing after it is read.
+    """
+
+    def __init__(self, state: ChatStreamState | ResponsesStreamState, error: Callable[..., XAIError]) -> None:
+        self.state = state
+        self._make_error = error
+        self.received = 0  # characters of text and reasoning so far
+        self.ended = False
+
+    def read(self, batch: list[ServerSentEvent]) -> tuple[list[TurnEvent], Exception | None]:
+        state, events = self.state, []
+        try:
+            for sse in batch:
+                data = sse.data
+                if not data:
+                    continue
+                if data == "[DONE]":
+                    events += state.done()
+                    self.ended = True
+                    break
+                try:
+                    payload = json.loads(data)
+                except ValueError:
+                    payload = None
+                if not isinstance(payload, dict):
+                    events.append(state.interrupted(self._make_error(
+                        MalformedResponseError, f"unreadable reply: bad stream data {data[:60]!r}"
+                    )))
+                    self.ended = True
+                    break
+                for event in state.feed(payload):
+                    if type(event) is TextDelta or type(event) is ReasoningDelta:
+                        self.received += len(event.text)
+                        if self.received > limits.MAX_REPLY_CHARS:
+                            raise LimitExceeded(
+                                f"reply longer than {limits.MAX_REPLY_CHARS // (1 << 20)}M characters")
+                    events.append(event)
+                if state.finished:
+                    self.ended = True
+                    break
+        except (LimitExceeded, ValidationError) as exc:
+            return events, exc
+        return events, None
 
 
 class _NothingReceived(Exception):
@@ -655,22 +690,26 @@ class _SecretScrubber:
     def __init__(self) -> None:
         self._text = SecretFilter()
         self._reasoning = SecretFilter()
+        self._held_text = 0  # deltas whose text is all held back: counted with the next text out
+        self._held_reasoning = 0
 
     def scrub(self, event: TurnEvent) -> list[TurnEvent]:
         if not known_secrets():
             return [event]
         if isinstance(event, TextDelta):
-            text = self._text.feed(event.text)
-            return [TextDelta(text)] if text else []
+            text, count = self._text.feed(event.text), event.count + self._held_text
+            self._held_text = 0 if text else count
+            return [TextDelta(text, count)] if text else []
         if isinstance(event, ReasoningDelta):
-            text = self._reasoning.feed(event.text)
-            return [ReasoningDelta(text)] if text else []
+            text, count = self._reasoning.feed(event.text), event.count + self._held_reasoning
+            self._held_reasoning = 0 if text else count
+            return [ReasoningDelta(text, count)] if text else []
         if isinstance(event, (Completed, Failed)):
             tails: list[TurnEvent] = []
             if text := self._text.flush():
-                tails.append(TextDelta(text))
+                tails.append(TextDelta(text, self._held_text))
             if text := self._reasoning.flush():
-                tails.append(ReasoningDelta(text))
+                tails.append(ReasoningDelta(text, self._held_reasoning))
             if isinstance(event, Completed):
                 event = dataclasses.replace(event, text=redact(event.text, shapes=False),
                                             reasoning=redact(event.reasoning, shapes=False))

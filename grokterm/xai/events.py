@@ -80,14 +80,18 @@ class TurnStarted:
 
 @dataclass(frozen=True)
 class TextDelta:
+    """Reply text; `count` wire deltas merged into one (see `coalesce`), for a live rate in deltas."""
+
     text: str
+    count: int = 1
 
 
 @dataclass(frozen=True)
 class ReasoningDelta:
-    """Reasoning summary text (responses) or reasoning_content (chat)."""
+    """Reasoning summary text (responses) or reasoning_content (chat); `count` as for TextDelta."""
 
     text: str
+    count: int = 1
 
 
 @dataclass(frozen=True)
@@ -131,7 +135,37 @@ TurnEvent = (
     Retrying | Notice | TurnStarted | TextDelta | ReasoningDelta | ToolCallUpdate | UsageUpdate | Completed | Failed
 )
 
+
+def coalesce(events: list[TurnEvent]) -> list[TurnEvent]:
+    """`events` with each run of consecutive TextDeltas (or ReasoningDeltas) merged into one.
+
+    A fast stream hands over many deltas at once (all those parsed from one network read); merged,
+    every layer above the client (secret filter, recorder, checkpoints, UI) works once per batch
+    instead of once per token. Text and order are unchanged; `count` keeps the number of deltas.
+    """
+    if len(events) < 2:
+        return events
+    merged: list[TurnEvent] = []
+    parts: list[str] = []
+    kind: type | None = None
+    count = 0
+    for event in events:
+        if type(event) is kind:
+            parts.append(event.text)  # type: ignore[union-attr]
+            count += event.count  # type: ignore[union-attr]
+            continue
+        if kind is not None:
+            merged.append(kind(parts[0] if len(parts) == 1 else "".join(parts), count))
+            kind = None
+        if type(event) is TextDelta or type(event) is ReasoningDelta:
+            kind, parts, count = type(event), [event.text], event.count
+        else:
+            merged.append(event)
+    if kind is not None:
+        merged.append(kind(parts[0] if len(parts) == 1 else "".join(parts), count))
+    return merged
+
 __all__ = [
     "Completed", "Detail", "Failed", "ImagePart", "Message", "Notice", "ReasoningDelta", "Retrying", "Role",
-    "TextDelta", "ToolCallUpdate", "TurnEvent", "TurnRequest", "TurnStarted", "UsageUpdate", "field",
+    "TextDelta", "ToolCallUpdate", "TurnEvent", "TurnRequest", "TurnStarted", "UsageUpdate", "coalesce", "field",
 ]

@@ -341,12 +341,12 @@ class ConversationPane(Vertical):
                     if self.tool_status:  # the answer is coming: the search status gives way to the stats
                         self.tool_status = ""
                         streaming.set_status("")
-                    streaming.add_text(event.text)
+                    streaming.add_text(event.text, event.count)
                 elif isinstance(event, ToolCallUpdate):
                     self.tool_status = status_text(event.call)
                     streaming.set_status(self.tool_status)
                 elif isinstance(event, ReasoningDelta):
-                    streaming.add_reasoning(event.text)
+                    streaming.add_reasoning(event.text, event.count)
                 elif isinstance(event, Retrying):
                     self._countdown(streaming, event)
                 elif isinstance(event, Notice):

@@ -97,14 +97,15 @@ class StreamingMessage(Vertical):
         self._wake.set()  # the lines must be rendered again at the new width
 
     # -- fed by the pane -------------------------------------------------
-    def add_text(self, delta: str) -> None:
-        self._count_token()
+    def add_text(self, delta: str, count: int = 1) -> None:
+        """`count`: how many wire deltas `delta` merges (the client coalesces a fast stream's deltas)."""
+        self._count_token(count)
         self.text += delta
         self._pending_text.append(delta)
         self._wake.set()
 
-    def add_reasoning(self, delta: str) -> None:
-        self._count_token()
+    def add_reasoning(self, delta: str, count: int = 1) -> None:
+        self._count_token(count)
         self.reasoning += delta
         self._pending_reasoning = True
         self._wake.set()
@@ -114,11 +115,11 @@ class StreamingMessage(Vertical):
         if not self._finished:
             self.query_one(".stream-stats", Static).update(plain(note, "yellow"))
 
-    def _count_token(self) -> None:
+    def _count_token(self, count: int = 1) -> None:
         now = time.monotonic()
         if self._first_token is None:
             self._first_token = now
-        self._tokens += 1
+        self._tokens += count
 
     @property
     def ttft_ms(self) -> int | None:
