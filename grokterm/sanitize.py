@@ -97,6 +97,12 @@ def display_text(text: str) -> str:
 sanitize_terminal = display_text  # the name the commands have used since the start
 
 
+def pasted_text(text: str) -> str:
+    """A paste as the composer inserts it: `display_text`, with every line end a newline first
+    (terminals send a pasted line break as \r; display_text would drop a lone \r)."""
+    return display_text(text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
 def display_line(text: str, limit: int | None = None) -> str:
     """`display_text` on one line: runs of whitespace (newlines too) become one space, trimmed, optionally
     cut to `limit` characters with an ellipsis."""

@@ -135,3 +135,11 @@ async def test_json_reply_that_is_not_a_reply_fails_cleanly(canned) -> None:
     canned.reply("application/json", b"[1, 2]")
     events = await run(canned, "chat")
     assert isinstance(events[-1], Failed) and "unreadable reply" in str(events[-1].error)
+
+
+async def test_json_nested_deeper_than_the_stack_fails_the_turn_cleanly(canned) -> None:
+    deep = '{"a": ' + "[" * 200_000 + "]" * 200_000 + "}"  # RecursionError in json: not a crash
+    canned.reply("text/event-stream", f"data: {chunk({'content': 'a'})}\n\ndata: {deep}\n\n".encode())
+    result = await run(canned, "chat")
+    assert isinstance(result[-1], Failed) and "bad stream data" in str(result[-1].error)
+    assert result[-1].partial_text == "a"

@@ -258,3 +258,117 @@ async def test_a_removed_composer_draws_blank_instead_of_crashing(emulator, tmp_
         assert not composer.is_attached
         lines = composer.render_lines(Region(0, 0, 20, 3))
         assert len(lines) == 3 and all(line.cell_length == 20 and not line.text.strip() for line in lines)
+
+
+async def test_keys_typed_right_after_ctrl_n_go_to_the_new_tab(emulator, tmp_path):
+    """A terminal user presses ctrl+n and types at once: the keys belong to the new conversation."""
+    app = make_app(emulator, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        first = await wait_started(app, pilot)
+        first.composer.focus()
+        await pilot.pause()
+        post_keys(app, "o", "l", "d", "ctrl+n", "n", "e", "w", "enter")
+        await wait_until(pilot, lambda: app.active_pane() not in (None, first), what="a second tab, active")
+        second = app.active_pane()
+        await wait_until(pilot, lambda: second.turn_worker is not None, what="enter to send in the new tab")
+        await second.turn_worker.wait()
+        await pilot.pause()
+        assert first.composer.text == "old"
+        assert [m.text for m in second.messages if m.role == "user"] == ["new"]
+        assert second.composer.has_focus
+
+
+async def test_keys_typed_right_after_switching_or_closing_a_tab_go_to_the_tab_shown(emulator, tmp_path):
+    app = make_app(emulator, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        first = await wait_started(app, pilot)
+        await pilot.press("ctrl+n")
+        await wait_until(pilot, lambda: app.active_pane() not in (None, first), what="a second tab, active")
+        second = app.active_pane()
+        await wait_until(pilot, lambda: second.composer.has_focus, what="the second tab's composer focused")
+        post_keys(app, "a", "ctrl+pageup", "b", "ctrl+pagedown", "c", "alt+left", "d")
+        await wait_until(pilot, lambda: first.composer.text == "bd", what="b and d in the first tab")
+        assert second.composer.text == "ac"
+        post_keys(app, "alt+right", "f8", "e")  # close the second tab: e goes to the first one
+        await wait_until(pilot, lambda: len(app.chat.panes()) == 1 and first.composer.text == "bde",
+                         what="the tab closed and e typed into the first tab")
+        assert first.composer.has_focus
+
+
+async def test_tab_keys_do_nothing_under_a_dialog(emulator, tmp_path):
+    """The tab keys run before the focused widget sees them, but not while a dialog is open."""
+    app = make_app(emulator, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_started(app, pilot)
+        await pilot.press("f2")  # rename: a modal dialog with a text field
+        await wait_until(pilot, lambda: app.screen.is_modal, what="the rename dialog")
+        post_keys(app, "ctrl+n", "f8", "ctrl+pagedown", "x")
+        await wait_until(pilot, lambda: "x" in app.screen.query_one("Input").value, what="x typed in the dialog")
+        assert len(app.chat.panes()) == 1 and app.screen.is_modal
+
+
+# -- a bracketed paste that holds ESC ----------------------------------------------------------
+
+PASTE_START, PASTE_END = "\x1b[200~", "\x1b[201~"
+ESCAPING_PASTE = "a\x1bb \x1b[31mred\x1b[0m\rline\x1b\rsent?\x1b\x1bw" + "x" * 40 + "\x1b"
+
+
+def tokens_of(chunks: list[str], parser_class: type[XTermParser] = AltPrefixParser) -> list:
+    parser = parser_class()
+    tokens = [token for chunk in chunks if chunk for token in parser.feed(chunk)]  # "" would end input
+    return tokens + list(parser.feed(""))
+
+
+def pastes_and_keys(tokens: list) -> tuple[list[str], list[str]]:
+    return ([t.text for t in tokens if isinstance(t, events.Paste)],
+            [t.key for t in tokens if isinstance(t, events.Key)])
+
+
+def test_textual_alone_turns_the_rest_of_a_paste_after_an_esc_into_keys():
+    """Why AltPrefixParser reads pastes itself: if Textual ever fixes this, that part can go."""
+    pastes, keys = pastes_and_keys(tokens_of([f"k{PASTE_START}{ESCAPING_PASTE}{PASTE_END}m"], XTermParser))
+    assert pastes != [ESCAPING_PASTE]
+    assert "enter" in keys  # a pasted carriage return after an ESC would have sent the message
+
+
+def test_a_paste_holding_esc_arrives_as_one_paste_and_never_as_keys():
+    data = f"k{PASTE_START}{ESCAPING_PASTE}{PASTE_END}m"
+    assert pastes_and_keys(tokens_of([data])) == ([ESCAPING_PASTE], ["k", "m"])
+    for cut in range(len(data) + 1):  # the terminal's bytes split across reads anywhere
+        assert pastes_and_keys(tokens_of([data[:cut], data[cut:]])) == ([ESCAPING_PASTE], ["k", "m"]), cut
+    assert pastes_and_keys(tokens_of(list(data))) == ([ESCAPING_PASTE], ["k", "m"])  # one byte per read
+
+
+def test_keys_around_pastes_keep_their_order_and_meaning():
+    data = f"\x1bw{PASTE_START}one{PASTE_END}\x1b[1;5D{PASTE_START}{PASTE_END}\x1b\r"
+    tokens = tokens_of([data])
+    assert [(type(t).__name__, getattr(t, "key", None) or getattr(t, "text", None)) for t in tokens] == [
+        ("Key", "alt+w"), ("Paste", "one"), ("Key", "ctrl+left"), ("Paste", ""), ("Key", "alt+enter")]
+
+
+def test_a_held_escape_is_still_the_escape_key_after_the_escape_delay(monkeypatch):
+    import textual._parser
+
+    from grokterm.ui import keys
+
+    clock = [100.0]
+    monkeypatch.setattr(keys, "get_time", lambda: clock[0])
+    monkeypatch.setattr(textual._parser, "get_time", lambda: clock[0])
+    parser = AltPrefixParser()
+    for held in ("\x1b", "\x1b[", "\x1b[20"):  # could start a paste: held until more comes or time is up
+        assert list(parser.feed(held)) == []
+        assert list(parser.tick()) == []
+        clock[0] += 1.0
+        keys_out = [t.key for t in parser.tick() if isinstance(t, events.Key)]
+        assert keys_out and keys_out[0] in ("escape", "alt+left_square_bracket"), (held, keys_out)
+
+
+async def test_a_pasted_esc_and_other_controls_are_removed_by_the_sanitising_path(emulator, tmp_path):
+    app = make_app(emulator, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await wait_started(app, pilot)
+        pane.composer.focus()
+        app.post_message(events.Paste("say \x1b[31mred\x1b[0m\x1b]0;title\x07\rnext\r\nline\x1b\tend\u202e"))
+        await wait_until(pilot, lambda: "end" in pane.composer.text, what="the paste")
+        assert pane.composer.text == "say red\nnext\nline\tend⟨U+202E⟩"
+        assert pane.turn_worker is None  # nothing in it acted as a key

@@ -181,3 +181,76 @@ async def test_the_live_reply_counts_every_wire_delta_of_a_merged_stream(emulato
         shown, model = pane.messages[-1].text, pane.model
     text, reasoning = wire_deltas(emulator, "!long 2000", model)
     assert counted == [len(text) + len(reasoning)] and shown == "".join(text)
+
+
+# ------------------------------------------------------------------------------------------- SSE decoding
+
+def test_the_sse_data_decoder_dispatches_what_httpx_sse_dispatches() -> None:
+    """grokterm.xai.limits.SSEDataDecoder against httpx-sse's own decoder on random streams cut at random places."""
+    import random
+
+    from httpx_sse._decoders import SSEDecoder, SSELineDecoder
+
+    from grokterm.xai.limits import SSEDataDecoder
+
+    fields = ["data: x", "data:y", "data", "data:  two", "data: {\"a\": 1}", "event: e", "event:", "id: 1", "id:",
+              "id: a\0b", "retry: 10", "retry: x", "retry:", ": keep-alive", ":", "foo: bar", "nocolon", "", "", ""]
+    rng = random.Random(11)
+    for _ in range(300):
+        text = "".join(rng.choice(fields) + rng.choice(["\n", "\r\n", "\r"]) for _ in range(rng.randint(0, 40)))
+        reference_lines, reference = SSELineDecoder(), SSEDecoder()
+        expected = [sse.data for line in reference_lines.decode(text) + reference_lines.flush()
+                    if (sse := reference.decode(line)) is not None]
+        lines, ours, got = SSELineDecoder(), SSEDataDecoder(1 << 20, 1 << 20), []
+        cuts = sorted(rng.sample(range(len(text) + 1), min(len(text) + 1, rng.randint(0, 6))))
+        for start, end in zip([0, *cuts], [*cuts, len(text)], strict=True):
+            if text[start:end]:
+                batch, error = ours.decode(lines.decode(text[start:end]))
+                assert error is None
+                got += batch
+        batch, error = ours.decode(lines.flush())
+        assert got + batch == expected, repr(text)
+
+
+@pytest.mark.parametrize("style", ["responses", "chat"])
+def test_the_delta_fast_path_records_and_returns_what_feed_would(style: str) -> None:
+    from grokterm.xai.chat_stream import ChatStreamState
+    from grokterm.xai.responses_stream import ResponsesStreamState
+
+    if style == "responses":
+        def delta(kind: str, text, index: int = 0, **extra) -> dict:
+            name = "output_text" if kind == "text" else "reasoning_summary_text"
+            where = "content_index" if kind == "text" else "summary_index"
+            return {"type": f"response.{name}.delta", "delta": text, "output_index": 0, where: index, **extra}
+
+        payloads = [delta("text", "early"),  # before response.created: feed starts the turn
+                    {"type": "response.created", "response": {"id": "r", "model": "m", "output": []}},
+                    delta("reasoning", "Think"), delta("reasoning", " more"), delta("reasoning", "Two", 1),
+                    delta("text", ""), delta("text", "Hel"), delta("text", "lo"),
+                    delta("text", "!", output_index=None)]
+
+        def new_state():
+            return ResponsesStreamState(True)
+    else:
+        def chunk(**delta) -> dict:
+            return {"id": "c", "model": "m", "choices": [{"index": 0, "delta": delta}]}
+
+        payloads = [chunk(role="assistant", reasoning_content="Think"), chunk(reasoning_content=" more"), chunk(),
+                    chunk(content="a", reasoning_content="b"), chunk(content="Hel"), chunk(content=""),
+                    chunk(content="lo")]
+
+        def new_state():
+            return ChatStreamState()
+
+    slow, fast = new_state(), new_state()
+    slow_events = [event for payload in payloads for event in slow.feed(payload)]
+    fast_out: list = []
+    for payload in payloads:
+        plain = fast.feed_delta(payload)
+        fast_out += [(plain[0], plain[1])] if plain is not None else [
+            (type(e) is ReasoningDelta, e.text) if isinstance(e, (TextDelta, ReasoningDelta)) else e
+            for e in fast.feed(payload)]
+    assert fast_out == [(type(e) is ReasoningDelta, e.text) if isinstance(e, (TextDelta, ReasoningDelta)) else e
+                        for e in slow_events]
+    assert (fast.text, fast.reasoning) == (slow.text, slow.reasoning) and slow.text.startswith(
+        "early" if style == "responses" else "a")

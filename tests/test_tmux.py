@@ -109,9 +109,8 @@ def test_esc_prefixed_alt_keys_bracketed_paste_and_keys_after_enter(app_in_tmux:
 
     # a new tab: alt+enter as ESC+Enter is a newline (not a send), a bracketed paste lands once
     tmux.keys("C-n")
-    # (keys typed before the new tab is shown go to the old tab's composer: wait for the new one)
-    tmux.wait_for(lambda s: "New chat" in tab_line(s) and "Message grok" in s, "a second tab, shown")
-    tmux.type("one")
+    tmux.type("one")  # at once, before the new tab is shown: it belongs to the new tab
+    tmux.wait_for(lambda s: "New chat" in tab_line(s) and "one" in s, "a second tab, shown, with one")
     tmux.keys("Escape", "Enter")
     tmux.type("two")
     tmux.paste("PASTED")
@@ -121,10 +120,22 @@ def test_esc_prefixed_alt_keys_bracketed_paste_and_keys_after_enter(app_in_tmux:
     row = next(i for i, line in enumerate(lines) if "twoPASTED" in line)
     assert "one" in lines[row - 1], "alt+enter did not start a new line"
 
+    # a paste holding ESC (and a line break, which tmux sends as \r) is one paste, never keys: its
+    # ESC w does not close the tab, its \r does not send; the escape sequences are removed
+    tmux.paste("\x1b[31mRED\x1b[0m\x1bw\nsent?")
+    tmux.type("Z")
+    screen = tmux.wait_for(lambda s: "sent?Z" in s, "the paste with ESC, then Z")
+    lines = screen.splitlines()
+    row = next(i for i, line in enumerate(lines) if "sent?Z" in line)
+    assert "twoPASTEDRED" in lines[row - 1] and "one" in lines[row - 2], "the paste was cut or sent"
+    assert all("▊" in lines[i] for i in (row - 2, row - 1, row)), "not all in the composer"
+    assert not any("^" in lines[i] or "[31m" in lines[i] for i in (row - 1, row))
+
     # alt+w as ESC w closes the tab while the composer has focus, and types nothing
     tmux.keys("Escape", "w")
     screen = tmux.wait_for(lambda s: "New chat" not in tab_line(s), "ESC w to close the tab")
-    assert "xyz" in screen  # back on the first conversation, its draft intact
+    # back on the first conversation, its draft intact
+    assert "xyz" in screen and "one" not in screen and "RED" not in screen
 
     # in the finder, ESC a archives while the search field has focus, and types nothing
     tmux.keys("C-f")

@@ -55,11 +55,14 @@ class GrokApp(App):
     ENABLE_COMMAND_PALETTE = True
 
     BINDINGS = [
-        Binding("ctrl+n", "new_conversation", "New", id="app.new", tooltip="new conversation tab"),
-        Binding("alt+w,f8", "close_conversation", "Close", id="app.close",
+        # The tab keys are priority bindings: they run as the key arrives, so keys typed right after
+        # them wait in the app's queue and reach the composer of the tab then shown, instead of being
+        # handed to the old tab's composer first (see TAB_ACTIONS and check_action).
+        Binding("ctrl+n", "new_conversation", "New", id="app.new", tooltip="new conversation tab", priority=True),
+        Binding("alt+w,f8", "close_conversation", "Close", id="app.close", priority=True,
                 tooltip="close the tab (the conversation stays in the store)"),
-        Binding("ctrl+pagedown,alt+right", "next_tab", "Next tab", show=False, id="app.next_tab"),
-        Binding("ctrl+pageup,alt+left", "previous_tab", "Prev tab", show=False, id="app.prev_tab"),
+        Binding("ctrl+pagedown,alt+right", "next_tab", "Next tab", show=False, id="app.next_tab", priority=True),
+        Binding("ctrl+pageup,alt+left", "previous_tab", "Prev tab", show=False, id="app.prev_tab", priority=True),
         Binding("ctrl+l", "pick_model", "Model", id="app.model",
                 tooltip="model picker (type to filter; `vision` shows vision models)"),
         Binding("ctrl+b", "toggle_sidebar", "Sidebar", id="app.sidebar", tooltip="show or hide the sidebar"),
@@ -114,6 +117,15 @@ class GrokApp(App):
 
             event = typed_if_unbound(event, self.screen.active_bindings)
         await super().on_event(event)
+
+    TAB_ACTIONS = frozenset({"new_conversation", "close_conversation", "next_tab", "previous_tab"})
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The tab keys are priority bindings (see BINDINGS); under a dialog they stay the dialog's
+        keys, as every app binding does without priority."""
+        if action in self.TAB_ACTIONS and self.screen.is_modal:
+            return False
+        return super().check_action(action, parameters)
 
     def keys_for(self, binding_id: str) -> str:
         """The live keys of a binding (the user's `[keymap]` applied), for hints and the palette."""
@@ -386,6 +398,7 @@ class GrokApp(App):
         await chat.close_conversation(pane.conversation.id)
         if not chat.panes():
             await self.action_new_conversation()
+        chat.focus_active_composer()
         self.remember_tabs()
 
     def action_next_tab(self) -> None:
@@ -403,6 +416,7 @@ class GrokApp(App):
             return
         index = (panes.index(current) + step) % len(panes)
         self.chat.tabs.active = f"conv-{panes[index].conversation.id}"
+        self.chat.focus_active_composer()
 
     def action_stop(self) -> None:
         pane = self.active_pane()

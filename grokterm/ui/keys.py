@@ -13,6 +13,15 @@ so it reaches the bindings like any other modified key, whichever widget has foc
 modifier (the kitty protocol, xterm's CSI 1;3x) already arrives as alt+<key> with no character.
 Every alt binding also has a ctrl or function-key alternative for terminals where alt does
 neither (`tests/test_keys.py` checks that rule).
+
+Bracketed paste. Textual's parser reads a paste (`ESC[200~ … ESC[201~`) one character at a time
+with its key logic: an ESC inside the pasted text starts an "escape sequence" that is then replayed
+as keys (a pasted carriage return after it is enter, which sends the message) and the paste is cut
+there. `AltPrefixParser.feed` takes pastes out of the input before that logic sees them: everything
+between the markers, ESC included, becomes one `events.Paste`, never keys. The composer then shows
+pasted text through the sanitising path (`grokterm.sanitize.pasted_text`). A possible start marker
+cut by the end of a read (`ESC`, `ESC[`, … `ESC[200`) is held until the next read or until the ESC
+delay has passed; then it is what it was before (escape, alt+[ …), with no extra wait.
 """
 
 from __future__ import annotations
@@ -22,10 +31,12 @@ from collections.abc import Container, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from textual import events
-from textual._xterm_parser import XTermParser
+from textual import constants, events
+from textual._time import get_time
+from textual._xterm_parser import BRACKETED_PASTE_END, BRACKETED_PASTE_START, XTermParser
 from textual.binding import Binding
 from textual.keys import key_to_character
+from textual.message import Message
 
 ALT = "alt+"
 
@@ -40,8 +51,86 @@ def _as_alt(keys: Iterable[events.Key]) -> Iterator[events.Key]:
         yield events.Key(event.key if event.key.startswith(ALT) else ALT + event.key, None)
 
 
+def _marker_tail(text: str, marker: str) -> int:
+    """How many characters at the end of `text` could be the start of `marker` (cut by a read)."""
+    for size in range(min(len(marker) - 1, len(text)), 0, -1):
+        if text.endswith(marker[:size]):
+            return size
+    return 0
+
+
 class AltPrefixParser(XTermParser):
-    """XTermParser whose ESC-prefixed keys are alt+<key> without a character (see module doc)."""
+    """XTermParser whose ESC-prefixed keys are alt+<key> without a character, and whose bracketed
+    pastes arrive whole, ESC included, as one Paste (see module doc)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._pasted: list[str] | None = None  # inside a paste: its text so far
+        self._held = ""  # the end of the last read, if it may be the start of a paste marker
+        self._held_until = 0.0  # outside a paste: when a held ESC… is given up as keys
+
+    def feed(self, data: str) -> Iterable[Message]:
+        if not data:  # end of input
+            if self._pasted is not None:  # cut off mid-paste: what came is still a paste
+                self._pasted.append(self._held)
+                self._held = ""
+                yield self._paste_done()
+            elif self._held:
+                yield from self._give_up_held()
+            yield from super().feed("")
+            return
+        if self._held and self._pasted is None and get_time() >= self._held_until:
+            yield from self._give_up_held()
+        text, self._held = self._held + data, ""
+        while text:
+            if self._pasted is None:
+                start = text.find(BRACKETED_PASTE_START)
+                if start < 0:
+                    keep = _marker_tail(text, BRACKETED_PASTE_START)
+                    if keep:
+                        text, self._held = text[:-keep], text[-keep:]
+                        self._held_until = get_time() + constants.ESCAPE_DELAY
+                    yield from self._keys(text)
+                    return
+                yield from self._keys(text[:start])
+                yield from self._expire_sequence()  # a lone ESC right before the paste: escape now
+                self._pasted = []
+                text = text[start + len(BRACKETED_PASTE_START):]
+            else:
+                end = text.find(BRACKETED_PASTE_END)
+                if end < 0:
+                    keep = _marker_tail(text, BRACKETED_PASTE_END)
+                    self._pasted.append(text[:len(text) - keep])
+                    self._held = text[len(text) - keep:]
+                    return
+                self._pasted.append(text[:end])
+                yield self._paste_done()
+                text = text[end + len(BRACKETED_PASTE_END):]
+
+    def tick(self) -> Iterable[Message]:
+        if self._held and self._pasted is None and get_time() >= self._held_until:
+            yield from self._give_up_held()
+        yield from super().tick()
+
+    def _keys(self, text: str) -> Iterable[Message]:
+        if text:
+            yield from super().feed(text)
+
+    def _give_up_held(self) -> Iterable[Message]:
+        """A held ESC, ESC[ … did not become a paste: parse it now, its ESC delay already spent."""
+        held, self._held = self._held, ""
+        yield from super().feed(held)
+        yield from self._expire_sequence()
+
+    def _expire_sequence(self) -> Iterable[Message]:
+        if self._timeout_time is not None:  # Textual's parser waits for the rest of an ESC sequence
+            self._timeout_time = get_time()
+            yield from super().tick()
+
+    def _paste_done(self) -> events.Paste:
+        text = "".join(self._pasted or ())
+        self._pasted = None
+        return events.Paste(text.replace("\x00", ""))  # NUL removed, as Textual does (textual#1661)
 
     def _sequence_to_key_events(self, sequence: str, alt: bool = False) -> Iterable[events.Key]:
         keys = list(super()._sequence_to_key_events(sequence, alt=alt))
@@ -77,8 +166,8 @@ def install_alt_prefix_parser(driver_class: type) -> None:
     The Linux and Windows drivers create `XTermParser(...)` by the name imported in their
     module, so rebinding that name is enough; a driver that does not (headless, web) is left alone.
     """
-    for cls in driver_class.__mro__:  # the driver, or the Textual driver it extends
-        module = sys.modules.get(cls.__module__)
+    for cls in driver_class.__mro__:  # the Textual driver, or the one it extends (not a subclass's module)
+        module = sys.modules.get(cls.__module__) if cls.__module__.startswith("textual.") else None
         if module is not None and getattr(module, "XTermParser", None) is XTermParser:
             module.XTermParser = AltPrefixParser  # type: ignore[attr-defined]
 

@@ -51,8 +51,8 @@ class ChatStreamState:
     def reasoning(self) -> str:
         return "".join(self._reasoning)
 
-    def _fast_deltas(self, data: dict[str, Any]) -> list[TurnEvent] | None:
-        """Per-token fast path for the common chunk (one choice, only string deltas); None otherwise.
+    def _plain_delta(self, data: dict[str, Any]) -> tuple[str | None, str | None] | None:
+        """(reasoning, content) of the common chunk (one choice, only string deltas); None otherwise.
 
         Skips model validation for the thousands of plain delta chunks; anything else
         (first chunk, usage, finish, tool calls, odd types) goes through ChatCompletionChunk.
@@ -69,6 +69,14 @@ class ChatStreamState:
         reasoning, content = delta.get("reasoning_content"), delta.get("content")
         if not isinstance(reasoning, (str, type(None))) or not isinstance(content, (str, type(None))):
             return None
+        return reasoning, content
+
+    def _fast_deltas(self, data: dict[str, Any]) -> list[TurnEvent] | None:
+        """The events of a plain chunk (see `_plain_delta`); None for any other chunk."""
+        plain = self._plain_delta(data)
+        if plain is None:
+            return None
+        reasoning, content = plain
         events: list[TurnEvent] = []
         if reasoning:
             self._reasoning.append(reasoning)
@@ -77,6 +85,22 @@ class ChatStreamState:
             self._text.append(content)
             events.append(TextDelta(content))
         return events
+
+    def feed_delta(self, data: dict[str, Any]) -> tuple[bool, str] | None:
+        """The per-token fast path of `feed`: for a plain chunk carrying text or reasoning (not both),
+        record it and return (is_reasoning, text) without making the event; None for anything else
+        (then call `feed`)."""
+        plain = None if data.get("error") else self._plain_delta(data)
+        if plain is None:
+            return None
+        reasoning, content = plain
+        if reasoning and not content:
+            self._reasoning.append(reasoning)
+            return True, reasoning
+        if content and not reasoning:
+            self._text.append(content)
+            return False, content
+        return None
 
     def feed(self, data: dict[str, Any]) -> list[TurnEvent]:
         if data.get("error"):

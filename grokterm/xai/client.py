@@ -57,7 +57,6 @@ def _import_httpx_without_its_cli() -> None:
 _import_httpx_without_its_cli()
 
 import httpx
-from httpx_sse import ServerSentEvent
 from pydantic import BaseModel, ValidationError
 
 from grokterm import __version__, defaults
@@ -575,40 +574,85 @@ class _BatchReader:
         self.received = 0  # characters of text and reasoning so far
         self.ended = False
 
-    def read(self, batch: list[ServerSentEvent]) -> tuple[list[TurnEvent], Exception | None]:
-        state, events = self.state, []
+    def read(self, batch: list[str]) -> tuple[list[TurnEvent], Exception | None]:
+        state, events = self.state, list[TurnEvent]()
+        run: list[str] = []  # consecutive plain deltas of one kind (the fast path makes no event per token)
+        run_reasoning = False
         try:
-            for sse in batch:
-                data = sse.data
+            for data in batch:
                 if not data:
                     continue
                 if data == "[DONE]":
+                    self._close_run(events, run, run_reasoning)
                     events += state.done()
                     self.ended = True
                     break
-                try:
-                    payload = json.loads(data)
-                except ValueError:
-                    payload = None
+                payload = _json_value(data)
                 if not isinstance(payload, dict):
+                    self._close_run(events, run, run_reasoning)
                     events.append(state.interrupted(self._make_error(
                         MalformedResponseError, f"unreadable reply: bad stream data {data[:60]!r}"
                     )))
                     self.ended = True
                     break
+                plain = state.feed_delta(payload)
+                if plain is not None:
+                    self._count(plain[1])
+                    if run and plain[0] is not run_reasoning:
+                        self._close_run(events, run, run_reasoning)
+                        run = []
+                    run.append(plain[1])
+                    run_reasoning = plain[0]
+                    continue
+                self._close_run(events, run, run_reasoning)
+                run = []
                 for event in state.feed(payload):
                     if type(event) is TextDelta or type(event) is ReasoningDelta:
-                        self.received += len(event.text)
-                        if self.received > limits.MAX_REPLY_CHARS:
-                            raise LimitExceeded(
-                                f"reply longer than {limits.MAX_REPLY_CHARS // (1 << 20)}M characters")
+                        self._count(event.text)
                     events.append(event)
                 if state.finished:
                     self.ended = True
                     break
+            else:
+                self._close_run(events, run, run_reasoning)
         except (LimitExceeded, ValidationError) as exc:
+            self._close_run(events, run, run_reasoning)
             return events, exc
         return events, None
+
+    def _count(self, text: str) -> None:
+        self.received += len(text)
+        if self.received > limits.MAX_REPLY_CHARS:
+            raise LimitExceeded(f"reply longer than {limits.MAX_REPLY_CHARS // (1 << 20)}M characters")
+
+    @staticmethod
+    def _close_run(events: list[TurnEvent], run: list[str], reasoning: bool) -> None:
+        if run:
+            events.append((ReasoningDelta if reasoning else TextDelta)("".join(run), len(run)))
+
+
+_scan_json = json.JSONDecoder().scan_once  # type: ignore[attr-defined]  # (the C scanner; not in the stubs)
+
+
+def _json_value(data: str) -> Any:
+    """`json.loads(data)`, or None when `data` is not JSON.
+
+    An object that fills the whole string (every stream event) is read by the decoder's own scanner,
+    which is what `json.loads` calls after checking its argument; skipping those checks halves the
+    cost of a small event. Anything else (whitespace around it, a BOM, an error) takes `json.loads`.
+    """
+    if data[0] == "{":
+        try:
+            value, end = _scan_json(data, 0)
+        except (StopIteration, ValueError, RecursionError):
+            pass
+        else:
+            if end == len(data):
+                return value
+    try:
+        return json.loads(data)
+    except (ValueError, RecursionError):  # RecursionError: nesting deeper than Python's stack (a hostile server)
+        return None
 
 
 class _NothingReceived(Exception):

@@ -29,8 +29,7 @@ import zlib
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import TYPE_CHECKING
 
-from httpx_sse import ServerSentEvent
-from httpx_sse._decoders import SSEDecoder, SSELineDecoder
+from httpx_sse._decoders import SSELineDecoder
 
 if TYPE_CHECKING:
     import httpx
@@ -127,19 +126,68 @@ async def read_prefix(response: httpx.Response, limit: int = MAX_ERROR_BODY) -> 
     return b"".join(parts)
 
 
-async def aiter_sse_bounded(
-    response: httpx.Response,
-    *,
-    idle_timeout: float,
-    max_line: int | None = None,
-    max_event: int | None = None,
-    clock: Callable[[], float] = time.monotonic,
-) -> AsyncIterator[ServerSentEvent]:
-    """httpx-sse's decoding (same line rules, same events) with every size and the idle time bounded."""
-    async for batch in aiter_sse_batches(response, idle_timeout=idle_timeout, max_line=max_line,
-                                         max_event=max_event, clock=clock):
-        for sse in batch:
-            yield sse
+class SSEDataDecoder:
+    """The SSE event-stream interpretation (WHATWG HTML §9.2.6, as httpx-sse's `SSEDecoder`), reduced to what
+    a reader of JSON events needs: the data of each dispatched event, with the size limits applied per line.
+
+    Why not httpx-sse's decoder: it costs a method call and an object per line and per event, ~2 µs of
+    the ~5 µs a 20k-token stream spends per token; this loop over a piece's lines is ~5× cheaper. The line
+    splitting (CR, LF, CRLF) is still httpx-sse's `SSELineDecoder`. Same dispatch rule: a blank line ends
+    an event when it set any of event, data, id (which, per the spec, is never reset) or retry; its data is
+    the data lines joined with LF ("" when it had none). `tests/test_stream_coalescing.py` checks it
+    against httpx-sse on random streams.
+    """
+
+    def __init__(self, max_line: int, max_event: int) -> None:
+        self.max_line = max_line
+        self.max_event = max_event
+        self.event_size = 0  # characters of the current event's field lines
+        self._data: list[str] = []
+        self._event = False  # an `event:` field set a type
+        self._id = False  # the last event id is not empty (never reset, as in httpx-sse)
+        self._retry = False
+        self.data_seen = False  # an event with data was dispatched (the idle clock restarts)
+
+    def decode(self, lines: list[str]) -> tuple[list[str], LimitExceeded | None]:
+        """The data of the events these complete lines dispatch, and the limit a line broke (the events
+        before it stand)."""
+        out: list[str] = []
+        data = self._data
+        max_line, max_event = self.max_line, self.max_event
+        for line in lines:
+            if not line:
+                self.event_size = 0
+                if data or self._event or self._id or self._retry:
+                    out.append(data[0] if len(data) == 1 else "\n".join(data))
+                    if out[-1]:
+                        self.data_seen = True
+                    data = self._data = []
+                    self._event = self._retry = False
+                continue
+            if len(line) > max_line:
+                return out, LimitExceeded(f"stream line longer than {_size(max_line)}: stopped reading")
+            if line[0] == ":":  # a comment (keep-alive)
+                continue
+            self.event_size += len(line)
+            if self.event_size > max_event:
+                return out, LimitExceeded(f"stream event larger than {_size(max_event)}: stopped reading")
+            field, _, value = line.partition(":")
+            if value[:1] == " ":
+                value = value[1:]
+            if field == "data":
+                data.append(value)
+            elif field == "event":
+                self._event = bool(value)
+            elif field == "id":
+                if "\0" not in value:
+                    self._id = bool(value)
+            elif field == "retry":
+                try:
+                    int(value)
+                except ValueError:
+                    continue
+                self._retry = True
+        return out, None
 
 
 async def aiter_sse_batches(
@@ -149,58 +197,28 @@ async def aiter_sse_batches(
     max_line: int | None = None,
     max_event: int | None = None,
     clock: Callable[[], float] = time.monotonic,
-) -> AsyncIterator[list[ServerSentEvent]]:
-    """As `aiter_sse_bounded`, but the events come in lists: all those one piece of the body completed.
+) -> AsyncIterator[list[str]]:
+    """The data of each SSE event in the body, in lists: all the events one piece of the body completed.
 
-    A fast stream's events arrive many to a network read; handing them over together lets the
-    reader merge them (grokterm.xai.events.coalesce) instead of paying every layer per token.
+    Every size and the idle time are bounded (LimitExceeded, StreamIdle). A fast stream's events arrive
+    many to a network read; handing them over together lets the reader merge them
+    (grokterm.xai.events.coalesce) instead of paying every layer above per token.
     """
     max_line = MAX_SSE_LINE if max_line is None else max_line  # read now: tests lower the module's limits
     max_event = MAX_SSE_EVENT if max_event is None else max_event
     text_decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
     lines = SSELineDecoder()
-    events = SSEDecoder()
-    event_size = 0
+    events = SSEDataDecoder(max_line, max_event)
     last_event = clock()
-
-    def check_idle() -> None:
-        if clock() - last_event > idle_timeout:
-            raise StreamIdle(f"reply stalled: no event for {idle_timeout:g} s (only keep-alives)")
-
-    def decode(line: str) -> ServerSentEvent | None:
-        nonlocal event_size, last_event
-        if len(line) > max_line:
-            raise LimitExceeded(f"stream line longer than {_size(max_line)}: stopped reading")
-        if line and not line.startswith(":"):
-            event_size += len(line)
-            if event_size > max_event:
-                raise LimitExceeded(f"stream event larger than {_size(max_event)}: stopped reading")
-        elif not line:
-            event_size = 0
-        sse = events.decode(line)
-        if sse is not None and sse.data:
-            last_event = clock()
-        return sse
-
-    def decode_all(ended: list[str]) -> tuple[list[ServerSentEvent], LimitExceeded | None]:
-        """The events these lines complete, and the limit one of them broke (the events before it stand)."""
-        batch = []
-        try:
-            for line in ended:
-                sse = decode(line.rstrip("\n"))
-                if sse is not None:
-                    batch.append(sse)
-        except LimitExceeded as exc:
-            return batch, exc
-        return batch, None
-
     pending = 0  # characters of the line not yet ended
     async for piece in aiter_bounded_bytes(response, limit=1 << 62, what="stream"):
         text = text_decoder.decode(piece)
         if not text:
             continue
         ended = lines.decode(text)
-        batch, error = decode_all(ended)
+        batch, error = events.decode(ended)
+        if events.data_seen:
+            events.data_seen, last_event = False, clock()
         if batch:
             yield batch
         if error is not None:
@@ -208,11 +226,12 @@ async def aiter_sse_batches(
         pending = sum(map(len, lines.buffer)) if ended else pending + len(text)
         if pending > max_line:
             raise LimitExceeded(f"stream line longer than {_size(max_line)}: stopped reading")
-        if event_size + pending > max_event:
+        if events.event_size + pending > max_event:
             raise LimitExceeded(f"stream event larger than {_size(max_event)}: stopped reading")
-        check_idle()
+        if clock() - last_event > idle_timeout:
+            raise StreamIdle(f"reply stalled: no event for {idle_timeout:g} s (only keep-alives)")
     tail = text_decoder.decode(b"", final=True)
-    batch, error = decode_all((lines.decode(tail) if tail else []) + lines.flush())
+    batch, error = events.decode((lines.decode(tail) if tail else []) + lines.flush())
     if batch:
         yield batch
     if error is not None:

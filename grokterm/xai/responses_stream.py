@@ -131,6 +131,31 @@ class ResponsesStreamState:
             return events
         return []
 
+    def feed_delta(self, data: dict[str, Any]) -> tuple[bool, str] | None:
+        """The per-token fast path of `feed`: for a well-formed text or reasoning delta once the turn has
+        started, record it and return (is_reasoning, text) — the text the TextDelta/ReasoningDelta that
+        `feed` would make carries — without making the event; None for anything else (then call `feed`)."""
+        kind = data.get("type")
+        if kind == _TEXT_DELTA:
+            index = data.get("content_index", 0)
+            store = self._text
+        elif kind in _REASONING_DELTAS:
+            index = data.get("summary_index", 0)
+            store = self._reasoning
+        else:
+            return None
+        delta, output = data.get("delta"), data.get("output_index", 0)
+        if not self._started or type(delta) is not str or type(output) is not int or type(index) is not int:
+            return None
+        key = (output, index)
+        parts = store.get(key)
+        if parts is not None:
+            parts.append(delta)
+            return store is self._reasoning, delta
+        separator = "\n\n" if store is self._reasoning and store else ""
+        store[key] = [delta]
+        return store is self._reasoning, separator + delta
+
     def _tool_event(self, kind: str, data: dict[str, Any]) -> list[TurnEvent]:
         """Server-side tool calls: the item when it starts and ends, status events in between."""
         events = [] if self._started else self._start(None)

@@ -29,6 +29,21 @@ def tab_title(conversation) -> Content:
     return content(display_line(conversation.title or "New chat", 24))
 
 
+class ConversationTabs(TabbedContent):
+    """TabbedContent that ignores a stale "a widget in this pane got focus" message.
+
+    Textual switches to a pane when a widget inside it is focused, by a message that arrives
+    later. After two quick tab keys (alt+left alt+right) the first focus's message would switch
+    back to the tab the user left, and the next key (f8: close) would act on the wrong tab.
+    """
+
+    def _on_tab_pane_focused(self, event: TabPane.Focused) -> None:
+        focused = self.screen.focused
+        if focused is not None and event.tab_pane not in focused.ancestors:
+            event.stop()
+            event.prevent_default()  # Textual calls the base class's handler too, unless this is set
+
+
 NARROW_WIDTH = 100  # columns: below this the sidebar is collapsed unless opened with ctrl+b
 
 
@@ -49,7 +64,7 @@ class ChatScreen(Screen):
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="chat-body"):
-            yield TabbedContent(id="tabs")
+            yield ConversationTabs(id="tabs")
             yield Sidebar(id="sidebar")
         yield Footer()
 
@@ -87,8 +102,15 @@ class ChatScreen(Screen):
         await self.tabs.add_pane(TabPane(tab_title(conversation), pane, id=pane_id(conversation.id)))
         if activate:
             self.tabs.active = pane_id(conversation.id)
-            pane.composer.focus()
+            self.focus_active_composer()
         return pane
+
+    def focus_active_composer(self) -> None:
+        """Focus the shown tab's composer now, not on the next message: keys typed right after a tab
+        key are already queued, and must land in the tab the user sees."""
+        pane = self.active_pane()
+        if pane is not None:
+            self.set_focus(pane.composer)
 
     async def close_conversation(self, conversation_id: int) -> None:
         pane = self.pane_for(conversation_id)
@@ -109,7 +131,7 @@ class ChatScreen(Screen):
         if pane is not None:
             grok_app(self).refresh_sidebar(pane)
             grok_app(self).remember_tabs()
-            pane.composer.focus()
+            self.focus_active_composer()  # not .focus(): a deferred focus can be stale by then
 
     @on(ConversationPane.Changed)
     def _pane_changed(self, event: ConversationPane.Changed) -> None:

@@ -7,8 +7,9 @@ ui/keys.py). Up on the first line recalls the last prompt.
 
 Two rules keep the user's typing safe:
 - one paste path: every bracketed paste goes through `_on_paste` once (TextArea's own handler
-  is kept from running a second time); image paths become attachments, text over
-  PASTE_LIMIT is refused with a message instead of making every keystroke lag;
+  is kept from running a second time); its text goes through `grokterm.sanitize.pasted_text`
+  (escape sequences and controls removed, hidden characters shown), image paths become
+  attachments, text over PASTE_LIMIT is refused with a message instead of making every keystroke lag;
 - nothing is cleared from under the user: after a send only the text that was sent is taken
   out (`remove_sent`), so keys typed between enter and the send being accepted stay.
 """
@@ -23,6 +24,8 @@ from textual.geometry import Region
 from textual.message import Message
 from textual.strip import Strip
 from textual.widgets import TextArea
+
+from grokterm.sanitize import pasted_text
 
 # Bigger pastes are refused: ~125k tokens, half of grok-4's 256k context window. Measured by
 # bench/bench_paste.py (key to repaint, median, load 9): empty 29 ms, 500k 57 ms, 5 MB 422 ms.
@@ -109,10 +112,12 @@ class Composer(TextArea):
             return
         if len(event.text) > PASTE_LIMIT:
             self.post_message(self.PasteRefused(len(event.text)))
-        elif looks_like_paths(event.text):
-            self.post_message(self.PastedText(event.text))
+            return
+        text = pasted_text(event.text)  # pasted escape sequences and controls never reach the draft
+        if looks_like_paths(text):
+            self.post_message(self.PastedText(text))
         else:
-            self.insert_plain(event.text)
+            self.insert_plain(text)
 
     def insert_plain(self, text: str) -> None:
         """Insert text at the cursor, replacing the selection (one undoable edit)."""
