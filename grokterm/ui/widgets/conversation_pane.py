@@ -228,7 +228,11 @@ class ConversationPane(Vertical):
         if width <= 0:  # not laid out yet: as another tab is, with the scrollbar a long list will have
             width = self._list_geometry()[0]
         if width > 0:
-            await asyncio.to_thread(lambda: [widget.prerender(width, console) for widget in reversed(widgets)])
+            def prerender() -> None:
+                for widget in reversed(widgets):  # newest first: they are the ones on screen
+                    widget.prerender(width, console)
+
+            await asyncio.to_thread(prerender)
 
     def _store(self) -> Store:
         """The store, which start-up opens before the client (the first frame needs only the store)."""
