@@ -103,3 +103,30 @@ def test_kill_9_mid_stream_keeps_the_partial_reply(emulator_factory):
     [conversation] = store.list_conversations()
     assert store.list_messages(conversation.id)[0].text == "!long 4000"
     store.close()
+
+
+def test_ctrl_c_mid_stream_ends_the_line_keeps_the_reply_and_exits_130(emulator_factory):
+    """Ctrl-C: what was printed stays, ends with a newline (so the message starts its own line, even
+    with a citation held back), the reply is kept as 'stopped' with its text, exit code 130."""
+    slow = emulator_factory(speed=60.0)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "grokterm", "ask", "--base-url", slow.base_url, "--api-key", slow.api_key,
+         "!long 4000"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=os.environ.copy(),
+    )
+    try:
+        shown = process.stdout.read1(200)  # blocks until the answer has started
+        assert shown, process.stderr.read()
+        process.send_signal(signal.SIGINT)
+        rest, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    out = (shown + rest).decode()
+    assert process.returncode == 130 and err.decode() == "grokterm: interrupted\n"
+    assert out.endswith("\n") and not out.endswith("\n\n")
+    store = open_store()
+    [conversation] = store.list_conversations()
+    reply = store.list_messages(conversation.id)[-1]
+    assert reply.status == "stopped" and reply.text and reply.text.startswith(out.rstrip("\n")[:10])
+    store.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from test_cli_ask import ask
 
@@ -85,3 +86,38 @@ def test_responses_show_lists_a_stored_responses_sources(emulator) -> None:
     text = shown.stdout.decode()
     assert "--- reply ---" in text
     assert "\nSources:\n[1] Grokterm Release Notes - Wikipedia \u2014 en.wikipedia.org" in text
+    assert "[[" not in text and " [1] [2] [3]" in text  # inline citations as footnotes, as `ask` prints them
+    continued = run_cli("--base-url", emulator.base_url, "--api-key", emulator.api_key, "responses", "continue",
+                        response_id, "!echo more in [[1]](https://c.example/)")
+    assert continued.returncode == 0, continued.stderr
+    assert continued.stdout.decode() == "more in [1]\n\nSources:\n[1] c.example\n    https://c.example/\n"
+
+
+def test_plain_output_shows_inline_citations_as_footnotes(emulator) -> None:
+    """`[[n]](url)` prints as `[k]`; line [k] of "Sources:" is that URL (numbered by first use in the
+    text, as the TUI's markers point at its sources block); --json keeps the raw text."""
+    result = ask(emulator, "--search", "web,x", "What is new at xAI?")
+    assert result.returncode == 0, result.stderr
+    answer, _, sources = result.stdout.decode().partition("\nSources:\n")
+    assert "[[" not in answer and "](http" not in answer and "[1] [2] [3] [4] [5]" in answer
+    body = json.loads(ask(emulator, "--search", "web,x", "--json", "What is new at xAI?").stdout)
+    assert "[[1]](" in body["text"]
+    inline = re.findall(r"\[\[\d+\]\]\((\S+?)\)(?:\s|$)", body["text"])
+    listed = [line.strip() for line in sources.splitlines() if not line.startswith("[")]
+    assert listed[: len(inline)] == inline and len(listed) == 5  # [k] in the text is line [k] below
+    for mode in ([], ["--no-stream"]):
+        same = ask(emulator, *mode, "--search", "web,x", "What is new at xAI?")
+        assert same.stdout == result.stdout, mode
+
+
+def test_cited_urls_reach_the_sources_list_only_through_the_sanitiser(emulator) -> None:
+    text = ("See [[1]](https://a.example/x_(y)) and [[2]](javascript:alert(1)) then [[1]](https://a.example/x_(y))"
+            " and [[7]](https://b.example/\x1b]0;pwned\x07t) and [[x]](not-a-citation) [[3]] end")
+    result = ask(emulator, f"!echo {text}")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout.decode()
+    answer, _, sources = out.partition("\nSources:\n")
+    assert answer.rstrip("\n") == "See [1] and [2] then [1] and [3] and [[x]](not-a-citation) [[3]] end"
+    assert sources.splitlines() == ["[1] a.example", "    https://a.example/x_(y)", "[2] source",
+                                    "    javascript:alert(1)", "[3] b.example", "    https://b.example/t"]
+    assert "\x1b" not in out and "\x07" not in out and "pwned" not in out

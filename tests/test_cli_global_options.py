@@ -106,3 +106,14 @@ def test_any_command_stops_quietly_when_the_reader_leaves(tmp_path) -> None:
     first, code, errors = first_line_then_close(["history", "--json", "list", "--limit", "1000"])
     assert first.strip() == b"["
     assert code == 0 and b"Traceback" not in errors and b"BrokenPipe" not in errors, errors
+
+
+def test_demo_continue_sends_the_whole_conversation_without_a_doomed_chain_first() -> None:
+    """Each --demo process has its own emulator, so the stored response of the last turn is never
+    there: `--demo ask -c` sends the whole history straight away (no 404 round trip, no notice)."""
+    first = run_cli("--demo", "ask", "!echo my name is Ada")
+    assert first.returncode == 0, first.stderr
+    for _ in range(2):
+        again = run_cli("--demo", "ask", "-c", "!recall")
+        assert again.returncode == 0, again.stderr
+        assert again.stderr == b"" and b"my name is Ada" in again.stdout

@@ -48,6 +48,14 @@ def test_several_images_get_numbered_names_in_the_asked_format(emulator, workdir
     for name in names:
         with Image.open(workdir / name) as picture:
             assert picture.format == "PNG"  # the API sent JPEG; the name asked for PNG
+    from grokterm import paths
+    from grokterm.store import Store
+    from grokterm.store.image_requests import ImageRequestRow
+
+    with Store(paths.database_file()) as store:  # the app's r/e on it asks for three again
+        [prompt] = [m for c in store.list_conversations() for m in store.list_messages(c.id)
+                    if m.kind == "image_prompt"]
+        assert store.image_request(prompt.id) == ImageRequestRow(3, "grok-imagine-image")
 
 
 def test_without_output_files_are_named_and_never_overwritten(emulator, workdir) -> None:

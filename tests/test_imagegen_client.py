@@ -22,13 +22,28 @@ from grokterm.xai.errors import (
     XAIError,
 )
 from grokterm.xai.images import (
+    MAX_REDIRECTS,
+    DownloadGuard,
     ImageRequest,
+    ImageURLRefused,
+    address_problem,
     check_download_url,
     clean_revised_prompt,
     decode_b64,
     download_image,
+    is_loopback_url,
     sniff_mime,
 )
+
+PUBLIC = "8.8.8.8"
+
+
+def resolver(names: dict[str, list[str]]):
+    """A DownloadGuard resolver for MockTransport tests (no DNS here): unknown names are public."""
+    async def resolve(host: str, port: int) -> list[str]:
+        return names.get(host, [PUBLIC])
+
+    return resolve
 
 
 def client_for(emulator, **kwargs) -> XAIClient:
@@ -185,12 +200,13 @@ async def test_downloads_are_bounded_in_size_and_time() -> None:
             return httpx.Response(404, json={"error": "gone"})
         return httpx.Response(200, content=b"\xff\xd8\xffok")
 
+    guard = DownloadGuard(resolve=resolver({}))
     async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as http:
         with pytest.raises(MalformedResponseError, match="over"):
-            await download_image(http, "https://imgen.example/big", max_bytes=1000)
+            await download_image(http, "https://imgen.example/big", max_bytes=1000, guard=guard)
         with pytest.raises(XAIError):
-            await download_image(http, "https://imgen.example/missing")
-        assert await download_image(http, "https://imgen.example/ok") == b"\xff\xd8\xffok"
+            await download_image(http, "https://imgen.example/missing", guard=guard)
+        assert await download_image(http, "https://imgen.example/ok", guard=guard) == b"\xff\xd8\xffok"
 
     async def slow(request: httpx.Request) -> httpx.Response:
         await asyncio.sleep(5)
@@ -198,4 +214,78 @@ async def test_downloads_are_bounded_in_size_and_time() -> None:
 
     async with httpx.AsyncClient(transport=httpx.MockTransport(slow)) as http:
         with pytest.raises(XAIError, match="timed out"):
-            await download_image(http, "https://imgen.example/slow", seconds=0.05)
+            await download_image(http, "https://imgen.example/slow", seconds=0.05, guard=guard)
+
+
+@pytest.mark.parametrize("address, why", [
+    ("127.0.0.1", "loopback"), ("127.8.9.10", "loopback"), ("::1", "loopback"), ("::ffff:127.0.0.1", "loopback"),
+    ("10.1.2.3", "private"), ("172.16.5.4", "private"), ("192.168.1.1", "private"), ("fc00::1", "private"),
+    ("169.254.169.254", "link-local"), ("fe80::1%eth0", "link-local"), ("0.0.0.0", "unspecified"),
+    ("224.0.0.1", "multicast"), ("100.64.0.1", "not a public"), ("8.8.8.8", None), ("2001:4860:4860::8888", None),
+])
+def test_address_classes(address, why) -> None:
+    problem = address_problem(address)
+    assert (problem is None) if why is None else (why in (problem or "")), problem
+
+
+def test_only_a_base_url_on_this_machine_lets_local_image_urls_through() -> None:
+    for url in ("http://127.0.0.1:8123/v1", "http://localhost/v1", "http://[::1]:80/v1", "http://api.localhost/v1"):
+        assert is_loopback_url(url) and DownloadGuard.for_base_url(url).allow_local, url
+    for url in ("https://api.x.ai/v1", "http://10.0.0.2/v1", "http://localhost.example.com/v1", "http://[::1/v1"):
+        assert not is_loopback_url(url) and not DownloadGuard.for_base_url(url).allow_local, url
+
+
+async def test_every_hop_of_a_download_is_checked_before_it_is_fetched() -> None:
+    """A public URL that redirects inward (cloud metadata, a name that resolves to a private
+    address, localhost) is refused at that hop, which is never requested; so are endless redirects."""
+    fetched: list[str] = []
+    targets = {"/meta": "http://169.254.169.254/latest/meta-data/", "/inner": "http://router.example/admin",
+               "/local": "http://localhost:631/", "/file": "file:///etc/passwd", "/ok": "https://cdn.example/pic"}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        fetched.append(str(request.url))
+        if request.url.path in targets:
+            return httpx.Response(302, headers={"location": targets[request.url.path]})
+        if request.url.path.startswith("/loop"):
+            return httpx.Response(302, headers={"location": f"/loop{len(fetched)}"})
+        return httpx.Response(200, content=b"\xff\xd8\xffok")
+
+    guard = DownloadGuard(resolve=resolver({"router.example": [PUBLIC, "192.168.0.1"]}))
+    async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as http:
+        assert await download_image(http, "https://imgen.example/ok", guard=guard) == b"\xff\xd8\xffok"
+        assert fetched == ["https://imgen.example/ok", "https://cdn.example/pic"]
+        for path, shown in (("/meta", "169.254.169.254"), ("/inner", "192.168.0.1"), ("/local", "localhost")):
+            fetched.clear()
+            with pytest.raises(ImageURLRefused, match="refused to fetch a generated image") as refused:
+                await download_image(http, f"https://imgen.example{path}", guard=guard)
+            assert shown in str(refused.value) and fetched == [f"https://imgen.example{path}"]
+        fetched.clear()
+        with pytest.raises(MalformedResponseError, match="not an http"):
+            await download_image(http, "https://imgen.example/file", guard=guard)
+        fetched.clear()
+        with pytest.raises(MalformedResponseError, match="too many redirects"):
+            await download_image(http, "https://imgen.example/loop", guard=guard)
+        assert len(fetched) == MAX_REDIRECTS + 1
+        with pytest.raises(ImageURLRefused, match=r"10\.9\.8\.7"):
+            await download_image(http, "http://10.9.8.7/pic.jpg", guard=guard)
+        allowed = DownloadGuard(allow_local=True, resolve=resolver({}))
+        fetched.clear()
+        assert await download_image(http, "https://imgen.example/meta", guard=allowed) == b"\xff\xd8\xffok"
+        assert fetched[-1] == "http://169.254.169.254/latest/meta-data/"
+
+
+async def test_a_remote_api_cannot_point_image_downloads_at_this_machine(emulator) -> None:
+    """The emulator hands out URLs on 127.0.0.1: fine while the API is the emulator (the demo), refused
+    with a clear message when the client treats the API as remote, and nothing is fetched."""
+    async with client_for(emulator, max_retries=0) as client:
+        assert client.image_url_guard().allow_local  # the base URL is loopback: the demo keeps working
+        result = await client.generate_images(ImageRequest(prompt="a fox", response_format="url"))
+        assert result.images[0].url and result.images[0].url.startswith("http://127.0.0.1:")
+        fetched = len([r for r in emulator.state.requests if r.method == "GET"])
+        assert fetched >= 1
+        client.local_image_urls = False  # as for https://api.x.ai
+        with pytest.raises(ImageURLRefused) as refused:
+            await client.generate_images(ImageRequest(prompt="a fox", response_format="url"))
+        assert "refused to fetch a generated image from 127.0.0.1" in str(refused.value)
+        assert "loopback" in str(refused.value) and refused.value.exit_code == 14
+        assert len([r for r in emulator.state.requests if r.method == "GET"]) == fetched

@@ -130,3 +130,21 @@ async def test_network_faults_exit_with_their_code_and_keep_the_index(emulator, 
         assert result.returncode == 12, (args, result.stderr)
         assert "cannot connect" in result.stderr and emulator.api_key not in result.stderr
     assert store.list_responses() == before
+
+
+async def test_list_filters_unstored_replies_as_the_browser_shows_them(emulator, turns):
+    """A reply sent with store: false (chat completions here) lists as 'unstored' and only under
+    --status unstored, never under --status unknown or live (as the TUI browser filters them)."""
+    store, ids = turns
+    async with XAIClient(emulator.api_key, base_url=emulator.base_url, max_retries=0, api_style="chat") as client:
+        conversation = store.create_conversation(title="Unkept", model=MODEL)
+        async for _ in TurnRunner(store, client).send(conversation.id, "!echo not kept", model=MODEL):
+            pass
+    unstored = [m.response_id for m in store.list_messages(conversation.id) if m.role == "assistant"]
+    assert len(unstored) == 1 and unstored[0] and store.get_response_entry(unstored[0]).stored is False
+    rows = cli_json(emulator, "list", "--status", "unstored")
+    assert [(row["response_id"], row["status"]) for row in rows] == [(unstored[0], "unstored")]
+    assert cli_json(emulator, "list", "--status", "unknown") == []
+    assert [row["response_id"] for row in cli_json(emulator, "list", "--status", "live")] == ids[::-1]
+    text = cli(emulator, "list", "--status", "unstored")
+    assert text.returncode == 0 and text.stdout.split()[0] == unstored[0] and " unstored " in text.stdout

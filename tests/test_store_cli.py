@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import stat
 
+import pytest
+
 from grokterm.cli import main
 from grokterm.store import NewImage
 
@@ -81,3 +83,68 @@ def test_errors_are_one_line_with_exit_status_1(store, capsys, tmp_path):
     assert "not a grokterm conversation export" in capsys.readouterr().err
     assert main(["import", str(tmp_path / "missing.json")]) == 1
     assert "cannot read" in capsys.readouterr().err
+
+
+async def test_turn_options_travel_with_export_and_import(store, capsys, tmp_path, emulator):
+    """The TUI's per-conversation turn options are in the JSON export, come back on import (and are
+    sent on the imported conversation's next turn); an export without them imports with the defaults."""
+    from grokterm.chat.options import TurnOptions, load_options, save_options
+    from grokterm.chat.runner import TurnRunner
+    from grokterm.xai.client import XAIClient
+
+    kyoto, _ = _seed(store)
+    save_options(store, kyoto, TurnOptions("low", 0.5, 64))
+    target = tmp_path / "k.json"
+    assert main(["export", str(kyoto), "--format", "json", "-o", str(target)]) == 0
+    document = json.loads(target.read_text())
+    assert document["version"] == 1  # an added optional field: older grokterms still read the file
+    assert document["conversation"]["options"] == {"reasoning_effort": "low", "temperature": 0.5,
+                                                   "max_output_tokens": 64}
+    assert main(["import", str(target)]) == 0
+    copy = max(c.id for c in store.list_conversations())
+    assert copy != kyoto and load_options(store, copy) == TurnOptions("low", 0.5, 64)
+    async with XAIClient(emulator.api_key, base_url=emulator.base_url, max_retries=0) as client:
+        async for _ in TurnRunner(store, client).send(copy, "!echo hi", model="grok-3-mini"):
+            pass
+    sent = [r.json for r in emulator.state.requests if r.path == "/v1/responses"][-1]
+    assert (sent["temperature"], sent["max_output_tokens"], sent["reasoning"]["effort"]) == (0.5, 64, "low")
+    del document["conversation"]["options"]  # an export written before options were carried
+    target.write_text(json.dumps(document))
+    capsys.readouterr()
+    assert main(["import", str(target)]) == 0
+    older = max(c.id for c in store.list_conversations())
+    assert older not in (kyoto, copy) and load_options(store, older) == TurnOptions()
+
+
+@pytest.mark.parametrize("env, bold", [({}, True), ({"NO_COLOR": "1"}, False), ({"TERM": "dumb"}, False)])
+def test_history_search_bolds_matches_on_a_terminal_unless_no_color(store, env, bold):
+    """Matches are bold only on a terminal (a real pty here), and never with NO_COLOR or TERM=dumb."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    _seed(store)
+    master, slave = pty.openpty()
+    try:
+        environment = {key: value for key, value in os.environ.items() if key != "NO_COLOR"}
+        environment.update({"TERM": "xterm-256color", **env})
+        result = subprocess.run([sys.executable, "-m", "grokterm", "history", "search", "kyoto"], stdout=slave,
+                                stderr=subprocess.PIPE, env=environment, timeout=60)
+        assert result.returncode == 0, result.stderr
+        os.close(slave)
+        slave = -1
+        out = b""
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # EIO: the pty's other end is closed and drained
+                break
+            if not chunk:
+                break
+            out += chunk
+    finally:
+        os.close(master)
+        if slave >= 0:
+            os.close(slave)
+    assert b"Kyoto" in out and (b"\x1b[1mKyoto\x1b[22m" in out) == bold, out

@@ -129,3 +129,58 @@ def test_bad_import_files_are_rejected_without_side_effects(store, breakage):
     with pytest.raises(ImportFormatError):
         store.import_json(broken if isinstance(broken, str) else json.dumps(broken))
     assert len(store.list_conversations(archived=None)) == before  # nothing half-imported
+
+
+@pytest.mark.parametrize("options", [
+    "high", {"temperature": 3}, {"temperature": True}, {"max_output_tokens": 0}, {"max_output_tokens": 1.5},
+    {"reasoning_effort": 7}, {"reasoning_effort": "x" * 500},
+])
+def test_bad_turn_options_are_rejected_without_side_effects(store, options):
+    document = _valid_document(store)
+    before = len(store.list_conversations(archived=None))
+    document["conversation"]["options"] = options
+    with pytest.raises(ImportFormatError, match="options"):
+        store.import_json(json.dumps(document))
+    assert len(store.list_conversations(archived=None)) == before
+
+
+def test_a_deleted_conversations_options_are_not_inherited_by_the_next_one(store):
+    """SQLite reuses the highest deleted id: its turn options go with it, so neither a new
+    conversation nor an imported one starts with a stranger's temperature."""
+    from grokterm.chat.options import TurnOptions, load_options, save_options
+
+    document = _valid_document(store)
+    gone = store.create_conversation(title="short-lived")
+    save_options(store, gone.id, TurnOptions(temperature=1.5))
+    assert store.delete_conversation(gone.id)
+    assert load_options(store, gone.id) == TurnOptions()
+    save_options(store, gone.id, TurnOptions(temperature=1.5))  # a stale key, as an older grokterm left it
+    document["conversation"].pop("options", None)
+    imported = store.import_json(json.dumps(document))
+    assert imported.id == gone.id and load_options(store, imported.id) == TurnOptions()
+    document["conversation"]["options"] = {"temperature": 1, "max_output_tokens": None, "unknown": "dropped"}
+    again = store.import_json(json.dumps(document))
+    assert load_options(store, again.id) == TurnOptions(temperature=1.0)
+    assert store.ui_get(f"conversation_options:{again.id}") == {
+        "reasoning_effort": None, "temperature": 1.0, "max_output_tokens": None}
+
+
+def test_an_image_prompts_request_travels_with_export_and_import(store, tmp_path):
+    from grokterm.store.image_requests import ImageRequestRow
+
+    conversation = store.create_conversation(title="kites")
+    prompt = store.add_message(conversation.id, "user", "three kites", kind="image_prompt",
+                               image_request=ImageRequestRow(3, "grok-imagine-image-quality"))
+    store.add_message(conversation.id, "assistant", "", kind="image", status="failed", error="HTTP 503")
+    document = json.loads(store.export_json(conversation.id))
+    assert document["messages"][0]["image_request"] == {"n": 3, "model": "grok-imagine-image-quality"}
+    assert "image_request" not in document["messages"][1]
+    with Store(tmp_path / "other.db") as other:
+        copy = other.import_json(json.dumps(document))
+        first = other.list_messages(copy.id)[0]
+        assert other.image_request(first.id) == ImageRequestRow(3, "grok-imagine-image-quality")
+    assert store.image_request(prompt.id) == ImageRequestRow(3, "grok-imagine-image-quality")
+    for bad in ("3", {"n": 0}, {"n": "three"}, {"n": 2, "model": 5}):
+        document["messages"][0]["image_request"] = bad
+        with pytest.raises(ImportFormatError, match=r"image_request|wrong type"):
+            store.import_json(json.dumps(document))

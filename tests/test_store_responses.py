@@ -112,3 +112,31 @@ def test_index_response_directly_and_refresh_keeps_known_fields(clocked_store, f
     assert refreshed.status == "expired"  # fake_clock is far past 1000 + 30 days
     with pytest.raises(ValueError):
         s.index_response("ext-2", status="gone")
+
+
+def test_status_filters_agree_with_the_status_every_list_shows(clocked_store, fake_clock):
+    """list_responses(status=S) returns exactly the entries shown as S (effective_status), for every S
+    the CLI offers: an unstored reply is 'unstored' (not 'unknown', not 'live'), unless we deleted it."""
+    from grokterm.chat.responses import effective_status
+    from grokterm.commands.responses_cmd import STATUSES
+    from grokterm.store.responses import LISTED_STATUSES
+
+    s = clocked_store
+    _reply(s, "kept", "a", "r-live")
+    _reply(s, "not kept", "b", "r-unstored", stored=False)
+    _reply(s, "not kept, deleted", "c", "r-unstored-deleted", stored=False)
+    s.mark_response_status("r-unstored-deleted", "deleted")
+    _reply(s, "old", "d", "r-old")
+    _reply(s, "old and not kept", "e", "r-old-unstored", stored=False, status="stopped")
+    _reply(s, "gone", "f", "r-gone")
+    s.mark_response_status("r-gone", "unknown")
+    fake_clock.advance(31 * DAY)
+    _reply(s, "new", "g", "r-new")
+    assert STATUSES == LISTED_STATUSES
+    every = s.list_responses()
+    now = fake_clock.now
+    for status in LISTED_STATUSES:
+        expected = sorted(e.response_id for e in every if effective_status(e, now) == status)
+        assert sorted(e.response_id for e in s.list_responses(status=status)) == expected, status
+    assert sorted(e.response_id for e in s.list_responses(status="unstored")) == ["r-old-unstored", "r-unstored"]
+    assert [e.response_id for e in s.list_responses(status="live")] == ["r-new"]

@@ -118,7 +118,15 @@ def _seed_v5(conn: sqlite3.Connection) -> None:
     _seed_v4(conn)  # v5 only added conversations.origin (NULL: the app, or unknown)
 
 
-SEEDS = {1: _seed_v1, 2: _seed_v2, 3: _seed_v3, 4: _seed_v4, 5: _seed_v5}
+def _seed_v6(conn: sqlite3.Connection) -> None:
+    _seed_v5(conn)  # v6 only added message_sources (replies without search have no row)
+    conn.execute(  # an image prompt written before v7: no record of what it asked for
+        "INSERT INTO messages (id, conversation_id, role, text, created_at, updated_at, status, kind)"
+        " VALUES (4, 1, 'user', 'a red balloon over Paris', 170.0, 170.0, 'complete', 'image_prompt')"
+    )
+
+
+SEEDS = {1: _seed_v1, 2: _seed_v2, 3: _seed_v3, 4: _seed_v4, 5: _seed_v5, 6: _seed_v6}
 
 
 def test_every_earlier_version_has_a_seed():
@@ -136,7 +144,7 @@ def test_upgrade_from_earlier_version_keeps_data_and_enables_new_features(tmp_pa
         assert s.schema_version == CURRENT_VERSION
         conversation = s.get_conversation(1)
         assert conversation is not None and conversation.title == "Old chat"
-        messages = s.list_messages(1)
+        messages = [m for m in s.list_messages(1) if m.kind is None]
         assert [m.text for m in messages] == ["what is a zeppelin", "An airship with a rigid frame.", "half a rep"]
         assert messages[1].cost_ticks == 12345
         # v2: the response index (back-filled from the old messages when upgrading from v1).
@@ -162,12 +170,21 @@ def test_upgrade_from_earlier_version_keeps_data_and_enables_new_features(tmp_pa
         # an old half-written reply is recovered like any other
         assert [m.id for m in s.recover_interrupted()] == [3]
         # v4: old messages are chat messages; image generations can be stored next to them
-        assert [m.kind for m in s.list_messages(1)] == [None, None, None]
+        assert [m.kind for m in s.list_messages(1)][:3] == [None, None, None]
         generated = s.add_message(1, "assistant", "revised", status="complete", kind="image", cost_ticks=7)
         assert (generated.kind, generated.cost_ticks) == ("image", 7)
         # v5: conversations know who started them; old ones read as unknown (the app)
         assert conversation.origin is None
         assert s.create_conversation("from the CLI", origin="ask").origin == "ask"
+        # v7: image prompts keep what they asked for; older ones have no record (retried with n=1)
+        from grokterm.store.image_requests import ImageRequestRow
+
+        assert s.image_request(4 if version == 6 else 1) is None
+        prompt = s.add_message(1, "user", "three balloons", kind="image_prompt",
+                               image_request=ImageRequestRow(3, "grok-imagine-image-quality"))
+        assert s.image_request(prompt.id) == ImageRequestRow(3, "grok-imagine-image-quality")
+        s.delete_message(prompt.id)
+        assert s.image_request(prompt.id) is None  # deleted with its prompt
 
 
 def test_reopening_a_current_file_runs_no_migration(tmp_path):

@@ -292,3 +292,43 @@ async def test_editing_an_image_prompt_gives_back_the_command(emulator, tmp_path
         await submit(pane, pilot, pane.composer.text.replace("first", "second"))
         assert [w.data.text for w in pane.query(FinishedMessage) if w.data.kind == "image_prompt"] == [
             "a second try"]
+
+
+async def test_r_and_e_on_a_failed_generation_ask_again_as_it_was_asked(emulator, tmp_path) -> None:
+    """`/image -n 3 -m MODEL …` that failed: r asks for 3 pictures from MODEL again, also after a
+    restart (the request is stored with the prompt), and e gives back the whole command."""
+    def generation_requests() -> list[dict]:
+        return [r.json for r in emulator.state.requests if r.path == "/v1/images/generations"]
+
+    emulator.state.push_fault(Fault(kind="status", status=503, path="/images/generations"))
+    app = make_app(emulator, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await wait_started(app, pilot)
+        await submit(pane, pilot, "/image -n 3 -m grok-imagine-image-quality three kites")
+        [failed] = generated_widgets(pane)
+        assert failed.data.status == "failed"
+    emulator.state.push_fault(Fault(kind="status", status=503, path="/images/generations"))
+    app = make_app(emulator, tmp_path)  # reopened: the failed generation comes from the history
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await wait_started(app, pilot)
+        [failed] = generated_widgets(pane)
+        pane.composer.clear()
+        failed.focus()
+        await pilot.press("r")
+        await pilot.pause()
+        await settle(pane, pilot, imagegen.GROUP)
+        [failed] = generated_widgets(pane)  # the 503 again: still as asked, not n=1
+        pane.composer.clear()
+        failed.focus()
+        await pilot.press("r")
+        await pilot.pause()
+        await settle(pane, pilot, imagegen.GROUP)
+        [widget] = generated_widgets(pane)
+        assert widget.data.status == "complete" and len(widget.data.attachment_rows) == 3
+        assert [(body["n"], body["model"]) for body in generation_requests()] == [
+            (3, "grok-imagine-image-quality")] * 3
+        [prompt] = [w for w in pane.query(FinishedMessage) if w.data.kind == "image_prompt"]
+        prompt.focus()
+        await pilot.press("e")
+        await pilot.pause()
+        assert pane.composer.text == "/image -n 3 -m grok-imagine-image-quality three kites"

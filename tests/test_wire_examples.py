@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from grokterm.xai.errors import error_from_status
+from grokterm.xai.errors import MalformedResponseError, error_from_status
+from grokterm.xai.images import ImageRequest, WireImages, check_download_url, clean_revised_prompt, parse_generation
 from grokterm.xai.wire import (
     ApiKeyInfo,
     ChatCompletion,
@@ -39,8 +40,7 @@ from grokterm.xai.wire import (
 EXAMPLES = Path(__file__).resolve().parent / "wire_examples"
 
 # Reference endpoints whose replies grokterm never reads (so it has no models for them).
-UNMODELLED = ("/v1/completions", "/v1/complete", "/v1/embedding", "/v1/messages", "/v1/images",
-              "/v1/image-generation-models")
+UNMODELLED = ("/v1/completions", "/v1/complete", "/v1/embedding", "/v1/messages", "/v1/image-generation-models")
 SEED_MODELS: dict[str, type[BaseModel]] = {
     "/v1/chat/completions": ChatCompletion,
     "/v1/chat/deferred-completion/{request_id}": ChatCompletion,
@@ -52,6 +52,7 @@ SEED_MODELS: dict[str, type[BaseModel]] = {
     "/v1/language-models": LanguageModelList,
     "/v1/language-models/{model_id}": LanguageModel,
     "/v1/tokenize-text": TokenizeResult,
+    "/v1/images/generations": WireImages,  # read by `grokterm image` and /image (grokterm.xai.images)
 }
 def _load(name: str) -> list[dict[str, Any]]:
     return json.loads((EXAMPLES / name).read_text(encoding="utf-8"))
@@ -135,6 +136,20 @@ def test_seed_reply_parses(label: str, endpoint: str, data: Any) -> None:
         pytest.skip(f"grokterm does not read {endpoint}")
     model = DeletedResponse if isinstance(data, dict) and "deleted" in data else SEED_MODELS[endpoint]
     _assert_lossless(model.model_validate(data), data)
+    if endpoint == "/v1/images/generations":
+        _check_image_generation(data)
+
+
+def _check_image_generation(data: Any) -> None:
+    """What `grokterm image` takes from the reference's example: every item, its revised prompt without
+    the model's end markers; the example's placeholder URL ("...") is refused, never fetched."""
+    items, ticks = parse_generation(ImageRequest("a cat in a tree", n=len(data["data"])), data)
+    assert [item.url for item in items] == [entry["url"] for entry in data["data"]] and ticks is None
+    for item, entry in zip(items, data["data"], strict=True):
+        cleaned = clean_revised_prompt(item.revised_prompt)
+        assert cleaned and "<|" not in cleaned and entry["revised_prompt"].startswith(cleaned)
+        with pytest.raises(MalformedResponseError):
+            check_download_url(item.url or "")
 
 
 @pytest.mark.parametrize("label, data", REFERENCE, ids=[label for label, _ in REFERENCE])

@@ -18,6 +18,7 @@ import asyncio
 from dataclasses import dataclass
 
 from grokterm.store import Store
+from grokterm.store.image_requests import ImageRequestRow
 from grokterm.store.rows import MessageRow, NewImage
 from grokterm.xai.client import XAIClient
 from grokterm.xai.errors import XAIError
@@ -56,12 +57,14 @@ def pictures_for_store(generation: ImageGeneration) -> list[NewImage]:
     return images
 
 
-def record_prompt(store: Store, prompt: str, *, origin: str | None = None) -> int:
-    """A new conversation holding `prompt` as an image prompt (committed); returns its id.
+def record_prompt(store: Store, prompt: str, *, origin: str | None = None, n: int = 1,
+                  model: str | None = None) -> int:
+    """A new conversation holding `prompt` as an image prompt (committed, with what it asks for:
+    `n` pictures from `model`); returns its id.
 
     For `grokterm image`, which saves before it asks, like `ask` (blocking: the CLI has no UI to keep)."""
     conversation = store.create_conversation(origin=origin)  # titled by the prompt, chat model left to the app
-    store.add_message(conversation.id, "user", prompt, kind=PROMPT_KIND)
+    store.add_message(conversation.id, "user", prompt, kind=PROMPT_KIND, image_request=ImageRequestRow(n, model))
     return conversation.id
 
 
@@ -85,8 +88,12 @@ class ImageGenerator:
         self.client = client
         self.stopped_reply: MessageRow | None = None  # the 'stopped' row written when a generation was cancelled
 
-    async def save_prompt(self, conversation_id: int, prompt: str) -> MessageRow:
-        return await asyncio.to_thread(self.store.add_message, conversation_id, "user", prompt, kind=PROMPT_KIND)
+    async def save_prompt(self, conversation_id: int, prompt: str, *, n: int = 1,
+                          model: str | None = None) -> MessageRow:
+        """The prompt row, with what it asks for (`model` as the user chose it; None: the default),
+        so a failed or stopped generation can be asked again the same way."""
+        return await asyncio.to_thread(self.store.add_message, conversation_id, "user", prompt, kind=PROMPT_KIND,
+                                       image_request=ImageRequestRow(n, model))
 
     async def generate(self, conversation_id: int, prompt: str, *, model: str, n: int = 1) -> GenerationResult:
         """Ask for `n` pictures and store the reply row (complete, failed or stopped); never raises XAIError."""

@@ -2,8 +2,9 @@
 
 Kept in the store's key/value table under `conversation_options:<id>` (no schema
 change: the options are a small JSON object next to the open-tabs state), read
-by the TurnRunner on every turn. The model rules (grokterm.xai.capabilities)
-decide what is actually sent: an effort the model does not take is dropped with
+by the TurnRunner on every turn; JSON export/import carries them (the
+conversation's `options`) and deleting the conversation removes them. The model
+rules (grokterm.xai.capabilities) decide what is actually sent: an effort the model does not take is dropped with
 a notice, so changing model never makes a saved option break a turn.
 
 Limits: temperature 0–2 (xAI's Responses API reference as transcribed in
@@ -17,9 +18,9 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from grokterm.store import Store
+from grokterm.store.keyvalue import CONVERSATION_OPTIONS, TEMPERATURE_RANGE, conversation_options_key
 
-KEY_PREFIX = "conversation_options:"
-TEMPERATURE_RANGE = (0.0, 2.0)
+KEY_PREFIX = CONVERSATION_OPTIONS
 
 
 @dataclass(frozen=True)
@@ -91,12 +92,12 @@ def _from_json(value: Any) -> TurnOptions:
 
 def load_options(store: Store, conversation_id: int) -> TurnOptions:
     """The conversation's saved options (defaults when none or unreadable)."""
-    return _from_json(store.ui_get(f"{KEY_PREFIX}{conversation_id}"))
+    return _from_json(store.ui_get(conversation_options_key(conversation_id)))
 
 
 def save_options(store: Store, conversation_id: int, options: TurnOptions) -> None:
     """Persist the options; all-default options remove the entry."""
-    store.ui_set(f"{KEY_PREFIX}{conversation_id}", None if options.is_default else asdict(options))
+    store.ui_set(conversation_options_key(conversation_id), None if options.is_default else asdict(options))
 
 
 __all__ = ["TurnOptions", "load_options", "parse_max_tokens", "parse_temperature", "save_options"]

@@ -39,6 +39,7 @@ from grokterm.chat.models import model_for_cost
 from grokterm.store import Conversation, ResponseIndexEntry, Store
 from grokterm.store.conversations import derive_title
 from grokterm.store.exchange import FORMAT, FORMAT_VERSION
+from grokterm.store.responses import UNSTORED as UNSTORED_STATUS
 from grokterm.store.rows import USAGE_FIELDS
 from grokterm.xai.errors import NotFoundError, XAIError
 from grokterm.xai.usage import Usage, cost_ticks
@@ -47,7 +48,7 @@ if TYPE_CHECKING:  # kept lazy: `grokterm responses list` never loads httpx or p
     from grokterm.xai.client import XAIClient
     from grokterm.xai.wire import ResponseObject
 
-UNSTORED = "unstored"  # display status of a reply sent with store: false
+UNSTORED = UNSTORED_STATUS  # display status of a reply sent with store: false
 CHAIN_DEPTH = 8  # GETs spent walking previous_response_id before relying on the local index
 CHECK_CONCURRENCY = 4  # parallel GETs when refreshing many statuses
 BRANCH_MARK = "↪ "

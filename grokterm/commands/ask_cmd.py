@@ -13,8 +13,9 @@ title request: it would cost a round trip and tokens on every `ask`), and marked
 The answer is untrusted text: it always goes through
 `sanitize_terminal` (escape sequences and control bytes removed), on a TTY
 and in a pipe alike. `--json` prints one JSON object instead (control
-characters escaped). Diagnostics, retries, `--usage` and `--reasoning` go to
-stderr, so stdout holds only the answer.
+characters escaped). Inline citations `[[n]](url)` print as footnotes `[k]`,
+listed under "Sources:" at the end (grokterm.commands.footnotes). Diagnostics,
+retries, `--usage` and `--reasoning` go to stderr, so stdout holds only the answer.
 
 Exit codes: see grokterm.commands.common (15 = an --image could not be read).
 """
@@ -22,6 +23,7 @@ Exit codes: see grokterm.commands.common (15 = an --image could not be read).
 from __future__ import annotations
 
 import argparse
+import asyncio
 import dataclasses
 import functools
 import logging
@@ -235,6 +237,11 @@ class _Continuation:
                     m for m in history if m.role != "system")
                 request = dataclasses.replace(request, previous_response_id=None)
             request = dataclasses.replace(request, history=history)
+        if getattr(args, "demo", False):
+            # Each --demo process has its own emulator, gone when the command ends: the stored
+            # response to chain on is never there, so send the whole conversation straight away
+            # (not a request that is sure to 404 first, with a "gone from the server" notice).
+            request = dataclasses.replace(request, previous_response_id=None)
         return dataclasses.replace(request, reasoning_effort=args.reasoning_effort)
 
     def _new_system_prompt(self, args: argparse.Namespace) -> bool:
@@ -316,17 +323,21 @@ async def _ask_recorded(args: argparse.Namespace, make_request: Callable[[], Awa
                 printer.reasoning(completed.reasoning)
                 printer.text(completed.text)
         else:
-            async for event in client.stream_turn(request):
-                if recorder is not None:
-                    event = recorder.on_event(event)
-                ending = printer.show(event)
-                if isinstance(ending, Completed):
-                    completed = ending
-                elif isinstance(ending, Failed):
-                    failure = ending
+            try:
+                async for event in client.stream_turn(request):
+                    if recorder is not None:
+                        event = recorder.on_event(event)
+                    ending = printer.show(event)
+                    if isinstance(ending, Completed):
+                        completed = ending
+                    elif isinstance(ending, Failed):
+                        failure = ending
+            except asyncio.CancelledError:  # Ctrl-C: print what was held back and end the partial line,
+                printer.finish()  # so "grokterm: interrupted" starts a line of its own
+                raise
         printer.finish()
         if completed is not None and not args.json:
-            print_sources(sys.stdout, completed.citations)
+            print_sources(sys.stdout, printer.sources(completed.citations))
         if recorder is not None:
             _finish_recording(recorder, completed or failure)
         usage = completed.usage if completed else None

@@ -72,6 +72,14 @@ def add_connection_options(parser: argparse.ArgumentParser) -> None:
                         help=f"retries of a request that failed before any reply (default {defaults.MAX_RETRIES})")
 
 
+def styled(stream: TextIO) -> bool:
+    """Whether to bold text on `stream`: a terminal, unless NO_COLOR is set (https://no-color.org:
+    any non-empty value) or TERM is dumb. Answers and data are never styled."""
+    import os
+
+    return stream.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+
+
 def eprint(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
@@ -160,15 +168,20 @@ def usage_json(usage: Any, ticks: int | None) -> dict[str, Any]:
 
 
 class AnswerPrinter:
-    """Writes sanitised answer text to stdout and reasoning to stderr as it arrives."""
+    """Writes sanitised answer text to stdout and reasoning to stderr as it arrives.
+
+    Inline citations `[[n]](url)` print as footnote markers `[k]`; `sources()` lists the
+    sources in that numbering, for print_sources (grokterm.commands.footnotes)."""
 
     def __init__(self, out: TextIO, show_text: bool, show_reasoning: bool) -> None:
+        from grokterm.commands.footnotes import Footnotes
         from grokterm.sanitize import StreamSanitizer
 
         self.out = out
         self.show_text = show_text
         self.show_reasoning = show_reasoning
         self.text_filter = StreamSanitizer()
+        self.footnotes = Footnotes()
         self.reasoning_filter = StreamSanitizer()
         self.last_char = ""
         self.reasoning_open = False
@@ -176,7 +189,7 @@ class AnswerPrinter:
     def text(self, chunk: str) -> None:
         if self.show_text and chunk:
             self.end_reasoning()
-            self._write(self.text_filter.feed(chunk))
+            self._write(self.footnotes.feed(self.text_filter.feed(chunk)))
 
     def _write(self, clean: str) -> None:
         if clean:
@@ -222,9 +235,13 @@ class AnswerPrinter:
             return event
         return None
 
+    def sources(self, citations: Any) -> list[Any]:
+        """The reply's citations in the order of the printed `[k]` markers."""
+        return self.footnotes.sources(citations)
+
     def finish(self) -> None:
         self.end_reasoning()
-        self._write(self.text_filter.flush())
+        self._write(self.footnotes.feed(self.text_filter.flush()) + self.footnotes.flush())
         if self.last_char not in ("", "\n"):
             self.out.write("\n")
         self.out.flush()

@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from grokterm.commands.common import EXIT_ERROR, fail
+from grokterm.commands.common import EXIT_ERROR, fail, styled
 from grokterm.store.display import inline, one_line, origin_label, when
 
 
@@ -62,7 +62,7 @@ def _search(store, args: argparse.Namespace) -> int:
     if not hits:
         print(f"no messages match {one_line(query)!r}")
         return 0
-    bold = sys.stdout.isatty()
+    bold = styled(sys.stdout)
     for h in hits:
         snippet = "".join(
             (f"\x1b[1m{inline(t)}\x1b[22m" if bold else inline(t)) if hit else inline(t)

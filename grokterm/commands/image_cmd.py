@@ -140,7 +140,7 @@ class _History:
             from grokterm.store import Store
 
             store = Store()
-            return cls(store, record_prompt(store, prompt, origin=cls.ORIGIN))
+            return cls(store, record_prompt(store, prompt, origin=cls.ORIGIN, n=args.n, model=args.model))
         except Exception as error:
             log.warning("not saving this generation to the history", exc_info=True)
             eprint(f"grokterm: not saving this generation to the history ({error})")

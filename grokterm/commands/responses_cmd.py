@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 
 EXIT_NOT_FOUND = 8
 SORTS = ("created", "expires", "cost", "tokens", "model")
-STATUSES = ("live", "deleted", "expired", "unknown")
+STATUSES = ("live", "deleted", "expired", "unknown", "unstored")  # grokterm.store.responses.LISTED_STATUSES
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -47,7 +47,8 @@ def register(parser: argparse.ArgumentParser) -> None:
     actions = parser.add_subparsers(dest="responses_action", metavar="ACTION")
 
     listing = actions.add_parser("list", help="indexed responses, newest first (the default; no network)")
-    listing.add_argument("--status", choices=STATUSES, help="only this status")
+    listing.add_argument("--status", choices=STATUSES,
+                         help="only this status (unstored: replies sent with store: false, never kept by the server)")
     listing.add_argument("--model", help="only this model")
     listing.add_argument("--query", help="text in the prompt, reply or id")
     listing.add_argument("--sort", choices=SORTS, default="created", help="sort key (default created)")
@@ -211,12 +212,14 @@ async def _show(store: Any, args: argparse.Namespace, settings: Any) -> int:
     if response.reasoning_text:
         print("\n--- reasoning summary ---")
         print(sanitize_terminal(response.reasoning_text).rstrip())
-    print("\n--- reply ---")
-    print(sanitize_terminal(response.output_text).rstrip())
+    from grokterm.commands.footnotes import footnoted
     from grokterm.commands.search_options import print_sources
     from grokterm.xai.tools import citations_from_output
 
-    print_sources(sys.stdout, citations_from_output(response.output))  # the stored response's citations
+    reply, sources = footnoted(sanitize_terminal(response.output_text), citations_from_output(response.output))
+    print("\n--- reply ---")
+    print(reply.rstrip())
+    print_sources(sys.stdout, sources)  # the stored response's citations, numbered as the reply's [k]
     return 0
 
 
@@ -290,6 +293,10 @@ async def _continue(store: Any, args: argparse.Namespace, settings: Any, prompt:
         finally:
             runner.close()  # pending checkpoint writes land before the store closes
         printer.finish()
+        if completed is not None and not args.json:
+            from grokterm.commands.search_options import print_sources
+
+            print_sources(sys.stdout, printer.sources(completed.citations))
     if args.json:
         if completed is not None:
             usage = completed.usage

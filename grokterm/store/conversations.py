@@ -9,6 +9,7 @@ from typing import Any
 from grokterm.store.base import CONVERSATION_COLUMNS, StoreBase, conversation_from_row, like_pattern
 from grokterm.store.errors import NotFoundError
 from grokterm.store.fts_query import fts_query
+from grokterm.store.keyvalue import conversation_options_key
 from grokterm.store.rows import Conversation, UsageTotals
 from grokterm.store.search import match_floor
 
@@ -147,7 +148,7 @@ class ConversationsMixin(StoreBase):
     def delete_conversation(self, conversation_id: int) -> bool:
         """Delete the conversation, its messages, attachments and now-unused image files.
 
-        Its response-index entries stay (with conversation_id cleared): the server
+        Its turn options go too. Its response-index entries stay (with conversation_id cleared): the server
         still holds those responses until they expire or are deleted there.
         """
 
@@ -159,6 +160,8 @@ class ConversationsMixin(StoreBase):
                 )
             ]
             deleted = conn.execute("DELETE FROM conversations WHERE id = ?", (conversation_id,)).rowcount
+            # its turn options: ids are reused (INTEGER PRIMARY KEY), so a later conversation must not inherit them
+            conn.execute("DELETE FROM ui_state WHERE key = ?", (conversation_options_key(conversation_id),))
             self._remove_unreferenced_files(conn, files)
             return bool(deleted)
 

@@ -7,6 +7,11 @@ image either embedded as base64 (`include_images=True`, the default: one
 self-contained file that imports anywhere) or only referenced by hash (smaller;
 on import the image is linked if a file with that hash is already in the store).
 
+The conversation's turn options (reasoning effort, temperature, max output tokens;
+grokterm.chat.options keeps them in the key/value table) travel as its optional
+`options` object: exports from before they were carried have none and import with
+the defaults, and older grokterms ignore the field (so the format version stays 1).
+
 On import the conversation gets new local ids and keeps its uid (a fresh one if
 that uid is taken); its chain head is cleared, because the stored responses may
 belong to another account or have expired, so the next turn sends full history.
@@ -26,7 +31,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from grokterm.store.errors import ImportFormatError, NotFoundError
+from grokterm.store.image_requests import ImageRequestRow, write_image_request
 from grokterm.store.images import extension_for, is_valid_file_name
+from grokterm.store.keyvalue import TEMPERATURE_RANGE, KeyValueMixin, conversation_options_key
 from grokterm.store.messages import MessagesMixin
 from grokterm.store.rows import (
     TICKS_PER_USD,
@@ -162,11 +169,14 @@ def _attachment_json(attachment: Attachment, data: bytes | None) -> dict[str, An
 
 
 def _message_json(message: MessageRow, attachments: list[dict[str, Any]],
-                  sources: MessageSources | None = None) -> dict[str, Any]:
-    found = {} if sources is None or sources.empty else {"sources": {
+                  sources: MessageSources | None = None, image_request: ImageRequestRow | None = None,
+                  ) -> dict[str, Any]:
+    found: dict[str, Any] = {} if sources is None or sources.empty else {"sources": {
         "citations": list(sources.citations), "tool_calls": list(sources.tool_calls),
         "tool_usage": sources.tool_usage,
     }}
+    if image_request is not None:
+        found["image_request"] = {"n": image_request.n, "model": image_request.model}
     return {
         "role": message.role, "text": message.text, "reasoning": message.reasoning, "model": message.model,
         "created_at": message.created_at, "updated_at": message.updated_at, "status": message.status,
@@ -207,12 +217,36 @@ def _sources_field(value: Any) -> dict[str, Any]:
     return {"citations": citations, "tool_calls": calls, "tool_usage": usage}
 
 
+_OPTION_EFFORT_CHARS = 32  # efforts are short words ("low", "high"); the model rules decide what is sent
+
+
+def _options_field(value: Any) -> dict[str, Any] | None:
+    """An imported conversation's turn options: only the known fields, each checked; None when all
+    are defaults. A wrong type or an out-of-range value rejects the file (clear message, nothing written)."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise ImportFormatError("conversation.options must be an object")
+    effort, temperature, max_tokens = (value.get(k) for k in ("reasoning_effort", "temperature", "max_output_tokens"))
+    if effort is not None and not (isinstance(effort, str) and 0 < len(effort) <= _OPTION_EFFORT_CHARS):
+        raise ImportFormatError("conversation.options.reasoning_effort must be a short text")
+    low, high = TEMPERATURE_RANGE
+    if temperature is not None and (isinstance(temperature, bool) or not isinstance(temperature, (int, float))
+                                    or not low <= temperature <= high):
+        raise ImportFormatError(f"conversation.options.temperature must be a number from {low:g} to {high:g}")
+    if max_tokens is not None and (isinstance(max_tokens, bool) or not isinstance(max_tokens, int) or max_tokens < 1):
+        raise ImportFormatError("conversation.options.max_output_tokens must be a whole number of at least 1")
+    options = {"reasoning_effort": effort, "temperature": None if temperature is None else float(temperature),
+               "max_output_tokens": max_tokens}
+    return options if any(v is not None for v in options.values()) else None
+
+
 _INT = (int,)
 _NUM = (int, float)
 _STR = (str,)
 
 
-class ExchangeMixin(MessagesMixin, SourcesMixin):
+class ExchangeMixin(MessagesMixin, KeyValueMixin, SourcesMixin):
     def _conversation_and_messages(self, conversation_id: int) -> tuple[Conversation, list[MessageRow]]:
         conversation = self.get_conversation(conversation_id)
         if conversation is None:
@@ -229,6 +263,7 @@ class ExchangeMixin(MessagesMixin, SourcesMixin):
         """Lossless JSON; images embedded as base64 unless include_images=False (hash reference only)."""
         conversation, messages = self._conversation_and_messages(conversation_id)
         sources = self.sources_of(m.id for m in messages if m.role == "assistant")
+        options = self.ui_get(conversation_options_key(conversation_id))
         document = {
             "format": FORMAT,
             "version": FORMAT_VERSION,
@@ -239,12 +274,13 @@ class ExchangeMixin(MessagesMixin, SourcesMixin):
                 "updated_at": conversation.updated_at, "archived": conversation.archived,
                 "draft": conversation.draft, "last_response_id": conversation.last_response_id,
                 "origin": conversation.origin,
+                **({"options": options} if isinstance(options, dict) and options else {}),
             },
             "messages": [
                 _message_json(m, [
                     _attachment_json(a, self._images.read(a.file_name) if include_images else None)
                     for a in m.attachments
-                ], sources.get(m.id))
+                ], sources.get(m.id), self.image_request(m.id) if m.kind == "image_prompt" else None)
                 for m in messages
             ],
         }
@@ -270,6 +306,7 @@ class ExchangeMixin(MessagesMixin, SourcesMixin):
         if not all(isinstance(m, dict) for m in messages):
             raise ImportFormatError("every message must be an object")
         images = [[self._decode_image(a) for a in self._attachment_list(m)] for m in messages]
+        options = _options_field(conversation.get("options"))
 
         def work(conn: sqlite3.Connection) -> Conversation:
             uid = _field(conversation, "uid", _STR) or uuid.uuid4().hex
@@ -288,6 +325,11 @@ class ExchangeMixin(MessagesMixin, SourcesMixin):
                 message_id = self._import_message(conn, new.id, message)
                 for attachment, data in message_images:
                     self._import_attachment(conn, message_id, attachment, data)
+            key = conversation_options_key(new.id)
+            conn.execute("DELETE FROM ui_state WHERE key = ?", (key,))  # none left by a deleted one of this id
+            if options is not None:
+                conn.execute("INSERT INTO ui_state (key, value, updated_at) VALUES (?, ?, ?)",
+                             (key, json.dumps(options), now))
             return self._get_conversation(conn, new.id)
 
         return self._db.write(work)
@@ -346,6 +388,14 @@ class ExchangeMixin(MessagesMixin, SourcesMixin):
         found = message.get("sources")
         if found is not None:
             write_sources(conn, message_id, _sources_field(found))
+        request = message.get("image_request")
+        if request is not None:
+            if not isinstance(request, dict):
+                raise ImportFormatError("image_request must be an object")
+            n = _field(request, "n", _INT, 1)
+            if n < 1:
+                raise ImportFormatError("image_request.n must be at least 1")
+            write_image_request(conn, message_id, ImageRequestRow(n, _field(request, "model", _STR)))
         return message_id
 
     def _import_attachment(

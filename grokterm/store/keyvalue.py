@@ -16,6 +16,13 @@ from grokterm.store.rows import CacheEntry
 OPEN_TABS = "open_tabs"  # list of conversation ids, in tab order
 ACTIVE_TAB = "active_tab"  # conversation id
 MODELS_CACHE = "models"  # the language-model list as the API returned it
+# + a conversation id: that conversation's turn options (grokterm.chat.options), exported with it
+CONVERSATION_OPTIONS = "conversation_options:"
+TEMPERATURE_RANGE = (0.0, 2.0)  # a turn option's limits (see grokterm.chat.options for the source)
+
+
+def conversation_options_key(conversation_id: int) -> str:
+    return f"{CONVERSATION_OPTIONS}{int(conversation_id)}"
 
 
 class KeyValueMixin(StoreBase):

@@ -23,6 +23,7 @@ from grokterm.store.base import (
 )
 from grokterm.store.conversations import ConversationsMixin, derive_title
 from grokterm.store.errors import NotFoundError
+from grokterm.store.image_requests import ImageRequestRow, ImageRequestsMixin, write_image_request
 from grokterm.store.images import data_url
 from grokterm.store.responses import ResponsesMixin
 from grokterm.store.rows import (
@@ -74,17 +75,18 @@ def _stream_still_running(writer: str | None, updated_at: float, now: float, sta
     return _pid_alive(pid)
 
 
-class MessagesMixin(ConversationsMixin, ResponsesMixin):
+class MessagesMixin(ConversationsMixin, ResponsesMixin, ImageRequestsMixin):
     # -- writing -------------------------------------------------------------------------------
     def add_message(
         self, conversation_id: int, role: str, text: str = "", *, model: str | None = None,
         status: str | None = None, images: Sequence[NewImage] = (), kind: str | None = None,
-        error: str | None = None, cost_ticks: int | None = None,
+        error: str | None = None, cost_ticks: int | None = None, image_request: ImageRequestRow | None = None,
     ) -> MessageRow:
         """Insert and COMMIT a message (assistant rows default to 'pending', others 'complete').
 
         `kind` marks the two rows of an image generation ('image_prompt', 'image'); the
-        generation's reply is written whole at once, with its pictures, error or cost."""
+        generation's reply is written whole at once, with its pictures, error or cost.
+        `image_request`: what an image prompt asks for (see grokterm.store.image_requests)."""
         if kind is not None and kind not in MESSAGE_KINDS:
             raise ValueError(f"unknown message kind {kind!r}")
 
@@ -95,6 +97,8 @@ class MessagesMixin(ConversationsMixin, ResponsesMixin):
             if kind is not None or error is not None or cost_ticks is not None:
                 conn.execute("UPDATE messages SET kind = ?, error = ?, cost_ticks = ? WHERE id = ?",
                              (kind, error, cost_ticks, message_id))
+            if image_request is not None:
+                write_image_request(conn, message_id, image_request)
             return self._get_message(conn, message_id)
 
         return self._db.write(work)

@@ -19,6 +19,8 @@ from grokterm.store.rows import MessageRow, ResponseIndexEntry, UsageLike, usage
 from grokterm.store.schema import RESPONSE_STATUSES
 
 PREVIEW_CHARS = 200
+UNSTORED = "unstored"  # not a row status: a reply sent with store: false, which the server never kept
+LISTED_STATUSES = (*RESPONSE_STATUSES, UNSTORED)  # what list_responses can filter on
 _SORTS = {
     "created": "r.created_at",
     "expires": "r.expires_at",
@@ -134,21 +136,28 @@ class ResponsesMixin(StoreBase):
         query: str | None = None, sort: str = "created", descending: bool = True, limit: int = 200,
         offset: int = 0,
     ) -> list[ResponseIndexEntry]:
-        """Filter by effective status (live/deleted/expired/unknown), conversation, model, or
-        preview substring; sort by created, expires, cost, tokens or model."""
+        """Filter by effective status (live/deleted/expired/unknown/unstored, as
+        grokterm.chat.responses.effective_status tells them: a reply sent with store: false
+        is 'unstored' unless we deleted it), conversation, model, or preview substring;
+        sort by created, expires, cost, tokens or model."""
         if sort not in _SORTS:
             raise ValueError(f"sort must be one of {', '.join(_SORTS)}")
         where: list[str] = []
         params: dict[str, Any] = {"now": self._now(), "limit": int(limit), "offset": int(offset)}
         if status is not None:
-            if status not in RESPONSE_STATUSES:
+            if status not in LISTED_STATUSES:
                 raise ValueError(f"unknown response status {status!r}")
-            if status == "live":
-                where.append("r.status = 'live' AND r.expires_at > :now")
+            if status == UNSTORED:
+                where.append("r.stored = 0 AND r.status != 'deleted'")
+            elif status == "live":
+                where.append("r.stored = 1 AND r.status = 'live' AND r.expires_at > :now")
             elif status == "expired":
-                where.append("(r.status = 'expired' OR (r.status = 'live' AND r.expires_at <= :now))")
+                where.append("r.stored = 1 AND (r.status = 'expired'"
+                             " OR (r.status = 'live' AND r.expires_at <= :now))")
+            elif status == "deleted":
+                where.append("r.status = 'deleted'")
             else:
-                where.append("r.status = :status")
+                where.append("r.stored = 1 AND r.status = :status")
             params["status"] = status
         if conversation_id is not None:
             where.append("r.conversation_id = :conversation_id")

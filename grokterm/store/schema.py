@@ -20,6 +20,8 @@ Version history:
      NULL for the app and for every conversation written before), so lists can tell them apart
   6. message_sources: a reply's citations, server-side tool calls and tool usage
      (web / X search), as JSON, one row per reply
+  7. image_requests: what an image prompt asked for (n, the model chosen), so a failed
+     generation can be retried or edited as it was asked
 """
 
 from __future__ import annotations
@@ -189,8 +191,17 @@ _V6 = (
     )""",
 )
 
+_V7 = (
+    # Additive: only image prompts written from now on have a row; older ones retry with n=1.
+    """CREATE TABLE image_requests (
+        message_id INTEGER PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE,
+        n INTEGER NOT NULL CHECK (n >= 1),
+        model TEXT
+    )""",
+)
+
 # MIGRATIONS[i] upgrades a version-i file to version i+1.
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4, _V5, _V6)
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7)
 CURRENT_VERSION = len(MIGRATIONS)
 
 

@@ -22,12 +22,11 @@ from rich.text import Text
 
 from grokterm.chat.sources import ReplySources
 from grokterm.ui.render import RenderCache, safe_text
-from grokterm.xai.tools import TOOL_CALL_PRICE_TICKS, Citation, ToolCall, is_web_url
+from grokterm.xai.tools import INLINE_CITATION, TOOL_CALL_PRICE_TICKS, Citation, ToolCall, is_web_url
 from grokterm.xai.usage import format_usd
 
 OPEN, CLOSE = "\ue000", "\ue001"  # private-use sentinels: one cell each, like the brackets they become
-# [[n]](url), the url possibly holding one level of parentheses (…/XAI_(company))
-INLINE = re.compile(r"\[\[(\d{1,4})\]\]\(((?:[^\s()]|\([^\s()]*\))+)\)")
+INLINE = INLINE_CITATION  # [[n]](url)
 MARKER_STYLE = Style(color="cyan", bold=True)
 TOOL_NAMES = {"web_search": "web search", "x_search": "X search"}
 

@@ -135,7 +135,7 @@ async def _generate(pane: Any, prompt: str, n: int, model: str | None) -> None:
 
     again = command_text(prompt, n, model)  # what goes back into the composer if this fails
     try:
-        await _generate_into(pane, prompt, n, model or image_model(pane.app), again)
+        await _generate_into(pane, prompt, n, model, again)
     except asyncio.CancelledError:
         raise
     except Exception as error:  # a full disk, a locked database: say so, keep the prompt, never crash
@@ -148,7 +148,7 @@ async def _generate(pane: Any, prompt: str, n: int, model: str | None) -> None:
             pane.composer.load_text(again)
 
 
-async def _generate_into(pane: Any, prompt: str, n: int, model: str, again: str) -> None:
+async def _generate_into(pane: Any, prompt: str, n: int, chosen_model: str | None, again: str) -> None:
     from textual.widgets import Static
 
     from grokterm.chat.imagegen import ImageGenerator
@@ -156,8 +156,9 @@ async def _generate_into(pane: Any, prompt: str, n: int, model: str, again: str)
     from grokterm.ui.safe import tell
 
     app = pane.app
+    model = chosen_model or image_model(app)
     generator = ImageGenerator(services(app).store, services(app).client)
-    prompt_row = await generator.save_prompt(pane.conversation.id, prompt)
+    prompt_row = await generator.save_prompt(pane.conversation.id, prompt, n=n, model=chosen_model)
     user = app.message_data(prompt_row)
     pane.messages.append(user)
     await pane.message_list.mount(pane._finished_widget(user))
@@ -218,6 +219,8 @@ async def retry(pane: Any, data: MessageData) -> None:
     doomed = [prompt]
     if index + 1 < len(pane.messages) and pane.messages[index + 1].kind == "image":
         doomed.append(pane.messages[index + 1])
+    reply = doomed[1] if len(doomed) > 1 else None
+    count, model = await asked_for(pane, prompt, reply)  # read before the rows (and their request) go
     for message in doomed:
         if message.id is not None:
             await asyncio.to_thread(services(pane).store.delete_message, message.id)
@@ -225,9 +228,25 @@ async def retry(pane: Any, data: MessageData) -> None:
         if any(widget.data is d for d in doomed):
             await widget.remove()
     pane.messages = [m for m in pane.messages if all(m is not d for d in doomed)]
-    reply = doomed[1] if len(doomed) > 1 else None
+    start(pane, prompt.text, count, model)
+
+
+async def asked_for(pane: Any, prompt: MessageData, reply: MessageData | None = None) -> tuple[int, str | None]:
+    """(n, model) the generation of `prompt` asked for, as recorded with the prompt; for prompts
+    written before that was recorded, the pictures the reply holds (else 1) and the model it used."""
+    request = None
+    if prompt.id is not None:
+        request = await asyncio.to_thread(services(pane).store.image_request, prompt.id)
+    if request is not None:
+        return request.n, request.model or (reply.model if reply is not None else None)
     count = len(reply.attachment_rows) if reply is not None and reply.attachment_rows else 1
-    start(pane, prompt.text, count, reply.model if reply is not None else None)
+    return count, reply.model if reply is not None else None
+
+
+async def edit_command(pane: Any, prompt: MessageData) -> str:
+    """The `/image …` line that asked for `prompt` (e on an image prompt gives it back to edit)."""
+    request = await asyncio.to_thread(services(pane).store.image_request, prompt.id) if prompt.id else None
+    return command_text(prompt.text, request.n, request.model) if request else command_text(prompt.text)
 
 
 

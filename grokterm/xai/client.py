@@ -87,7 +87,7 @@ from grokterm.xai.events import (
     UsageUpdate,
     coalesce,
 )
-from grokterm.xai.images import ImageGeneration, ImageRequest
+from grokterm.xai.images import DownloadGuard, ImageGeneration, ImageRequest
 from grokterm.xai.limits import (
     MAX_ERROR_BODY,
     LimitExceeded,
@@ -341,6 +341,15 @@ class XAIClient:
         data = await self._request_json("DELETE", _response_path(response_id))
         return self._parse(DeletedResponse, data)
 
+    # Generated pictures come from public addresses only, or from any when the API is on this
+    # machine (the emulator); True/False here overrides that (grokterm.xai.images.DownloadGuard).
+    local_image_urls: bool | None = None
+
+    def image_url_guard(self) -> DownloadGuard:
+        if self.local_image_urls is None:
+            return DownloadGuard.for_base_url(self.base_url)
+        return DownloadGuard(allow_local=self.local_image_urls)
+
     async def generate_images(self, request: ImageRequest) -> ImageGeneration:
         """`POST /v1/images/generations`; pictures sent as URLs are fetched (never with the key).
 
@@ -359,12 +368,8 @@ class XAIClient:
                     pictures.append(images.picture_from_bytes(raw, item.revised_prompt))
                 elif item.url:
                     if fetcher is None:  # no Authorization header: the key stays with the API
-                        fetcher = httpx.AsyncClient(
-                            follow_redirects=True, max_redirects=images.MAX_REDIRECTS,
-                            timeout=httpx.Timeout(images.DOWNLOAD_TIMEOUT, connect=self.connect_timeout),
-                            headers={"User-Agent": f"grokterm/{__version__}"},
-                        )
-                    raw = await images.download_image(fetcher, item.url)
+                        fetcher = images.download_client(self.connect_timeout, f"grokterm/{__version__}")
+                    raw = await images.download_image(fetcher, item.url, guard=self.image_url_guard())
                     pictures.append(images.picture_from_bytes(raw, item.revised_prompt, item.url))
                 else:
                     raise MalformedResponseError("unreadable reply: a generated image has neither url nor b64_json")

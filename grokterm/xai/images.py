@@ -10,6 +10,14 @@ host (on the emulator, at the emulator), so the API key must never go with them;
 host it is, a picture is fetched only over http/https, within MAX_IMAGE_BYTES and
 DOWNLOAD_TIMEOUT seconds. Bytes are checked to be a picture format we know by their magic
 number (full decoding is the media layer's job); nothing here imports Pillow or Textual.
+
+The URL comes from the server, so it must not make grokterm a probe of the user's own network
+(a router's admin page, a cloud metadata service at 169.254.169.254, a local daemon): unless the
+configured API base URL is itself on this machine (the emulator, `--demo`), `DownloadGuard`
+refuses every hop (the URL and each redirect, followed by hand, at most MAX_REDIRECTS) whose
+host is or resolves to a loopback, private, link-local, shared, multicast or otherwise
+non-public address. Known gap: the name is resolved again when connecting, so a DNS server
+that answers differently the second time (rebinding) is not caught.
 """
 
 from __future__ import annotations
@@ -17,6 +25,9 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import ipaddress
+import socket
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
@@ -55,7 +66,7 @@ def sniff_mime(data: bytes) -> str | None:
     return None
 
 
-class _WireImage(BaseModel):
+class WireImage(BaseModel):
     model_config = ConfigDict(extra="allow")
     url: str | None = None
     b64_json: str | None = None
@@ -63,9 +74,9 @@ class _WireImage(BaseModel):
     mime_type: str | None = None
 
 
-class _WireImages(BaseModel):
+class WireImages(BaseModel):
     model_config = ConfigDict(extra="allow")
-    data: list[_WireImage] | None = None
+    data: list[WireImage] | None = None
     block_reason: str | None = None
     usage: dict[str, Any] | None = None
 
@@ -137,10 +148,10 @@ def decode_b64(text: str) -> bytes:
         raise MalformedResponseError("unreadable reply: a generated image is not valid base64") from None
 
 
-def parse_generation(request: ImageRequest, data: Any) -> tuple[list[_WireImage], int | None]:
+def parse_generation(request: ImageRequest, data: Any) -> tuple[list[WireImage], int | None]:
     """The image items of a 200 reply; raises ContentPolicyError for a blocked request."""
     try:
-        wire = _WireImages.model_validate(data)
+        wire = WireImages.model_validate(data)
     except ValidationError:
         raise MalformedResponseError("unreadable reply: unexpected image generation shape") from None
     if wire.block_reason:
@@ -156,45 +167,172 @@ def parse_generation(request: ImageRequest, data: Any) -> tuple[list[_WireImage]
 
 def check_download_url(url: str) -> None:
     """Only http(s) URLs with a host are fetched (never file:, data:, ftp: or relative ones)."""
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+    try:
+        parts = urlsplit(url)
+        scheme, host = parts.scheme.lower(), parts.hostname
+    except ValueError:  # a broken IPv6 literal
+        scheme, host = "", None
+    if scheme not in ("http", "https") or not host:
         raise MalformedResponseError("unreadable reply: a generated image URL is not an http(s) URL")
 
 
-async def download_image(http: httpx.AsyncClient, url: str, *, max_bytes: int = MAX_IMAGE_BYTES,
-                         seconds: float = DOWNLOAD_TIMEOUT) -> bytes:
-    """GET one picture, at most `max_bytes` within `seconds` overall; raises XAIError."""
+class ImageURLRefused(MalformedResponseError):
+    """A generated image URL (or a redirect) pointing at an address grokterm will not fetch from."""
+
+    summary = "generated image URL refused"
+
+
+Resolver = Callable[[str, int], Awaitable[list[str]]]  # (host, port) -> the addresses it resolves to
+
+
+async def resolve_host(host: str, port: int) -> list[str]:
+    """The addresses `host` resolves to (the system resolver, off the event loop)."""
+    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return [str(info[4][0]) for info in infos]
+
+
+def address_problem(address: str) -> str | None:
+    """Why `address` (an IP literal) is not a public one, or None when it is."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])  # an IPv6 zone ("fe80::1%eth0") says nothing more
+    except ValueError:
+        return None
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    for test, why in (("is_loopback", "a loopback address"), ("is_link_local", "a link-local address"),
+                      ("is_unspecified", "an unspecified address"), ("is_multicast", "a multicast address"),
+                      ("is_private", "a private address")):
+        if getattr(ip, test):
+            return why
+    return None if ip.is_global else "not a public address"
+
+
+def is_loopback_url(url: str) -> bool:
+    """True when `url`'s host is this machine: `localhost` (or a name under it) or a loopback literal."""
+    try:
+        host = (urlsplit(url).hostname or "").rstrip(".").lower()
+    except ValueError:
+        return False
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_loopback
+
+
+@dataclass(frozen=True)
+class DownloadGuard:
+    """Which addresses a generated image may be fetched from (see the module docstring).
+
+    `allow_local`: also loopback/private/link-local ones (when the API itself is on this machine).
+    `resolve`: how host names become addresses (the system resolver unless a test gives its own)."""
+
+    allow_local: bool = False
+    resolve: Resolver = resolve_host
+
+    @classmethod
+    def for_base_url(cls, base_url: str) -> DownloadGuard:
+        return cls(allow_local=is_loopback_url(base_url))
+
+    async def check(self, url: str) -> None:
+        """Raise ImageURLRefused unless `url` is http(s) to an address this guard allows."""
+        check_download_url(url)
+        if self.allow_local:
+            return
+        parts = urlsplit(url)
+        host = (parts.hostname or "").rstrip(".").lower()
+        why = address_problem(host)
+        if why is None and (host == "localhost" or host.endswith(".localhost")):
+            why = "this machine"
+        if why is None and not _is_ip_literal(host):
+            try:
+                port = parts.port or (443 if parts.scheme.lower() == "https" else 80)
+            except ValueError:
+                raise MalformedResponseError("unreadable reply: a generated image URL has a bad port") from None
+            try:
+                addresses = await self.resolve(host, port)
+            except (OSError, UnicodeError):
+                return  # it cannot be reached either: the fetch fails with "cannot connect"
+            for address in addresses:
+                if (why := address_problem(address)) is not None:
+                    why = f"{why} ({address})"
+                    break
+        if why is not None:
+            raise ImageURLRefused(
+                f"refused to fetch a generated image from {host}: it is {why}. Images are fetched only from "
+                "public addresses unless the API base URL is itself on this machine (the emulator, --demo)"
+            )
+
+
+def _is_ip_literal(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return False
+    return True
+
+
+def download_client(connect_timeout: float, user_agent: str) -> httpx.AsyncClient:
+    """The HTTP client for picture URLs: no Authorization header (the key stays with the API) and
+    no automatic redirects (download_image checks each hop with its guard)."""
+    import httpx
+
+    return httpx.AsyncClient(follow_redirects=False, timeout=httpx.Timeout(DOWNLOAD_TIMEOUT, connect=connect_timeout),
+                             headers={"User-Agent": user_agent})
+
+
+async def download_image(http: httpx.AsyncClient, url: str, *, guard: DownloadGuard | None = None,
+                         max_bytes: int = MAX_IMAGE_BYTES, seconds: float = DOWNLOAD_TIMEOUT) -> bytes:
+    """GET one picture, at most `max_bytes` within `seconds` overall, from addresses `guard` allows
+    (default: public ones only), following at most MAX_REDIRECTS redirects; raises XAIError."""
     import httpx
 
     from grokterm.xai.errors import APIConnectionError, APITimeoutError, error_from_status
 
+    guard = guard or DownloadGuard()
     check_download_url(url)
     host = urlsplit(url).netloc
     try:
         async with asyncio.timeout(seconds):
-            async with http.stream("GET", url) as response:
-                if response.status_code >= 400:
-                    raise error_from_status(response.status_code, f"fetching a generated image from {host}")
-                declared = response.headers.get("content-length", "")
-                if declared.isdigit() and int(declared) > max_bytes:
-                    raise MalformedResponseError(f"a generated image at {host} is over {max_bytes // 2**20} MiB")
-                chunks: list[bytes] = []
-                size = 0
-                async for chunk in response.aiter_bytes():
-                    size += len(chunk)
-                    if size > max_bytes:
-                        raise MalformedResponseError(f"a generated image at {host} is over {max_bytes // 2**20} MiB")
-                    chunks.append(chunk)
+            for _hop in range(MAX_REDIRECTS + 1):
+                await guard.check(url)
+                host = urlsplit(url).netloc
+                async with http.stream("GET", url, follow_redirects=False) as response:
+                    if response.is_redirect:
+                        location = response.headers.get("location", "")
+                        url = str(response.url.join(location))
+                        continue
+                    if response.status_code >= 400:
+                        raise error_from_status(response.status_code, f"fetching a generated image from {host}")
+                    return await _read_capped(response, host, max_bytes)
+            raise MalformedResponseError(f"too many redirects fetching a generated image from {host}")
     except TimeoutError:
         raise APITimeoutError(f"timed out fetching a generated image from {host} after {seconds:g} s") from None
-    except httpx.TooManyRedirects:
-        raise MalformedResponseError(f"too many redirects fetching a generated image from {host}") from None
     except httpx.UnsupportedProtocol:
         raise MalformedResponseError("a generated image URL redirected away from http(s)") from None
+    except httpx.InvalidURL:
+        raise MalformedResponseError(f"a generated image URL from {host} is not a valid URL") from None
     except httpx.TransportError as exc:
         raise APIConnectionError(
             f"cannot fetch a generated image from {host} ({str(exc) or type(exc).__name__})"
         ) from None
+
+
+async def _read_capped(response: httpx.Response, host: str, max_bytes: int) -> bytes:
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise MalformedResponseError(f"a generated image at {host} is over {max_bytes // 2**20} MiB")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > max_bytes:
+            raise MalformedResponseError(f"a generated image at {host} is over {max_bytes // 2**20} MiB")
+        chunks.append(chunk)
     return b"".join(chunks)
 
 
@@ -213,13 +351,16 @@ __all__ = [
     "MAX_IMAGES",
     "MAX_IMAGE_BYTES",
     "RESPONSE_FORMATS",
+    "DownloadGuard",
     "GeneratedImage",
     "ImageGeneration",
     "ImageRequest",
+    "ImageURLRefused",
     "ResponseFormat",
     "check_download_url",
     "clean_revised_prompt",
     "decode_b64",
+    "download_client",
     "download_image",
     "parse_generation",
     "picture_from_bytes",

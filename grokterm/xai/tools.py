@@ -27,6 +27,9 @@ TOOL_CALL_PRICE_TICKS: dict[str, int] = {WEB_SEARCH: 50_000_000, X_SEARCH: 50_00
 
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 _HANDLE = re.compile(r"^[A-Za-z0-9_]{1,15}$")
+# An inline citation in reply text, `[[n]](url)` (docs/api/tools-search.md §3), the url possibly
+# holding one level of parentheses (…/XAI_(company)). Group 1: n; group 2: the url.
+INLINE_CITATION = re.compile(r"\[\[(\d{1,4})\]\]\(((?:[^\s()]|\([^\s()]*\))+)\)")
 
 
 class SearchSettingsError(ValueError):

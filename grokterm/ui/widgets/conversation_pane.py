@@ -553,9 +553,10 @@ class ConversationPane(Vertical):
                 return
             self.retry_reply(target.id)
         elif event.action == "edit":
+            command = await imagegen.edit_command(self, data) if data.kind == "image_prompt" else None
             await self._edit(data)
-            if data.kind == "image_prompt" and self.composer.text == data.text:  # edit it as the command it was
-                self.composer.load_text(imagegen.command_text(data.text))
+            if command is not None and self.composer.text == data.text:  # edit it as the command it was
+                self.composer.load_text(command)
         elif event.action == "delete":
             self._confirm_delete(event.widget)
 

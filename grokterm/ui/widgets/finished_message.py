@@ -15,9 +15,10 @@ from itertools import zip_longest
 
 from rich.console import Console, Group, RenderableType
 from rich.markdown import Markdown as RichMarkdown
+from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.strip import Strip
@@ -93,6 +94,7 @@ class FinishedMessage(Widget, can_focus=True):
         self.body = body if body is not None else MarkdownLines.of(text, code_theme)
         self._rendered: tuple[int, list[Strip]] = (-1, [])  # (width, lines)
         self._pending_width: int | None = None  # a width being rendered in a thread
+        self._style = Style()  # this widget's style, read once per frame in render_lines
         super().__init__(classes=f"message -{data.role} -status-{data.status}")
 
     # -- what it shows -------------------------------------------------------------
@@ -250,12 +252,16 @@ class FinishedMessage(Widget, can_focus=True):
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return len(self._lines_at(width)) if width > 0 else 0
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._style = self.rich_style  # once per frame, not per line (it walks every ancestor's styles)
+        return super().render_lines(crop)
+
     def render_line(self, y: int) -> Strip:
         width = self.content_region.width
         lines = self._lines_at(width) if width > 0 else []
         if y < len(lines):
-            return fit(lines[y], width).apply_style(self.rich_style)
-        return Strip.blank(width, self.rich_style)
+            return fit(lines[y], width).apply_style(self._style)
+        return Strip.blank(width, self._style)
 
     def refresh_body(self) -> None:
         self.set_class(True, f"-status-{self.data.status}")

@@ -6,6 +6,9 @@ the Markdown. Here the lines are already there, so layout and drawing cost only 
 
 from __future__ import annotations
 
+from itertools import zip_longest
+
+from rich.style import Style
 from textual.geometry import Region, Size
 from textual.strip import Strip
 from textual.widget import Widget
@@ -30,20 +33,34 @@ class LineView(Widget):
         super().__init__(classes=classes)
         self._parts: tuple[list[Strip], ...] = ()
         self._count = 0
+        self.grow_by = 1  # the height grows in steps of this many lines (blank until filled)
+        self._height = 0
+        self._style = Style()
+
+    def _height_for(self, count: int) -> int:
+        """The height for `count` lines. With `grow_by` > 1 the height never shrinks, and when the lines
+        outgrow it, it makes room for `grow_by` - 1 more: a growing text changes the height (a layout of
+        the whole screen and a scroll that repaints all of it) once every `grow_by` lines, not at every
+        line; the lines in between only repaint themselves. `grow_by` 1: exactly the lines."""
+        if self.grow_by <= 1:
+            return count
+        return self._height if count <= self._height else count + self.grow_by - 1
 
     def show(self, *parts: list[Strip]) -> None:
         """Swap in new lines. Same height: repaint only the lines that changed (usually the last one
         or two of a streaming reply). New height: a layout (the one case that moves other widgets)."""
         count = sum(len(part) for part in parts)
-        if count != self._count or not self.is_mounted:
-            self._parts, self._count = parts, count
+        height = self._height_for(count)
+        if height != self._height or not self.is_mounted:
+            self._parts, self._count, self._height = parts, count, height
             self.refresh(layout=True)
             return
         old = [line for part in self._parts for line in part]
         new = [line for part in parts for line in part]
-        self._parts = parts
+        self._parts, self._count = parts, count
         width = self.size.width
-        changed = [y for y, (a, b) in enumerate(zip(old, new, strict=True)) if a is not b and a != b]
+        blank = Strip.blank(0)
+        changed = [y for y, (a, b) in enumerate(zip_longest(old, new, fillvalue=blank)) if a is not b and a != b]
         if changed:
             self.refresh(*(Region(0, y, width, 1) for y in changed))
 
@@ -52,12 +69,16 @@ class LineView(Widget):
         return self._count
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        return self._count
+        return self._height
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._style = self.rich_style  # once per frame, not per line (it walks every ancestor's styles)
+        return super().render_lines(crop)
 
     def render_line(self, y: int) -> Strip:
         width = self.content_region.width
         for part in self._parts:
             if y < len(part):
-                return fit(part[y], width).apply_style(self.rich_style)
+                return fit(part[y], width).apply_style(self._style)
             y -= len(part)
-        return Strip.blank(width, self.rich_style)
+        return Strip.blank(width, self._style)

@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import time
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.strip import Strip
+from textual.widget import Widget
 from textual.widgets import Collapsible, Static
 
 from grokterm.sanitize import StreamSanitizer
@@ -35,6 +37,7 @@ def safe_split_point(text: str) -> int:
 
 
 MAX_GAP = 0.25  # seconds: the longest gap between render steps when the event loop is saturated
+GROW_AHEAD = 0.5  # seconds of text the live reply's height makes room for at a time
 STATS_EVERY = 0.25  # seconds between updates of the "first token … · N tok/s" line
 
 
@@ -59,6 +62,7 @@ class StreamingMessage(Vertical):
         self._width = 0  # the width _done and _tail were rendered at
         self._started = time.monotonic()
         self._first_token: float | None = None
+        self._first_line: float | None = None  # when the first lines were shown (the pace of lines)
         self._tokens = 0
         self.status_note = ""
         self._wake = asyncio.Event()
@@ -221,7 +225,22 @@ class StreamingMessage(Vertical):
         self._done_text += new_text
         self._tail, self._tail_text, self._width = tail, tail_text, width
         if self.is_mounted:
-            self.body.show(self._done, seam(self._done, tail))
+            body = self.body
+            body.grow_by = 1 if final else self._grow_by(len(self._done) + len(tail))
+            body.show(self._done, seam(self._done, tail))
+
+    def _grow_by(self, lines: int) -> int:
+        """How many lines the reply's height grows by at a time (see LineView.grow_by): about what
+        arrives in GROW_AHEAD seconds at the pace seen so far, at most a third of the view. A slow
+        reply grows line by line; a fast one changes height (a layout, and a scroll that repaints the
+        whole view) a few times a second instead of at every line."""
+        now = time.monotonic()
+        if self._first_line is None:
+            self._first_line = now
+        elapsed = now - self._first_line
+        pace = (lines - 1) / elapsed if elapsed > 0.15 else 0.0  # (the last line is still filling)
+        view = self.parent.size.height if isinstance(self.parent, Widget) else 0
+        return max(1, min(view // 3, math.ceil(pace * GROW_AHEAD)))
 
     async def finish(self) -> None:
         """Stop the render loop and render what is left; the pane replaces this widget afterwards."""
