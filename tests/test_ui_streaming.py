@@ -70,8 +70,8 @@ async def test_the_reply_ending_right_after_a_freeze_does_not_cancel_the_turn():
         await message.finish()  # same iteration: must not raise CancelledError
         await pilot.pause()
         body = await message.final_body(message.text)
-        assert body.has(message._width)  # the finished message reuses the streamed lines
-        assert "next" in body.by_width[message._width][-1].text
+        assert body is message.doc  # the finished message reuses the streamed blocks
+        assert "next" in body.rendered[message._width][-1][-1].text
 
 
 def test_lists_quotes_and_continuations_are_not_cut():
@@ -120,7 +120,7 @@ def test_block_by_block_rendering_equals_rendering_the_whole_text():
 
 
 def _text(lines) -> str:
-    return "\n".join(line.text.rstrip() for line in lines)
+    return "\n".join((line if isinstance(line, str) else line.text).rstrip() for line in lines)
 
 
 async def test_a_streamed_reply_renders_fully_and_looks_the_same_finished(monkeypatch):
@@ -167,3 +167,81 @@ async def test_a_streamed_reply_renders_fully_and_looks_the_same_finished(monkey
         finished = FinishedMessage(MessageData(1, "assistant", RICH_REPLY), body=body)
         whole = _text(markdown_lines.markdown_strips(RICH_REPLY, app.console, width, "monokai"))
         assert _text(finished.body.lines(width, app.console)) == streamed == whole
+
+
+# rendered, a table is taller than its draft (its source lines): drafts' heights are only estimates
+LONG_REPLY = "\n\n".join(f"## Part {i}\n\n| part | value |\n|---|---|\n| {i} | {i * 7} |\n\nPart {i} says "
+                         + "something rather long " * 6 for i in range(40))
+
+
+async def test_the_end_of_a_long_reply_renders_only_the_blocks_on_screen():
+    """At unlimited speed most of a long reply scrolls past between two steps: those blocks are never
+    rendered (drafts), the last step renders the bottom screenful only, and the finished message gets
+    the very same blocks. Fails if the final frame waits for the blocks off screen."""
+    from textual.app import App
+    from textual.containers import VerticalScroll
+
+    from grokterm.ui import markdown_lines
+    from grokterm.ui.widgets.streaming_message import StreamingMessage
+
+    class Host(App):
+        CSS = "StreamingMessage { height: auto; }"  # as .message in app.tcss
+
+        def compose(self):
+            with VerticalScroll():
+                yield StreamingMessage("grok-4-0709", interval=60)
+
+    app = Host()
+    async with app.run_test(size=(80, 30)) as pilot:
+        app.query_one(VerticalScroll).anchor()
+        await pilot.pause()
+        message = app.query_one(StreamingMessage)
+        cut = LONG_REPLY.rindex("## Part")
+        message.add_text(LONG_REPLY[:cut])  # a burst: thirty-nine parts at once
+        await message.flush()
+        message.add_text(LONG_REPLY[cut:])
+        await message.finish()
+        body = await message.final_body(LONG_REPLY)
+        assert body is message.doc  # handed over, nothing rendered again
+        width = message._width
+        count = len(body.block_texts())
+        rendered = [i for i, lines in enumerate(body.rendered[width]) if lines is not None]
+        assert count - 1 in rendered and 0 not in rendered
+        assert message.renders == len(rendered) < count // 4, "blocks off screen were rendered"
+        whole = markdown_lines.markdown_strips(LONG_REPLY, app.console, width, "monokai")
+        shown = body.view(width).lines
+        assert _text(shown[-30:]) == _text(whole[-30:])  # the bottom screenful is the real rendering
+        assert len(shown) < len(whole)  # above it: drafts, shorter than the tables they stand for
+
+
+async def test_a_streamed_reply_scrolled_up_to_renders_its_drafts():
+    """While a reply streams the user scrolls up: the drafts drawn are rendered at the next step."""
+    from textual.app import App
+    from textual.containers import VerticalScroll
+
+    from grokterm.ui.widgets.streaming_message import StreamingMessage
+
+    class Host(App):
+        CSS = "StreamingMessage { height: auto; }"  # as .message in app.tcss
+
+        def compose(self):
+            with VerticalScroll():
+                yield StreamingMessage("grok-4-0709", interval=60)
+
+    app = Host()
+    async with app.run_test(size=(80, 30)) as pilot:
+        scroller = app.query_one(VerticalScroll)
+        scroller.anchor()
+        await pilot.pause()
+        message = app.query_one(StreamingMessage)
+        message.add_text(LONG_REPLY)
+        await message.flush()
+        await pilot.pause()
+        assert message.doc.rendered[message._width][0] is None  # the top scrolled past: a draft
+        scroller.scroll_home(animate=False, immediate=True)
+        await pilot.pause()
+        assert message._wanted, "drawing a draft did not ask for its block"
+        await message.flush()
+        await pilot.pause()
+        assert message.doc.rendered[message._width][0] is not None
+        assert "Part 0" in _text(message.body._parts[0][:4])

@@ -26,7 +26,8 @@ from textual.worker import Worker, WorkerState
 
 if TYPE_CHECKING:
     from grokterm.chat.runner import TurnSaved
-    from grokterm.store import Store
+    from grokterm.store import Conversation, MessageRow, Store
+    from grokterm.store.rows import MessageSources
 
 from grokterm.chat import edits
 from grokterm.chat.sources import load_search_settings, reply_sources
@@ -489,27 +490,35 @@ class ConversationPane(Vertical):
             return
         await streaming.finish()
         self.tool_status = ""
-        try:
-            row = await asyncio.to_thread(services(self).store.get_message, self.reply_id)
-        except StoreError:  # the database failed mid-turn (reported already): show what streamed
-            row = None
+        store, reply_id, conversation_id = services(self).store, self.reply_id, self.conversation.id
+
+        def read_back() -> tuple[MessageRow | None, dict[int, MessageSources], Conversation | None]:
+            """The stored reply, its sources and the conversation row, in one trip to a thread."""
+            try:
+                row = store.get_message(reply_id)
+            except StoreError:  # the database failed mid-turn (reported already): show what streamed
+                return None, {}, None
+            found: dict[int, MessageSources] = {}
+            try:
+                found = store.sources_of([row.id]) if row is not None else {}
+            except StoreError:  # as above: the reply is shown, its sources are not
+                pass
+            try:
+                conversation = store.get_conversation(conversation_id)
+            except StoreError:
+                conversation = None
+            return row, found, conversation
+
+        row, found, conversation = await asyncio.to_thread(read_back)
         data = (grok_app(self).message_data(row) if row is not None
                 else MessageData(None, "assistant", streaming.text, status=how))
         if row is not None:
-            try:
-                found = await asyncio.to_thread(services(self).store.sources_of, [row.id])
-            except StoreError:  # as above: the reply is shown, its sources are not
-                found = {}
             data.sources = reply_sources(found[row.id]) if row.id in found else None
         if data.ttft_ms is None:
             data.ttft_ms = streaming.ttft_ms
         if data.tokens_per_s is None:
             data.tokens_per_s = streaming.tokens_per_s
         self.messages.append(data)
-        try:
-            conversation = await asyncio.to_thread(services(self).store.get_conversation, self.conversation.id)
-        except StoreError:
-            conversation = None
         if conversation is not None:
             self.conversation = replace(conversation, draft=self.conversation.draft)
         finished = self._finished_widget(data, await streaming.final_body(data.text))

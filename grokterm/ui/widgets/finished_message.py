@@ -4,12 +4,14 @@ A conversation may hold a thousand messages. Each is a single widget whose lines
 thumbnails, the Markdown body, a status note) are rendered once per width and kept; its height is
 their number, so layout never renders Markdown. The body's lines come ready-made from the streaming
 widget for a reply that just ended, or are rendered in a thread by the pane before mounting
-(`prerender`); only an unexpected width (a resize) renders on the spot.
+(`prerender`). A long body is virtualised: blocks never shown (the top of a long reply, everything
+after a resize) are drafts until drawn on screen, then rendered in a thread, or rendered when idle.
 """
 
 from __future__ import annotations
 
 import asyncio
+import bisect
 import logging
 from itertools import zip_longest
 
@@ -25,7 +27,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from grokterm.ui.citations import has_inline_citations, reply_body, sources_block
-from grokterm.ui.markdown_lines import MarkdownLines, render_strips
+from grokterm.ui.markdown_lines import Line, MarkdownLines, View, render_strips
 from grokterm.ui.message_data import MessageData
 from grokterm.ui.render import plain
 from grokterm.ui.widgets.image_preview import image_line
@@ -73,6 +75,11 @@ class FinishedMessage(Widget, can_focus=True):
 
     show_reasoning: reactive[bool] = reactive(False)
 
+    IDLE_AFTER: float | None = 0.5  # seconds after a body with drafts is drawn before idle rendering
+    # starts (None: never, tests)
+    IDLE_GAP = 0.02  # seconds left to the event loop between two idle batches
+    IDLE_BATCH = 4  # blocks rendered per idle batch (a few milliseconds of work)
+
     class Action(Message):
         """Asks the conversation pane to act on this message."""
 
@@ -92,9 +99,15 @@ class FinishedMessage(Widget, can_focus=True):
         # a generation's text is its revised prompt, shown in the head as such, not as Markdown
         text = "" if data.kind == "image" else data.text
         self.body = body if body is not None else MarkdownLines.of(text, code_theme)
-        self._rendered: tuple[int, list[Strip]] = (-1, [])  # (width, lines)
-        self._pending_width: int | None = None  # a width being rendered in a thread
+        self._frame: tuple[int, list[Strip], list[Strip] | None, list[Strip]] = (-1, [], None, [])
+        self._rendered: tuple[tuple[int, int], list[Line]] = ((-1, -1), [])  # ((width, body version), lines)
+        self._view: View | None = None  # the body's view when it holds drafts
+        self._body_at = 0  # the body's first line
+        self._wanted: set[int] = set()  # blocks drawn as drafts, to render now
+        self._rendering = False
+        self._idle = False
         self._style = Style()  # this widget's style, read once per frame in render_lines
+        self.block_renders = 0  # blocks this widget rendered after it was mounted (tests count them)
         super().__init__(classes=f"message -{data.role} -status-{data.status}")
 
     # -- what it shows -------------------------------------------------------------
@@ -154,9 +167,19 @@ class FinishedMessage(Widget, can_focus=True):
         return sources_block(d.sources) if d.sources is not None and d.role == "assistant" else None
 
     def _key(self, binding_id: str) -> str:
-        """The live keys of a binding (the user's [keymap]); the defaults where there is no GrokApp."""
-        from grokterm.ui.keys import keys_for
+        """The live keys of a binding (the user's [keymap]); the defaults where there is no GrokApp.
+        This widget's own bindings are looked up here: the whole key table imports every screen
+        (50 ms the first time, which esc stopping a reply had to wait for)."""
+        from grokterm.ui.keys import display_keys, keys_for, split_keys
 
+        own = next((b.key for b in self.BINDINGS if isinstance(b, Binding) and b.id == binding_id), None)
+        if own is not None:
+            try:
+                keymap = getattr(getattr(self.app, "context", None), "keymap", None) or {}
+            except Exception:  # no active app in this thread (a prerender): the default keys
+                log.debug("no live keymap for %s; showing the default keys", binding_id, exc_info=True)
+                keymap = {}
+            return display_keys(split_keys(keymap.get(binding_id, own)))
         try:
             return str(self.app.keys_for(binding_id))  # type: ignore[attr-defined]
         except Exception:  # not under GrokApp (a test host), or no active app in this thread
@@ -200,28 +223,51 @@ class FinishedMessage(Widget, can_focus=True):
         return Group(*parts)
 
     # -- lines -----------------------------------------------------------------------
-    def lines_for(self, width: int, console: Console) -> list[Strip]:
-        """This message's lines at `width` (rendered once per width). Touches no DOM: safe in a thread
-        before the widget is mounted (see `prerender`)."""
-        rendered_width, lines = self._rendered
-        if width != rendered_width:
-            lines = self._render_lines(width, console)
-            self._rendered = (width, lines)
-        return lines
+    # A message's lines are its frame (head, citations, sources, note: small, rendered once per width)
+    # around its body, a virtualised `MarkdownLines`: blocks not rendered yet show as drafts, and a
+    # draft drawn on screen is rendered in a thread and swapped in (so are the rest, when idle).
 
-    def _render_lines(self, width: int, console: Console) -> list[Strip]:
-        lines = render_strips(Group(*self._head()), console, width)
-        cited = self._cited_body()
+    def lines_for(self, width: int, console: Console) -> list[Line]:
+        """This message's lines at `width`, its body fully rendered. Touches no DOM: safe in a thread
+        before the widget is mounted (see `prerender`)."""
+        if self.body.text and self._cited_body() is None:
+            self.body.lines(width, console)
+        return self._assemble(width, console)
+
+    def _frame_at(self, width: int, console: Console) -> tuple[list[Strip], list[Strip] | None, list[Strip]]:
+        """(head lines, the cited body's lines or None, lines after the body) at `width`."""
+        if self._frame[0] != width:
+            head = render_strips(Group(*self._head()), console, width)
+            cited = self._cited_body()
+            cited_lines = render_strips(cited, console, width) if cited is not None else None
+            after: list[Strip] = []
+            sources = self._sources()
+            if sources is not None:
+                after += render_strips(sources, console, width)
+            note = self._note()
+            if note is not None:
+                after += render_strips(note, console, width)
+            self._frame = (width, head, cited_lines, after)
+        return self._frame[1], self._frame[2], self._frame[3]
+
+    def _assemble(self, width: int, console: Console) -> list[Line]:
+        """Head + body (drafts included) + the rest, rebuilt only when the width or the body changed."""
+        key = (width, self.body.version)
+        if self._rendered[0] == key:
+            return self._rendered[1]
+        head, cited, after = self._frame_at(width, console)
+        view: View | None = None
+        body: list[Line]
         if cited is not None:
-            lines += render_strips(cited, console, width)
+            body = list(cited)
         elif self.body.text:
-            lines += self.body.lines(width, console)
-        sources = self._sources()
-        if sources is not None:
-            lines += render_strips(sources, console, width)
-        note = self._note()
-        if note is not None:
-            lines += render_strips(note, console, width)
+            view = self.body.view(width)
+            body = view.lines
+        else:
+            body = []
+        self._view, self._body_at = (view if view is not None and view.drafts else None), len(head)
+        lines = head + body + after
+        self._rendered = (key, lines)
         return lines
 
     def prerender(self, width: int, console: Console) -> None:
@@ -229,25 +275,109 @@ class FinishedMessage(Widget, can_focus=True):
         if width > 0:
             self.lines_for(width, console)
 
-    def _lines_at(self, width: int) -> list[Strip]:
-        """Lines to lay out and draw at `width`. After a resize (sidebar toggled, window resized) the
-        old lines stay on screen, fitted to the new width, while a thread renders the new ones: a
-        resize never renders a whole conversation's Markdown on the event loop."""
-        rendered_width, lines = self._rendered
-        if (rendered_width == width or not lines or not self.is_mounted
-                or len(self.body.text) < RENDER_IN_THREAD_FROM):
-            return self.lines_for(width, self.app.console)
-        if self._pending_width != width:
-            self._pending_width = width
-            self.run_worker(self._render_in_thread(width), group="rerender", exclusive=True)
+    def _lines_at(self, width: int) -> list[Line]:
+        """Lines to lay out and draw at `width`. A short body is rendered on the spot; a long one shows
+        drafts for the blocks not rendered at this width yet (after a resize, or the blocks of a long
+        reply that were never on screen), and the blocks drawn are rendered in a thread."""
+        console = self.app.console
+        if (self.body.text and self._rendered[0][0] != width and len(self.body.text) < RENDER_IN_THREAD_FROM
+                and not self.body.has(width)):
+            self.body.lines(width, console)
+        lines = self._assemble(width, console)
+        if self._view is not None and self.is_mounted:
+            self._start_idle_rendering()
         return lines
 
-    async def _render_in_thread(self, width: int) -> None:
-        lines = await asyncio.to_thread(self._render_lines, width, self.app.console)
-        if self._pending_width == width:
-            self._pending_width = None
-            self._rendered = (width, lines)
-            self.refresh(layout=True)
+    def _note_drawn(self, y: int) -> None:
+        view = self._view
+        if view is None:
+            return
+        seen = view.drafts_between(y - self._body_at, y - self._body_at + 1)
+        if seen and not self._wanted.issuperset(seen):
+            self._wanted |= set(seen)
+            if not self._rendering:
+                self._rendering = True
+                self.run_worker(self._render_wanted(), group="blocks")
+
+    async def _render_wanted(self) -> None:
+        """Render the drafts drawn on screen (in a thread), then swap them in."""
+        try:
+            while self._wanted and self.is_mounted:
+                width = self._rendered[0][0]
+                missing = set(self.body.missing(width))
+                indices = [index for index in sorted(self._wanted) if index in missing]
+                self._wanted.clear()
+                if indices:
+                    result = await asyncio.to_thread(self.body.render_blocks, width, self.app.console, indices)
+                    self.block_renders += len(result)
+                    self._swap_in(width, result)
+        finally:
+            self._rendering = False
+
+    def _start_idle_rendering(self) -> None:
+        if not self._idle and self.IDLE_AFTER is not None:
+            self._idle = True
+            self.run_worker(self._render_when_idle(), group="blocks-idle")
+
+    async def _render_when_idle(self) -> None:
+        """Render the blocks never drawn, nearest the screen first, a few at a time while the app is
+        idle, so scrolling up later finds them ready (drafts are only a fallback)."""
+        try:
+            await asyncio.sleep(self.IDLE_AFTER or 0)
+            while self.is_mounted:
+                width = self._rendered[0][0]
+                if width <= 0 or self._view is None:
+                    return
+                if self._rendering:  # blocks on screen first
+                    await asyncio.sleep(self.IDLE_GAP)
+                    continue
+                top = self._viewport_top()
+                indices = self.body.nearest_missing(width, max(0, top - self._body_at), self.IDLE_BATCH)
+                if not indices:
+                    return
+                result = await asyncio.to_thread(self.body.render_blocks, width, self.app.console, indices)
+                self.block_renders += len(result)
+                if self._rendered[0][0] == width:
+                    self._swap_in(width, result)
+                await asyncio.sleep(self.IDLE_GAP)
+        finally:
+            self._idle = False
+
+    def _scroller(self) -> Widget | None:
+        parent = self.parent
+        return parent if isinstance(parent, Widget) and parent.allow_vertical_scroll else None
+
+    def _viewport_top(self) -> int:
+        """The first line of this widget's content at the top of its scroll container's window."""
+        scroller = self._scroller()
+        if scroller is None:
+            return 0
+        return round(scroller.scroll_y) - self.virtual_region.y - self.gutter.top
+
+    def _swap_in(self, width: int, rendered: list[tuple[int, list[Strip]]]) -> None:
+        """Put rendered blocks in place of their drafts without moving what the user looks at: when
+        the blocks above the window change height, the window follows (a view anchored to the
+        bottom is kept there by Textual itself)."""
+        old = self.body.view(width)
+        top = self._viewport_top() - self._body_at
+        self.body.put(width, rendered)
+        if self._rendered[0][0] != width:
+            return
+        new = self.body.view(width)
+        scroller = self._scroller()
+        following = scroller is not None and scroller.is_anchored and not scroller._anchor_released
+        shift = 0
+        if scroller is not None and not following and top > 0:
+            if top >= len(old.lines):
+                shift = len(new.lines) - len(old.lines)
+            else:
+                block = bisect.bisect_right(old.starts, top) - 1
+                shift = new.starts[block] - old.starts[block]
+        self.refresh(layout=True)
+        if shift and scroller is not None:
+            y = scroller.scroll_y + shift
+            scroller.set_reactive(Widget.scroll_y, y)
+            scroller.set_reactive(Widget.scroll_target_y, y)
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return len(self._lines_at(width)) if width > 0 else 0
@@ -257,16 +387,18 @@ class FinishedMessage(Widget, can_focus=True):
         return super().render_lines(crop)
 
     def render_line(self, y: int) -> Strip:
-        width = self.content_region.width
+        width = self.size.width
         lines = self._lines_at(width) if width > 0 else []
+        if self._view is not None:
+            self._note_drawn(y)
         if y < len(lines):
             return fit(lines[y], width).apply_style(self._style)
         return Strip.blank(width, self._style)
 
     def refresh_body(self) -> None:
         self.set_class(True, f"-status-{self.data.status}")
-        self._rendered = (-1, [])
-        self._pending_width = None
+        self._frame = (-1, [], None, [])
+        self._rendered = ((-1, -1), [])
         self.refresh(layout=True)
 
     def _generated_parts(self) -> list:

@@ -2,10 +2,13 @@
 
 Layout asks a widget its height many times; for a Static holding Markdown that means rendering
 the Markdown. Here the lines are already there, so layout and drawing cost only list lookups.
+Some lines may be drafts (`markdown_lines.View`: blocks not rendered yet); Textual draws only the
+lines on screen, so a draft line being drawn tells the owner which block to render now.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from itertools import zip_longest
 
 from rich.style import Style
@@ -13,9 +16,13 @@ from textual.geometry import Region, Size
 from textual.strip import Strip
 from textual.widget import Widget
 
+from grokterm.ui.markdown_lines import Line, View, as_strip
 
-def fit(strip: Strip, width: int) -> Strip:
-    """A line drawn at another width (a resize the new render has not caught up with yet)."""
+
+def fit(line: Line, width: int) -> Strip:
+    """A line drawn at `width`: a draft made a Strip, or a line rendered at another width (a resize
+    the new render has not caught up with yet) cropped or padded."""
+    strip = as_strip(line, width)
     return strip if strip.cell_length == width else strip.crop_extend(0, width, None)
 
 
@@ -29,10 +36,14 @@ class LineView(Widget):
     }
     """
 
-    def __init__(self, *, classes: str | None = None) -> None:
+    def __init__(self, *, classes: str | None = None,
+                 on_drafts_seen: Callable[[list[int]], None] | None = None) -> None:
         super().__init__(classes=classes)
-        self._parts: tuple[list[Strip], ...] = ()
+        self._parts: tuple[Sequence[Line], ...] = ()
         self._count = 0
+        self._view: View | None = None
+        self._seen: set[int] = set()
+        self._on_drafts_seen = on_drafts_seen
         self.grow_by = 1  # the height grows in steps of this many lines (blank until filled)
         self._height = 0
         self._style = Style()
@@ -46,9 +57,11 @@ class LineView(Widget):
             return count
         return self._height if count <= self._height else count + self.grow_by - 1
 
-    def show(self, *parts: list[Strip]) -> None:
+    def show(self, *parts: Sequence[Line], view: View | None = None) -> None:
         """Swap in new lines. Same height: repaint only the lines that changed (usually the last one
-        or two of a streaming reply). New height: a layout (the one case that moves other widgets)."""
+        or two of a streaming reply). New height: a layout (the one case that moves other widgets).
+        `view`: the first part's drafts; drawing one of them calls `on_drafts_seen`."""
+        self._view = view if view is not None and view.drafts else None
         count = sum(len(part) for part in parts)
         height = self._height_for(count)
         if height != self._height or not self.is_mounted:
@@ -76,9 +89,20 @@ class LineView(Widget):
         return super().render_lines(crop)
 
     def render_line(self, y: int) -> Strip:
-        width = self.content_region.width
+        width = self.size.width
+        if self._view is not None and self._on_drafts_seen is not None:
+            seen = self._view.drafts_between(y, y + 1)
+            if seen and not self._seen.issuperset(seen):
+                if not self._seen:
+                    self.call_later(self._report_seen)
+                self._seen |= set(seen)
         for part in self._parts:
             if y < len(part):
                 return fit(part[y], width).apply_style(self._style)
             y -= len(part)
         return Strip.blank(width, self._style)
+
+    def _report_seen(self) -> None:
+        seen, self._seen = sorted(self._seen), set()
+        if seen and self._on_drafts_seen is not None:
+            self._on_drafts_seen(seen)

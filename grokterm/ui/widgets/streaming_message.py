@@ -3,12 +3,15 @@
 Deltas arrive far faster than a terminal can redraw. They are collected, and a render loop turns
 them into lines (`grokterm.ui.markdown_lines`) in a worker thread: blocks that are finished (cut at
 blank lines outside code fences) are rendered once and kept; only the unfinished tail is rendered
-again at each step. The event loop only swaps the ready lines into one `LineView`, so a keystroke
-never waits behind Markdown work, however long the reply.
+again at each step. Only what can be on screen is rendered: the blocks filling the bottom screenful
+(the view follows the end of the reply); blocks scrolled off above keep cheap drafts until the user
+scrolls up to them (then the next step renders them) or the finished message renders them when idle.
+The event loop only swaps the ready lines into one `LineView`, so a keystroke never waits behind
+Markdown work, however long the reply.
 
 Cadence adapts: a step starts at most every `interval` seconds and only when text arrived; when a
 step takes longer (a long code block in the tail), the next one simply starts later. When the reply
-ends the pane swaps this widget for a FinishedMessage that reuses the same lines (no re-render).
+ends the pane swaps this widget for a FinishedMessage that reuses the same blocks (no re-render).
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from textual.widget import Widget
 from textual.widgets import Collapsible, Static
 
 from grokterm.sanitize import StreamSanitizer
-from grokterm.ui.markdown_lines import MarkdownLines, block_strips, join, last_split_point, markdown_strips, seam
+from grokterm.ui.markdown_lines import MarkdownLines, View, block_strips, last_split_point, seam, split_blocks
 from grokterm.ui.render import plain, safe_text
 from grokterm.ui.widgets.line_view import LineView
 
@@ -36,6 +39,7 @@ def safe_split_point(text: str) -> int:
     return last_split_point(text)
 
 
+BUDGET_MARGIN = 8  # lines rendered beyond the screen's height at the bottom of the live reply
 MAX_GAP = 0.25  # seconds: the longest gap between render steps when the event loop is saturated
 GROW_AHEAD = 0.5  # seconds of text the live reply's height makes room for at a time
 STATS_EVERY = 0.25  # seconds between updates of the "first token … · N tok/s" line
@@ -55,11 +59,12 @@ class StreamingMessage(Vertical):
         self._pending_reasoning = False
         self._safe = ""  # sanitised text handed to rendering so far
         self._sanitizer = StreamSanitizer()  # an escape sequence split across deltas is still removed whole
-        self._done_text = ""  # the prefix of _safe whose blocks are finished and rendered
-        self._done: list[Strip] = []
+        self.doc = MarkdownLines("", code_theme)  # the finished blocks of _safe (rendered or drafts)
+        self._wanted: set[int] = set()  # blocks drawn as drafts (the user scrolled up to them)
+        self.renders = 0  # blocks rendered with Markdown (tests count them)
         self._tail: list[Strip] = []
         self._tail_text = ""
-        self._width = 0  # the width _done and _tail were rendered at
+        self._width = 0  # the width the doc's bottom and _tail were rendered at
         self._started = time.monotonic()
         self._first_token: float | None = None
         self._first_line: float | None = None  # when the first lines were shown (the pace of lines)
@@ -82,7 +87,7 @@ class StreamingMessage(Vertical):
         yield Static(header, classes="message-header")  # display-safe: a Text of literals and plain()
         with Collapsible(title="reasoning…", collapsed=True, classes="reasoning"):
             yield Static("", classes="reasoning-text")
-        yield LineView(classes="reply-body")
+        yield LineView(classes="reply-body", on_drafts_seen=self._drafts_seen)
         yield Static("waiting for the first token…", classes="stream-stats")
 
     @property
@@ -195,6 +200,16 @@ class StreamingMessage(Vertical):
             # display-safe: our own numbers (one line, always: no layout)
             self.query_one(".stream-stats", Static).update(stats, layout=False)
 
+    def _budget(self) -> int:
+        """How many lines at the bottom can be on screen (the blocks there are rendered at each step;
+        the others keep their drafts until drawn)."""
+        return self.screen.size.height + BUDGET_MARGIN if self.is_attached else BUDGET_MARGIN
+
+    def _drafts_seen(self, indices: list[int]) -> None:
+        """The user scrolled up to blocks not rendered yet: render them at the next step."""
+        self._wanted |= set(indices)
+        self._wake.set()
+
     async def _render_text(self, final: bool) -> None:
         if not self.is_mounted:
             return
@@ -202,32 +217,32 @@ class StreamingMessage(Vertical):
         width = body.content_region.width
         if width <= 0:
             return  # not laid out yet: on_resize wakes the loop again
-        live = self._safe[len(self._done_text):]
+        doc = self.doc
+        live = self._safe[len(doc.text):]
         cut = len(live) if final else last_split_point(live)
         new_text, tail_text = live[:cut], live[cut:]
         redo = width != self._width
-        if not new_text and tail_text == self._tail_text and not redo:
+        wanted = sorted(self._wanted)  # block indices: the same at any width
+        self._wanted.clear()
+        if not new_text and tail_text == self._tail_text and not redo and not wanted:
             return
-        done_text, console, theme = self._done_text, self.app.console, self.code_theme
+        console, theme, height = self.app.console, self.code_theme, self._budget()
+        first_tail = not (doc.text or new_text)
 
-        def render() -> tuple[list[Strip] | None, list[Strip], list[Strip]]:
-            base = markdown_strips(done_text, console, width, theme) if redo and done_text else None
-            new = block_strips(new_text, console, width, theme, first=not done_text) if new_text else []
-            tail = (block_strips(tail_text, console, width, theme, first=not (done_text or new_text))
-                    if tail_text else [])
-            return base, new, tail
+        def render() -> tuple[list[Strip], View]:
+            if new_text:
+                doc.extend(split_blocks(new_text))
+            tail = block_strips(tail_text, console, width, theme, first=first_tail) if tail_text else []
+            self.renders += doc.render_bottom(width, console, height, below=len(tail), also=wanted)
+            return tail, doc.view(width)
 
-        base, new, tail = await asyncio.to_thread(render)
-        if redo:
-            self._done = base or []
-        if new:
-            self._done = join(self._done, new)
-        self._done_text += new_text
+        tail, view = await asyncio.to_thread(render)
         self._tail, self._tail_text, self._width = tail, tail_text, width
         if self.is_mounted:
             body = self.body
-            body.grow_by = 1 if final else self._grow_by(len(self._done) + len(tail))
-            body.show(self._done, seam(self._done, tail))
+            below: list[Strip] = seam(view.lines, tail)
+            body.grow_by = 1 if final else self._grow_by(len(view.lines) + len(below))
+            body.show(view.lines, below, view=view)
 
     def _grow_by(self, lines: int) -> int:
         """How many lines the reply's height grows by at a time (see LineView.grow_by): about what
@@ -254,11 +269,13 @@ class StreamingMessage(Vertical):
             await self._step(final=True)
 
     async def final_body(self, final_text: str) -> MarkdownLines:
-        """The finished reply's body, reusing the lines streaming produced when the stored text is the
-        text that streamed (otherwise rendered afresh, in a thread)."""
-        body = MarkdownLines(safe_text(final_text), self.code_theme)
-        if body.text == self._safe and self._width and not self._pending_text:
-            body.store(self._width, join(self._done, self._tail))
-        elif self._width and self.is_mounted:
-            await asyncio.to_thread(body.lines, self._width, self.app.console)
+        """The finished reply's body: the very blocks streaming rendered when the stored text is the
+        text that streamed (otherwise rendered afresh, in a thread). Either way only the blocks at the
+        bottom are rendered; the others are rendered when seen, or when the app is idle."""
+        text = safe_text(final_text)
+        if text == self.doc.text and not self._tail_text and not self._pending_text:
+            return self.doc
+        body = MarkdownLines(text, self.code_theme)
+        if self._width and self.is_mounted:
+            await asyncio.to_thread(body.render_bottom, self._width, self.app.console, self._budget())
         return body
