@@ -10,6 +10,7 @@ import time
 from ui_helpers import make_app, wait_started, wait_workers
 
 from grokterm.store import Store
+from grokterm.ui.markdown_lines import MarkdownLines
 from grokterm.ui.widgets.finished_message import FinishedMessage
 
 REPLY = """Here is how it works:
@@ -36,8 +37,9 @@ def seed(path, messages: int) -> int:
     store.ui_set("open_tabs", [other.id])
     store.close()
     now = time.time() - messages
-    rows = [(conv.id, "user" if i % 2 == 0 else "assistant", f"question {i}" if i % 2 == 0 else REPLY,
-             now + i, now + i, "complete") for i in range(messages)]
+    rows = [(conv.id, "user" if i % 2 == 0 else "assistant",
+             f"question {i}" if i % 2 == 0 else f"{REPLY}\nreply {i}", now + i, now + i, "complete")
+            for i in range(messages)]
     connection = sqlite3.connect(path, isolation_level=None)
     connection.execute("BEGIN")
     connection.executemany("INSERT INTO messages (conversation_id, role, text, created_at, updated_at, status)"
@@ -47,16 +49,16 @@ def seed(path, messages: int) -> int:
     return conv.id
 
 
-def record_renders(monkeypatch) -> list[tuple[str, int | None]]:
-    """(thread name, message id) of every Markdown render of a finished message."""
-    renders: list[tuple[str, int | None]] = []
-    original = FinishedMessage._render_lines
+def record_renders(monkeypatch) -> list[tuple[str, str]]:
+    """(thread name, the end of the message's text) of every Markdown render of a message body."""
+    renders: list[tuple[str, str]] = []
+    original = MarkdownLines.render_blocks
 
-    def render(self, width, console):
-        renders.append((threading.current_thread().name, self.data.id))
-        return original(self, width, console)
+    def render_blocks(self, width, console, indices):
+        renders.append((threading.current_thread().name, self.text[-12:]))
+        return original(self, width, console, indices)
 
-    monkeypatch.setattr(FinishedMessage, "_render_lines", render)
+    monkeypatch.setattr(MarkdownLines, "render_blocks", render_blocks)
     return renders
 
 
@@ -88,9 +90,9 @@ async def test_opening_renders_in_threads_the_newest_screenful_first(emulator, t
         assert [w.data.id for w in widgets] == [m.id for m in pane.messages] and len(widgets) == window
         assert [name for name, _ in renders if name == threading.main_thread().name] == []
         assert len(renders) == window  # each message rendered once, at the width it is shown at
-        assert renders[0][1] == pane.messages[-1].id  # the newest first: it is the one on screen
+        assert renders[0][1].endswith("reply 199")  # the newest first: it is the one on screen
         assert widgets[-1].region.height > 0  # and it is on screen (the list is at its end)
-        assert all(w._rendered[0] == w.content_region.width for w in widgets if w.region.height)
+        assert all(w.body.has(w.content_region.width) for w in widgets if w.region.height)
 
 
 async def test_a_huge_conversation_reads_and_renders_only_a_window(emulator, tmp_path, monkeypatch):

@@ -19,6 +19,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
+from textual.css.query import NoMatches
 from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Button, Static
@@ -33,6 +34,7 @@ from grokterm.chat import edits
 from grokterm.chat.sources import load_search_settings, reply_sources
 from grokterm.store import StoreError
 from grokterm.ui import attach, imagegen
+from grokterm.ui.frames import after_next_frame
 from grokterm.ui.markdown_lines import MarkdownLines
 from grokterm.ui.message_data import MessageData
 from grokterm.ui.render import plain
@@ -156,6 +158,14 @@ class ConversationPane(Vertical):
 
         The messages that fill the screen are rendered (in a thread) and shown first; the rest of
         the page is rendered and mounted above them after that frame."""
+        try:
+            await self._load_history()
+        except NoMatches:
+            if self.is_attached:
+                raise
+            log.debug("the tab closed while its history loaded", exc_info=True)
+
+    async def _load_history(self) -> None:
         window = grok_app(self).context.lazy_window
         self.messages, more = await asyncio.to_thread(self._read_page, None, window)
         self._hidden_older = 1 if more else 0  # the exact count comes with the totals, just below
@@ -181,21 +191,26 @@ class ConversationPane(Vertical):
         ago has not been laid out yet, and history is rendered at the width it will be shown at. Its
         siblings (the other tabs) have the same size, so usually there is nothing to wait for."""
         for _ in range(5):
-            if self._list_geometry()[0] > 0 or not self.is_mounted:
+            if self._list_geometry()[0] > 0 or not self.is_attached or not await after_next_frame(self):
                 return
-            await self.wait_for_refresh()
 
     def _list_geometry(self) -> tuple[int, int, int]:
         """(message width with a scrollbar, without one, list height) of this pane's message list, or of
         another tab's when this one has no size yet (just opened, or a hidden tab): all tabs share it."""
-        if self.message_list.size.width > MESSAGE_GUTTER or not self.is_attached:
-            panes = [self]
-        else:
-            panes = [pane for pane in self.screen.query(ConversationPane) if pane is not self]
+        try:
+            if self.message_list.size.width > MESSAGE_GUTTER or not self.is_attached:
+                panes = [self]
+            else:
+                panes = [pane for pane in self.screen.query(ConversationPane) if pane is not self]
+        except NoMatches:  # this tab is being closed
+            return 0, 0, 0
         for pane in panes:
-            narrow = pane.message_width(scrollbar=True)
-            if narrow > 0:
-                return narrow, pane.message_width(scrollbar=False), pane.message_list.size.height
+            try:
+                narrow = pane.message_width(scrollbar=True)
+                if narrow > 0:
+                    return narrow, pane.message_width(scrollbar=False), pane.message_list.size.height
+            except NoMatches:  # a tab being closed: its children are gone
+                continue
         return 0, 0, 0
 
     async def _render_first_screen(self, widgets: list[FinishedMessage]) -> list[FinishedMessage]:
