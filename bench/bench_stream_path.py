@@ -5,7 +5,8 @@ Every figure is a fresh process; source trees (`--tree NAME=PATH`, imported thro
 raw reader are interleaved in each run (raw, A client, B client, A runner, B runner, raw, …), so machine
 noise hits them alike. Printed per tree and mode: wall time and this process's CPU time (median, min–max,
 n), their ratio to the raw reader of the same run, the number of events the consumer saw and the number
-of text/reasoning deltas they stand for. The emulator runs in its own process at unlimited speed (its
+of text/reasoning deltas they stand for; for the runner, the time from the last delta to `Completed` (the
+final row is written in between). The emulator runs in its own process at unlimited speed (its
 work does not share our GIL). Prints numbers, asserts nothing.
 
     .venv/bin/python bench/bench_stream_path.py --tree before=/tmp/base-2bf47df --tree after=. --runs 5
@@ -95,16 +96,20 @@ async def child_runner(base_url: str, tokens: int) -> dict:
             wall, cpu = time.perf_counter(), time.process_time()
             events = deltas = chars = 0
             last = None
+            last_delta = ended = 0.0
             async for event in runner.send(conversation.id, f"!long {tokens}", model=MODEL):
                 events += 1
                 if isinstance(event, TextDelta):
                     deltas += _delta_count(event)
                     chars += len(event.text)
+                    last_delta = time.perf_counter()
                 elif isinstance(event, ReasoningDelta):
                     deltas += _delta_count(event)
+                elif isinstance(event, Completed):
+                    ended = time.perf_counter()
                 last = event
             result = {"wall": time.perf_counter() - wall, "cpu": time.process_time() - cpu, "events": events,
-                      "deltas": deltas, "chars": chars}
+                      "deltas": deltas, "chars": chars, "end": ended - last_delta}
             runner.close()
         rows = store.list_messages(conversation.id)
         store.close()
@@ -208,6 +213,8 @@ def main() -> None:
             label = "raw reader" if mode == "raw" else f"{name} {mode}"
             line = (f"  {label:18s} wall {spread([r['wall'] for r in ok], 1000, ' ms')}  "
                     f"cpu {spread([r['cpu'] for r in ok], 1000, ' ms')}")
+            if mode == "runner":
+                line += f"  last delta→Completed {spread([r['end'] for r in ok], 1000, ' ms')}"
             if mode != "raw":
                 line += (f"  ÷raw wall {spread([r['wall_ratio'] for r in ok if 'wall_ratio' in r], unit='×')}"
                          f"  cpu {spread([r['cpu_ratio'] for r in ok if 'cpu_ratio' in r], unit='×')}")

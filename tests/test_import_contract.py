@@ -82,3 +82,40 @@ def test_the_checker_sees_lazy_imports(tmp_path):
                       "    from grokterm.ui.app import GrokApp\n"
                       "    from grokterm import config, __version__\n")
     assert _imports(sample) == {"grokterm.ui.app", "grokterm.config"}
+
+
+def _module_graph() -> dict[str, set[str]]:
+    """Each of our modules -> our modules it imports, lazily or not (`from pkg import mod` is mod)."""
+    paths = {".".join(p.relative_to(PACKAGE.parent).with_suffix("").parts).removesuffix(".__init__"): p
+             for p in PACKAGE.rglob("*.py")}
+    graph: dict[str, set[str]] = {}
+    for module, path in paths.items():
+        found: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                found.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                found.update(f"{node.module}.{a.name}" if f"{node.module}.{a.name}" in paths else node.module
+                             for a in node.names)
+        graph[module] = found & set(paths)
+    return graph
+
+
+def _reachable(graph: dict[str, set[str]], start: str) -> set[str]:
+    seen: set[str] = set()
+    todo = [start]
+    while todo:
+        for module in graph.get(todo.pop(), ()):
+            if module not in seen:
+                seen.add(module)
+                todo.append(module)
+    return seen
+
+
+def test_the_attachment_glue_is_in_no_import_cycle():
+    """ui/attach.py once imported the chips and the composer inside functions because they (or what
+    they import) imported it back. Lazy imports count: a cycle hidden in a function is still one."""
+    graph = _module_graph()
+    for module in ("grokterm.ui.attach", "grokterm.ui.thumbnails", "grokterm.ui.widgets.attachment_chips"):
+        back = sorted(m for m in _reachable(graph, module) if module in _reachable(graph, m))
+        assert back == [], f"{module} is in an import cycle with {back}"

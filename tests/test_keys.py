@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from textual import events
 from textual._xterm_parser import XTermParser
+from textual.worker import WorkerCancelled
 from ui_helpers import make_app, notifications, wait_started, wait_until
 
 from grokterm.ui.keys import AltPrefixParser, install_alt_prefix_parser, key_rows, keys_for, readme_table
@@ -372,3 +374,73 @@ async def test_a_pasted_esc_and_other_controls_are_removed_by_the_sanitising_pat
         await wait_until(pilot, lambda: "end" in pane.composer.text, what="the paste")
         assert pane.composer.text == "say red\nnext\nline\tend⟨U+202E⟩"
         assert pane.turn_worker is None  # nothing in it acted as a key
+
+
+async def test_esc_then_typing_at_once_stops_the_reply_and_types(emulator_factory, tmp_path):
+    """Escape and a letter in one read (tmux joins them within its 500 ms escape-time) read as an
+    alt key; nothing is bound to it, so it was escape, then the letter: the reply stops, o is typed."""
+    slow = emulator_factory(speed=40.0)
+    app = make_app(slow, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await wait_started(app, pilot)
+        pane.composer.load_text("!long 3000")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: pane.streaming is not None and len(pane.streaming.text) >= 20,
+                         what="the reply to start streaming")
+        turn = pane.turn_worker
+        assert turn is not None
+        parser = AltPrefixParser()
+        for token in [*parser.feed("\x1bo"), *parser.feed("k")]:  # what the terminal sends
+            app.post_message(token)
+        await wait_until(pilot, lambda: turn.is_finished, what="the reply to stop")
+        with pytest.raises(WorkerCancelled):
+            await turn.wait()  # cancelled by esc; the stopped reply is drawn by then
+        await pilot.pause()
+        assert pane.messages[-1].role == "assistant" and pane.messages[-1].status == "stopped"
+        assert pane.composer.text == "ok"
+
+
+def test_only_an_esc_prefixed_alt_key_stands_for_an_escape():
+    from grokterm.ui.keys import unbound_alt_as_typed
+
+    (esc_o,) = AltPrefixParser().feed("\x1bo")
+    assert [(k.key, k.character) for k in unbound_alt_as_typed(esc_o, set())] == [("escape", "\x1b"), ("o", "o")]
+    assert [k.key for k in unbound_alt_as_typed(esc_o, {"alt+o"})] == ["alt+o"]  # bound: the binding
+    real_alt = events.Key("alt+o", None)  # kitty protocol / CSI 1;3x: no ESC involved
+    assert [k.key for k in unbound_alt_as_typed(real_alt, set())] == ["o"]
+    assert [k.key for k in unbound_alt_as_typed(esc_o, set(), escape_first=False)] == ["o"]
+
+
+async def test_esc_then_a_dialog_key_at_once_closes_the_dialog_once(emulator, tmp_path):
+    """Under a dialog whose letter keys answer it, ESC y must not be escape (dismiss) and y (dismiss
+    again): the second dismissal would pop the chat screen too. There the letter acts, as before."""
+    from textual.screen import ModalScreen
+
+    from grokterm.ui.screens.response_detail import ConfirmDialog
+
+    app = make_app(emulator, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_started(app, pilot)
+        answers: list[bool | None] = []
+        app.push_screen(ConfirmDialog("Delete it?", "It cannot be undone."), answers.append)
+        await wait_until(pilot, lambda: isinstance(app.screen, ModalScreen), what="the dialog")
+        for token in AltPrefixParser().feed("\x1by"):
+            app.post_message(token)
+        await wait_until(pilot, lambda: bool(answers), what="an answer")
+        await pilot.pause()
+        assert answers == [True] and app.screen is app.chat
+
+
+async def test_a_paste_into_any_text_field_is_sanitised(emulator, tmp_path):
+    """The finder's search field is a Textual Input with its own paste handler: the app sanitises
+    every paste before any widget sees it."""
+    app = make_app(emulator, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_started(app, pilot)
+        await pilot.press("ctrl+f")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConversationsScreen), what="the finder")
+        field = app.screen.query_one("#conversations-query")
+        await wait_until(pilot, lambda: field.has_focus, what="the search field focused")
+        app.post_message(events.Paste("ab\x1b[31mRED\x1b[0mcd\x1b]0;pwned\x07\x9b2J"))
+        await wait_until(pilot, lambda: "cd" in field.value, what="the paste")
+        assert field.value == "abREDcd"

@@ -148,3 +148,36 @@ async def test_list_filters_unstored_replies_as_the_browser_shows_them(emulator,
     assert [row["response_id"] for row in cli_json(emulator, "list", "--status", "live")] == ids[::-1]
     text = cli(emulator, "list", "--status", "unstored")
     assert text.returncode == 0 and text.stdout.split()[0] == unstored[0] and " unstored " in text.stdout
+
+
+async def test_ctrl_c_during_continue_ends_the_line_and_keeps_the_reply(emulator_factory):
+    import signal
+
+    slow = emulator_factory(speed=60.0)
+    store = Store(paths.database_file())
+    try:
+        async with XAIClient(slow.api_key, base_url=slow.base_url, max_retries=0) as client:
+            conversation = store.create_conversation(title="Slow", model=MODEL)
+            async for _ in TurnRunner(store, client).send(conversation.id, "!echo hi", model=MODEL):
+                pass
+        [head] = [m.response_id for m in store.list_messages(conversation.id) if m.role == "assistant"]
+        process = subprocess.Popen(
+            [sys.executable, "-m", "grokterm", "responses", "continue", head, "!long 4000"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+            env={**os.environ, "XAI_API_KEY": slow.api_key, "XAI_BASE_URL": slow.base_url},
+        )
+        try:
+            shown = process.stdout.read1(200)  # blocks until the answer has started
+            assert shown, process.stderr.read()
+            process.send_signal(signal.SIGINT)
+            rest, err = process.communicate(timeout=30)
+        finally:
+            if process.poll() is None:
+                process.kill()
+        out = (shown + rest).decode()
+        assert process.returncode == 130 and err.decode().endswith("grokterm: interrupted\n")
+        assert out.endswith("\n") and not out.endswith("\n\n")
+        reply = store.list_messages(conversation.id)[-1]
+        assert reply.status == "stopped" and reply.text.startswith(out.rstrip("\n")[:10])
+    finally:
+        store.close()

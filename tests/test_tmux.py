@@ -144,3 +144,10 @@ def test_esc_prefixed_alt_keys_bracketed_paste_and_keys_after_enter(app_in_tmux:
                   "the conversations finder, with its rows")
     tmux.keys("Escape", "a")
     screen = tmux.wait_for(lambda s: "Archived" in s, "ESC a to archive")
+
+    # a paste into a text field other than the composer is sanitised too: its escape sequences
+    # never reach the terminal (an OSC 0 would retitle the window, an SGR colour the screen)
+    title = tmux.run("display-message", "-p", "-t", "t", "#{pane_title}")
+    tmux.paste("ab\x1b[31mRED\x1b[0mcd\x1b]0;pwned\x07")
+    tmux.wait_for(lambda s: "abREDcd" in s, "the paste in the finder's search field")
+    assert tmux.run("display-message", "-p", "-t", "t", "#{pane_title}") == title

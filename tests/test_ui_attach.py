@@ -7,7 +7,10 @@ top are shared with tests/test_vision.py.
 from __future__ import annotations
 
 import os
+import re
+import types
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import ui_helpers
@@ -317,3 +320,14 @@ async def test_images_alone_can_be_sent_and_an_empty_enter_sends_nothing(emulato
         await pilot.pause()
         assert pane.messages[-1].status == "complete"
         assert "40×30" in pane.messages[-1].text
+
+
+def test_the_attachment_glue_keeps_no_state_of_its_own():
+    """What a send check remembers belongs to its pane (ConversationPane.submit_check), not to
+    module-level tables in ui/attach.py."""
+    stateless = (types.ModuleType, types.FunctionType, type, str, int, float, tuple, frozenset, re.Pattern)
+    state = {name: type(value).__name__ for name, value in vars(attach).items()
+             if not name.startswith("__") and not isinstance(value, stateless) and name != "annotations"}
+    assert state == {}
+    one, two = ConversationPane(SimpleNamespace(id=1)), ConversationPane(SimpleNamespace(id=2))
+    assert isinstance(one.submit_check, attach.SubmitCheck) and one.submit_check is not two.submit_check

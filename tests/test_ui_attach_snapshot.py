@@ -13,8 +13,8 @@ from textual.app import App, ComposeResult
 from textual.containers import Vertical
 
 from grokterm.media import ImageLimits
-from grokterm.ui.attach import prepare_for_ui
 from grokterm.ui.themes import install_themes
+from grokterm.ui.thumbnails import prepare_for_ui
 from grokterm.ui.widgets.attachment_chips import AttachmentChips
 from grokterm.ui.widgets.composer import Composer
 from grokterm.ui.widgets.image_preview import ImagePreview

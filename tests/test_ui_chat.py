@@ -358,3 +358,30 @@ async def test_stop_while_the_pane_handles_an_event_still_records_stopped(emulat
     row = store.list_messages(pane.conversation.id)[-1]
     store.close()
     assert row.status == "stopped" and row.text
+
+
+async def test_a_demo_session_never_chains_on_an_earlier_sessions_responses(emulator_factory, tmp_path) -> None:
+    """Each `grokterm --demo` has a fresh emulator: reopened, a conversation sends its whole history at
+    once instead of a chained request that must 404 first (with a "gone from the server" notice)."""
+    from grokterm.ui.app import GrokApp
+    from grokterm.ui.context import AppContext
+
+    def demo_app(emulator) -> GrokApp:
+        return GrokApp(AppContext(api_key=emulator.api_key, base_url=emulator.base_url,
+                                  db_path=tmp_path / "grokterm.db", max_retries=0, demo=True))
+
+    first, second = emulator_factory(), emulator_factory()
+    app = demo_app(first)
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = await wait_started(app, pilot)
+        await send(pane, pilot, "!echo my name is Ada")
+        await send(pane, pilot, "!recall")  # within one session the chain is used
+        assert first.state.requests[-1].json.get("previous_response_id")
+    app = demo_app(second)
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = await wait_started(app, pilot)
+        await send(pane, pilot, "!recall")
+        turns = [r.json for r in second.state.requests if r.path == "/v1/responses"]
+        assert len(turns) == 1 and "previous_response_id" not in turns[0]
+        assert turns[0]["input"][0] == {"role": "user", "content": "!echo my name is Ada"}
+        assert not any("gone from the server" in n for n in notifications(app))

@@ -20,6 +20,7 @@ from grokterm.media import prepare_image
 from grokterm.store import Store
 from grokterm.ui import attach
 from grokterm.ui.screens.vision_dialog import VisionDialog
+from grokterm.ui.thumbnails import stored_thumbnail
 from grokterm.ui.widgets.finished_message import FinishedMessage
 from grokterm.ui.widgets.image_preview import image_line
 from grokterm.xai.wire import LanguageModel
@@ -84,14 +85,14 @@ async def test_vision_round_trip_is_stored_and_reopened(emulator, tmp_path):
         assert (stored.sha256, stored.width, stored.height, stored.mime) == (image.sha256, 300, 200, "image/png")
         assert store.attachment_data_url(stored) == image.data_url
         # history thumbnails come from the stored file (in a thread), drawn beside the chip text
-        picture = attach.stored_thumbnail(store, stored)
+        picture = stored_thumbnail(store, stored)
         assert picture is not None and picture.size == (96, 64)
         console = Console(width=80, record=True, color_system=None)
         console.print(image_line(picture, Text("[image] team chart.png")))
         lines = console.export_text().splitlines()
         assert len(lines) == 3 and lines[0].startswith("▀" * 9 + " [image] team chart.png")
         store.attachment_path(stored).unlink()
-        assert attach.stored_thumbnail(store, stored) is None
+        assert stored_thumbnail(store, stored) is None
         store.attachment_path(stored).write_bytes(image.encoded)
     finally:
         store.close()

@@ -95,9 +95,10 @@ class TurnRecorder:
                                 sources=sources_record(tool_calls=event.tool_calls))
         return "stopped", dict(text=partial_text, reasoning=partial_reasoning, index_response=False)
 
-    def stop_checkpoints(self) -> None:
-        """Write what is unsaved and stop checkpointing (the final row comes next)."""
-        self.checkpointer.flush()
+    def stop_checkpoints(self, flush: bool = True) -> None:
+        """Stop checkpointing (the final row comes next); with `flush`, write what is unsaved first."""
+        if flush:
+            self.checkpointer.flush()
         self.checkpointer.stopped = True
         self.finished = True
 

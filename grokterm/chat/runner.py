@@ -57,11 +57,13 @@ class TurnSaved:
 
 class TurnRunner:
     def __init__(self, store: Store, client: XAIClient, *, default_system_prompt: str = "",
-                 models: Sequence[LanguageModel] = ()) -> None:
+                 models: Sequence[LanguageModel] = (), chain_since: float | None = None) -> None:
         self.store = store
         self.client = client
         self.default_system_prompt = default_system_prompt
         self.models = list(models)  # LanguageModel list, for cost when the API sends none
+        # Responses indexed before this time are never chained on (a --demo emulator's die with it).
+        self.chain_since = chain_since
         # One writer thread keeps checkpoints in order and off the event loop.
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="grokterm-checkpoint")
 
@@ -143,7 +145,8 @@ class TurnRunner:
         previous = _chain_head(rows, reply_id) if conversation and conversation.last_response_id else None
         if previous is not None:
             entry = await asyncio.to_thread(self.store.get_response_entry, previous)
-            if entry is None or not entry.stored or entry.status != "live":
+            if entry is None or not entry.stored or entry.status != "live" or (
+                    self.chain_since is not None and entry.created_at < self.chain_since):
                 previous = None  # not retrievable on the server: send the full history instead
         if search is None:
             search = await asyncio.to_thread(load_search_settings, self.store, conversation_id)
@@ -176,12 +179,15 @@ class TurnRunner:
                                 price_model=lambda reply_model, asked: model_for_cost(self.models, reply_model, asked))
 
         async def finish(event: Completed | Failed | None) -> None:
-            recorder.stop_checkpoints()
+            # No last checkpoint: the final row holds all the text. It is written by the checkpoint thread,
+            # after the checkpoints queued before it (one hop instead of drain + write), and to the end
+            # even if this task is cancelled meanwhile (the UI reads the row right after).
+            recorder.stop_checkpoints(flush=False)
             try:
-                await asyncio.get_running_loop().run_in_executor(self._writer, lambda: None)  # drain checkpoints
-            except RuntimeError:
-                pass  # the writer was shut down (app closing); it drained on shutdown
-            await asyncio.to_thread(recorder.finish, event)
+                write = asyncio.wrap_future(self._writer.submit(recorder.finish, event))
+            except RuntimeError:  # the writer was shut down (app closing); it drained on shutdown
+                write = asyncio.ensure_future(asyncio.to_thread(recorder.finish, event))
+            await _complete_despite_cancellation(write)
 
         for text in notices:
             yield Notice(text)

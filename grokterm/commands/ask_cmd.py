@@ -29,6 +29,7 @@ import functools
 import logging
 import os
 import sys
+import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -225,7 +226,10 @@ class _Continuation:
         from grokterm.chat.runner import TurnRunner
         from grokterm.xai.events import Message
 
-        runner = TurnRunner(self.store, None)  # type: ignore[arg-type]  # only builds the request
+        # Each --demo process has its own emulator, gone when the command ends: the stored response to
+        # chain on is never there, so the whole conversation goes at once (not a request sure to 404 first).
+        chain_since = time.time() if getattr(args, "demo", False) else None
+        runner = TurnRunner(self.store, None, chain_since=chain_since)  # type: ignore[arg-type]  # builds the request
         try:
             request = await runner.build_request(self.conversation.id, self.reply_id, args.model)
         finally:
@@ -237,11 +241,6 @@ class _Continuation:
                     m for m in history if m.role != "system")
                 request = dataclasses.replace(request, previous_response_id=None)
             request = dataclasses.replace(request, history=history)
-        if getattr(args, "demo", False):
-            # Each --demo process has its own emulator, gone when the command ends: the stored
-            # response to chain on is never there, so send the whole conversation straight away
-            # (not a request that is sure to 404 first, with a "gone from the server" notice).
-            request = dataclasses.replace(request, previous_response_id=None)
         return dataclasses.replace(request, reasoning_effort=args.reasoning_effort)
 
     def _new_system_prompt(self, args: argparse.Namespace) -> bool:

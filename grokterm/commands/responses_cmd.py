@@ -292,7 +292,7 @@ async def _continue(store: Any, args: argparse.Namespace, settings: Any, prompt:
                     failure = ending
         finally:
             runner.close()  # pending checkpoint writes land before the store closes
-        printer.finish()
+            printer.finish()  # on Ctrl-C too: what was held back is printed and the partial line ends
         if completed is not None and not args.json:
             from grokterm.commands.search_options import print_sources
 

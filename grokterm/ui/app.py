@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -113,9 +114,20 @@ class GrokApp(App):
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key) and not event.is_forwarded and event.key.startswith("alt+"):
-            from grokterm.ui.keys import typed_if_unbound
+            from grokterm.ui.keys import unbound_alt_as_typed
 
-            event = typed_if_unbound(event, self.screen.active_bindings)
+            # escape first only on the chat screen, where it stops a reply (a dialog's escape and
+            # its letter keys would both dismiss it: two dismissals pop the chat screen as well)
+            *before, event = unbound_alt_as_typed(event, self.screen.active_bindings,
+                                                  escape_first=self.screen is self.chat)
+            for key in before:  # the escape pressed right before a key (see ui/keys.py)
+                await super().on_event(key)
+        elif isinstance(event, events.Paste) and not event.is_forwarded and event.text:
+            # Every paste, whichever widget takes it (the finder's search field, a dialog's input),
+            # goes through the sanitising path: a pasted escape sequence never reaches the terminal.
+            from grokterm.sanitize import pasted_text
+
+            event = events.Paste(pasted_text(event.text))
         await super().on_event(event)
 
     TAB_ACTIONS = frozenset({"new_conversation", "close_conversation", "next_tab", "previous_tab"})
@@ -235,7 +247,9 @@ class GrokApp(App):
             ctx.api_key or "", base_url=ctx.base_url, api_style=ctx.api_style,
             max_retries=ctx.max_retries, read_timeout=ctx.read_timeout,
         )
-        runner = TurnRunner(store, client, default_system_prompt=ctx.system_prompt)
+        # --demo: this session's emulator has none of the responses earlier sessions chained on
+        runner = TurnRunner(store, client, default_system_prompt=ctx.system_prompt,
+                            chain_since=time.time() if ctx.demo else None)
         self.services = Services(store, client, runner)
         self.services_ready.set()
         if interrupted:

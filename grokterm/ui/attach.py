@@ -10,6 +10,11 @@ a text-only model never receives images.
 Threads: every Pillow call goes through `asyncio.to_thread` inside a Textual
 worker owned by the pane or screen, so closing a tab or screen cancels the
 wait, and results are applied on the UI thread without `call_from_thread`.
+The Pillow work itself (thumbnails, previews) is in `grokterm.ui.thumbnails`,
+below the widgets, so the chips can use it without importing this module back.
+
+State: what a pane's send check remembers (`SubmitCheck`) belongs to that pane
+(`pane.submit_check`); this module keeps none.
 """
 
 from __future__ import annotations
@@ -18,27 +23,20 @@ import asyncio
 import functools
 import os
 import re
-import weakref
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from grokterm.media import ImageError, ImageLimits, human_size
+from grokterm.media import ImageError, ImageLimits
+from grokterm.ui.render import safe_text
+from grokterm.ui.thumbnails import clipboard_for_ui, prepare_for_ui
+from grokterm.ui.widgets.attachment_chips import AttachmentChips
 
 if TYPE_CHECKING:
-    from PIL.Image import Image as PILImage
-
     from grokterm.media import PreparedImage
 
 SCREENSHOT_DIR_ENV = "GROKTERM_SCREENSHOT_DIR"
-THUMBNAIL_BOX = 96  # pixels: enough for a chip (a few cells) and cheap to draw every frame
-PREVIEW_BOX = 320  # pixels: the attach screen's preview pane
-_NEUTRAL_BACKGROUND = (128, 128, 128)  # transparent areas of a thumbnail
-
-# Thumbnails made while preparing, so a chip can draw at once (keys die with their images).
-_thumbnails: weakref.WeakKeyDictionary[PreparedImage, PILImage] = weakref.WeakKeyDictionary()
-
 # A token ending in an image extension: the cheap test before looking at the disk on send.
 _MENTIONS_IMAGE_FILE = re.compile(r"\.(png|jpe?g|gif|webp|bmp|tiff?|heic|heif|avif)\b", re.IGNORECASE)
 
@@ -62,90 +60,9 @@ def screenshot_folder(app: Any, folder: Path | str | None = None) -> Path | None
     return Path(configured).expanduser() if configured else None
 
 
-# -- Pillow work (these run in worker threads) -----------------------------------------------
-def make_thumbnail(source: Any, box: int = THUMBNAIL_BOX) -> PILImage:
-    """An upright RGB thumbnail (transparency flattened on grey) no bigger than box × box."""
-    from PIL import Image
-
-    from grokterm.media import thumbnail
-
-    picture = thumbnail(source, box)
-    if picture.mode in ("RGBA", "LA") or "transparency" in picture.info:
-        rgba = picture.convert("RGBA")
-        flat = Image.new("RGB", rgba.size, _NEUTRAL_BACKGROUND)
-        flat.paste(rgba, mask=rgba.getchannel("A"))
-        return flat
-    return picture.convert("RGB")
-
-
-def prepare_for_ui(source: Path | str | bytes, limits: ImageLimits, name: str | None = None) -> PreparedImage:
-    """prepare_image plus the chip's thumbnail, both in the calling (worker) thread."""
-    from grokterm.media import prepare_image
-
-    image = prepare_image(source, limits=limits, name=name)
-    remember_thumbnail(image)
-    return image
-
-
-def clipboard_for_ui(limits: ImageLimits) -> PreparedImage:
-    """The clipboard's image, prepared, with its thumbnail (runs helper tools: call in a thread)."""
-    from grokterm.media import grab_clipboard_image
-
-    image = grab_clipboard_image(limits=limits)
-    remember_thumbnail(image)
-    return image
-
-
-def remember_thumbnail(image: PreparedImage) -> None:
-    try:
-        _thumbnails[image] = make_thumbnail(image)
-    except ImageError:  # the encoded image always decodes; never fail an attachment over its preview
-        pass
-
-
-def cached_thumbnail(image: PreparedImage) -> PILImage | None:
-    return _thumbnails.get(image)
-
-
-def stored_thumbnail(store: Any, attachment: Any, box: int = THUMBNAIL_BOX) -> PILImage | None:
-    """Thumbnail of an attachment kept by the store (call in a thread); None when its file is
-    missing or unreadable, so history still shows the chip text."""
-    data = store.attachment_bytes(attachment)
-    if data is None:
-        return None
-    try:
-        return make_thumbnail(data, box)
-    except ImageError:
-        return None
-
-
-@dataclass(frozen=True)
-class FilePreview:
-    """What the attach screen shows for a highlighted file."""
-
-    picture: PILImage
-    description: str  # "3840×2160 PNG · 2.1 MB"
-
-
-def preview_file(path: Path) -> FilePreview:
-    """A preview-sized thumbnail and one line about the file (raises ImageError)."""
-    from PIL import Image
-
-    picture = make_thumbnail(path, PREVIEW_BOX)
-    try:
-        size = path.stat().st_size
-        with Image.open(path) as opened:  # header only: the dimensions as stored
-            width, height, kind = opened.width, opened.height, opened.format or "image"
-    except OSError as error:
-        raise ImageError(f"{path.name} can no longer be read: {error.strerror or error}") from error
-    return FilePreview(picture, f"{width}×{height} {kind} · {human_size(size)}")
-
-
 # -- attaching (UI thread; workers do the waiting) --------------------------------------------
 def say(app: Any, message: str, **kwargs: Any) -> None:
     """A notification whose text is literal: file names may hold "[" or control characters."""
-    from grokterm.ui.render import safe_text
-
     app.notify(safe_text(message), markup=False, **kwargs)
 
 
@@ -154,9 +71,7 @@ def report_image_error(app: Any, error: Exception) -> None:
     say(app, str(error), title="Image not attached", severity="error", timeout=8)
 
 
-def _chips(node: Any):
-    from grokterm.ui.widgets.attachment_chips import AttachmentChips
-
+def _chips(node: Any) -> AttachmentChips | None:
     found = node.query(AttachmentChips)
     return found.first() if found else None
 
@@ -275,19 +190,18 @@ def first_vision_model(app: Any) -> str | None:
 
 
 @dataclass
-class _SubmitState:
+class SubmitCheck:
+    """What one pane's send check remembers; the pane holds it as `submit_check`."""
+
     checked_text: str | None = None  # typed paths already looked for in this exact text
     busy: bool = False  # typed paths are being attached: further enters wait for it
-
-
-_submit_states: weakref.WeakKeyDictionary[Any, _SubmitState] = weakref.WeakKeyDictionary()
 
 
 def intercept_submit(pane: Any, text: str) -> bool:
     """Called first thing when the pane is about to send. True means "not now": either image paths
     typed into the message are being attached (the user sees the chips and presses enter again),
     or the model is text-only and a dialog asks what to do (it sends again itself)."""
-    state = _submit_states.setdefault(pane, _SubmitState())
+    state: SubmitCheck = pane.submit_check
     if state.busy:
         return True
     if state.checked_text != text and _MENTIONS_IMAGE_FILE.search(text):
@@ -303,20 +217,18 @@ def intercept_submit(pane: Any, text: str) -> bool:
 
 def resubmit(pane: Any, text: str) -> None:
     """Send `text` again through the pane's normal path (the composer's Submitted message)."""
-    from grokterm.ui.widgets.composer import Composer
-
-    _submit_states.setdefault(pane, _SubmitState()).checked_text = text
-    pane.composer.post_message(Composer.Submitted(pane.composer, text))
+    pane.submit_check.checked_text = text
+    pane.composer.submit(text)
 
 
-async def _attach_typed_paths(pane: Any, text: str, state: _SubmitState) -> None:
+async def _attach_typed_paths(pane: Any, text: str, state: SubmitCheck) -> None:
     try:
         await _attach_typed_paths_now(pane, text, state)
     finally:
         state.busy = False
 
 
-async def _attach_typed_paths_now(pane: Any, text: str, state: _SubmitState) -> None:
+async def _attach_typed_paths_now(pane: Any, text: str, state: SubmitCheck) -> None:
     from grokterm.media import parse_pasted_paths
 
     paths, rest = await asyncio.to_thread(parse_pasted_paths, text)

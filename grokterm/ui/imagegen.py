@@ -192,7 +192,7 @@ async def _generate_into(pane: Any, prompt: str, n: int, chosen_model: str | Non
 
 async def load_pictures(app: Any, data: MessageData) -> None:
     """Bigger thumbnails for a generation's pictures (Pillow in a thread)."""
-    from grokterm.ui.attach import stored_thumbnail
+    from grokterm.ui.thumbnails import stored_thumbnail
 
     data.thumbnails = [await asyncio.to_thread(stored_thumbnail, services(app).store, attachment, GENERATED_BOX)
                        for attachment in data.attachment_rows]
@@ -327,8 +327,9 @@ def attach(pane: Any, data: MessageData, *, attachments: tuple | None = None) ->
     if not _pictures(pane, data):
         return
     chosen_pictures = attachments or data.attachment_rows
-    from grokterm.ui.attach import add_to_pane, image_limits, prepare_for_ui, prepare_many
+    from grokterm.ui.attach import add_to_pane, image_limits, prepare_many
     from grokterm.ui.safe import tell
+    from grokterm.ui.thumbnails import prepare_for_ui
 
     store = services(pane).store
     limits = image_limits(pane.app)

@@ -46,9 +46,19 @@ ESC = "\x1b"
 SEQUENCE_INTRODUCERS = frozenset("[OP]_^\\")
 
 
+ESC_PREFIXED = "grokterm_esc_prefixed"  # set on the alt keys this parser made from ESC + key
+
+
 def _as_alt(keys: Iterable[events.Key]) -> Iterator[events.Key]:
     for event in keys:
-        yield events.Key(event.key if event.key.startswith(ALT) else ALT + event.key, None)
+        alt = events.Key(event.key if event.key.startswith(ALT) else ALT + event.key, None)
+        setattr(alt, ESC_PREFIXED, True)
+        yield alt
+
+
+def esc_prefixed(event: events.Key) -> bool:
+    """Did this alt key arrive as ESC then a key (which may have been escape, then the key)?"""
+    return bool(getattr(event, ESC_PREFIXED, False))
 
 
 def _marker_tail(text: str, marker: str) -> int:
@@ -141,6 +151,26 @@ class AltPrefixParser(XTermParser):
             yield from _as_alt(super()._sequence_to_key_events(sequence[1], alt=True))  # ESC+key: now
         else:
             yield from keys
+
+
+def unbound_alt_as_typed(event: events.Key, bound: Container[str], *, escape_first: bool = True) -> list[events.Key]:
+    """The keys an alt key stands for when nothing is bound to it (`event` itself when something is).
+
+    ESC then a key, within the ESC delay, is what a terminal sends for alt+key; it is also what the
+    user sends by pressing escape and typing at once (tmux joins them into one alt key when they
+    come within its escape-time, 500 ms by default). When nothing is bound to that alt key, the
+    user pressed escape: it is delivered (esc stops a streaming reply, closes a dialog), then the
+    key, typed if it is a character (`typed_if_unbound`). Real alt keys (the kitty protocol, xterm's
+    CSI 1;3x) never stand for an escape: only the key is typed. The caller passes
+    `escape_first=False` where escape and the key could both close the same dialog (two dismissals
+    would pop the screen below it too): there only the key is typed, as before.
+    """
+    if not event.key.startswith(ALT) or event.key in bound:
+        return [event]
+    keys = [typed_if_unbound(event, bound)]
+    if escape_first and esc_prefixed(event):
+        keys.insert(0, events.Key("escape", ESC))
+    return keys
 
 
 def typed_if_unbound(event: events.Key, bound: Container[str]) -> events.Key:

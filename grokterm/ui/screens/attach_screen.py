@@ -27,6 +27,7 @@ from grokterm.media import IMAGE_EXTENSIONS, ImageError
 from grokterm.ui import attach
 from grokterm.ui.render import plain
 from grokterm.ui.safe import literal
+from grokterm.ui.thumbnails import clipboard_for_ui
 from grokterm.ui.widgets.attachment_chips import AttachmentChips
 from grokterm.ui.widgets.image_preview import ImagePreview
 
@@ -144,7 +145,7 @@ class AttachScreen(ModalScreen["list[PreparedImage]"]):
 
     def action_clipboard(self) -> None:
         limits = attach.image_limits(self.app)
-        self._collect([("clipboard", lambda: attach.clipboard_for_ui(limits))])
+        self._collect([("clipboard", lambda: clipboard_for_ui(limits))])
 
     def action_screenshot(self) -> None:
         from grokterm.media import latest_screenshot

@@ -34,7 +34,7 @@ VIEW_BOX = 1024  # pixels: plenty for any terminal's cell grid, cheap to decode
 
 def load_picture(store: Any, attachment: Any) -> Any:
     """The stored picture, decoded and shrunk to VIEW_BOX (runs in a thread)."""
-    from grokterm.ui.attach import make_thumbnail
+    from grokterm.ui.thumbnails import make_thumbnail
 
     data = store.attachment_bytes(attachment)
     return None if data is None else make_thumbnail(data, VIEW_BOX)

@@ -24,9 +24,9 @@ from textual.containers import Horizontal, HorizontalScroll, Vertical
 from textual.message import Message
 from textual.widgets import Static
 
-from grokterm.ui.attach import cached_thumbnail, make_thumbnail
 from grokterm.ui.render import plain
 from grokterm.ui.safe import literal
+from grokterm.ui.thumbnails import cached_thumbnail, make_thumbnail
 from grokterm.ui.widgets.image_preview import picture_widget
 
 if TYPE_CHECKING:

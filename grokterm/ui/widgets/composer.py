@@ -81,7 +81,7 @@ class Composer(TextArea):
             event.stop()
             event.prevent_default()
             # Even an empty composer submits: the pane sends attached images without text.
-            self.post_message(self.Submitted(self, self.text))
+            self.submit(self.text)
             return
         if event.key in self._newline_keys():
             # Handled here, not left to the binding: a binding runs only once the key has bubbled
@@ -118,6 +118,10 @@ class Composer(TextArea):
             self.post_message(self.PastedText(text))
         else:
             self.insert_plain(text)
+
+    def submit(self, text: str) -> None:
+        """Ask the pane to send `text` (what enter does; also a send that was held back, again)."""
+        self.post_message(self.Submitted(self, text))
 
     def insert_plain(self, text: str) -> None:
         """Insert text at the cursor, replacing the selection (one undoable edit)."""

@@ -20,6 +20,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.css.query import NoMatches
+from textual.geometry import Size
 from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Button, Static
@@ -81,6 +82,17 @@ YIELD_EVERY = 0.008  # seconds of stream handling before the event loop gets a t
 CODE_BLOCK = re.compile(r"```[^\n]*\n(.*?)```", re.S)
 
 
+class MessageList(VerticalScroll):
+    """The scrolling list of messages. While a reply streams, a change of its size costs one layout, not
+    two (see LayoutOnce); otherwise Textual's second layout is kept (a focused message's scroll into view
+    depends on its timing)."""
+
+    streaming = False  # set by the pane while a reply streams
+
+    def _size_updated(self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True) -> bool:
+        return super()._size_updated(size, virtual_size, container_size, layout=layout and not self.streaming)
+
+
 class ConversationPane(Vertical):
     """Messages above, composer below; owns the conversation's streaming worker."""
 
@@ -98,6 +110,7 @@ class ConversationPane(Vertical):
         self.streaming: StreamingMessage | None = None
         self.turn_worker: Worker | None = None
         self.attachments: list = []  # grokterm.media PreparedImage, waiting to be sent
+        self.submit_check = attach.SubmitCheck()  # typed image paths looked for before a send
         self._draft_timer: Timer | None = None
         self._estimate_timer: Timer | None = None
         self._code_cycle: dict[int, int] = {}
@@ -110,7 +123,7 @@ class ConversationPane(Vertical):
 
     # -- layout ------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="message-list"):
+        with MessageList(classes="message-list"):
             yield Button("▲ load earlier messages", classes="load-earlier")
         with Vertical(classes="composer-area"):
             yield AttachmentChips(classes="attachment-chips")
@@ -118,8 +131,8 @@ class ConversationPane(Vertical):
             yield Static("", classes="composer-status")
 
     @property
-    def message_list(self) -> VerticalScroll:
-        return self.query_one(".message-list", VerticalScroll)
+    def message_list(self) -> MessageList:
+        return self.query_one(".message-list", MessageList)
 
     @property
     def composer(self) -> Composer:
@@ -322,7 +335,7 @@ class ConversationPane(Vertical):
 
     async def _load_thumbnails(self, messages: list[MessageData]) -> None:
         """Thumbnails of stored images for the messages about to be mounted (Pillow in a thread)."""
-        from grokterm.ui.attach import stored_thumbnail
+        from grokterm.ui.thumbnails import stored_thumbnail
 
         for data in messages:
             if data.attachment_rows and not data.thumbnails:
@@ -471,7 +484,7 @@ class ConversationPane(Vertical):
         if event.user is not None:
             user = grok_app(self).message_data(event.user)
             if self._sending_images:
-                from grokterm.ui.attach import cached_thumbnail
+                from grokterm.ui.thumbnails import cached_thumbnail
 
                 user.thumbnails = [cached_thumbnail(image) for image in self._sending_images]
             self.messages.append(user)
@@ -481,6 +494,7 @@ class ConversationPane(Vertical):
                                           code_theme=grok_app(self).code_theme)
         await self.message_list.mount(self.streaming)
         self.message_list.anchor()
+        self.message_list.streaming = True
         return self.streaming
 
     def _countdown(self, streaming: StreamingMessage, event: Retrying) -> None:
@@ -503,6 +517,8 @@ class ConversationPane(Vertical):
         streaming, self.streaming = self.streaming, None
         if streaming is None:
             return
+        for listing in self.query(MessageList):  # (none when the tab is closing)
+            listing.streaming = False
         await streaming.finish()
         self.tool_status = ""
         store, reply_id, conversation_id = services(self).store, self.reply_id, self.conversation.id

@@ -6,7 +6,7 @@ found it before Textual took the terminal (grokterm.ui.terminal_graphics).
 textual-image and Pillow are imported when the first picture is drawn, not at
 start-up. Headless apps (tests, snapshots) always use half-cells, which draw
 the same everywhere. Widgets get small, already decoded thumbnails (made in threads by
-grokterm.ui.attach), so drawing a frame never decodes a file.
+grokterm.ui.thumbnails), so drawing a frame never decodes a file.
 """
 
 from __future__ import annotations
@@ -113,7 +113,7 @@ class ImagePreview(Vertical):
     async def _load(self, path: Path | None) -> None:
         import asyncio
 
-        from grokterm.ui.attach import preview_file
+        from grokterm.ui.thumbnails import preview_file
 
         await self.remove_children()
         if path is None:
