@@ -165,3 +165,42 @@ async def test_the_status_line_under_the_composer_changes_without_a_layout(emula
             Screen._refresh_layout = original  # type: ignore[method-assign]
         assert "custom" in str(pane.query_one(".composer-status").render())
     assert layouts[0] == 0
+
+
+async def test_while_a_reply_grows_the_list_follows_it_unless_the_user_scrolled_up(emulator_factory, tmp_path):
+    """The live reply grows by reserved lines and the list lays out once per growth while streaming: the
+    bottom anchor must still follow the reply, and a user who scrolled up must stay where they are.
+    (Two replies at a real pace, about 3 s: the behaviour only exists while a paced reply grows.)"""
+    paced = emulator_factory(speed=400.0)
+    app = make_app(paced, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = await wait_started(app, pilot)
+        listing = pane.message_list
+
+        async def start(prompt: str) -> StreamingMessage:
+            pane.composer.focus()
+            pane.composer.load_text(prompt)
+            app.post_message(events.Key("enter", None))
+            await wait_until(pilot, lambda: pane.streaming is not None and pane.streaming.body.line_count > 30,
+                             what="a reply taller than the view")
+            assert pane.streaming is not None
+            return pane.streaming
+
+        live = await start("!long 300")
+        await wait_until(pilot, lambda: listing.max_scroll_y > 0 and listing.scroll_y == listing.max_scroll_y,
+                         what="the list at the bottom of the growing reply")
+        assert pane.turn_worker is not None
+        await pane.turn_worker.wait()
+        await pilot.pause()
+        assert listing.scroll_y == listing.max_scroll_y  # the end of the finished reply is in view
+
+        live = await start("!long 500")
+        listing.scroll_home(animate=False, immediate=True)  # the user goes back up to read
+        lines = live.body.line_count
+        await wait_until(pilot, lambda: live.is_mounted and live.body.line_count > lines + 10,
+                         what="the reply to grow")
+        assert listing.scroll_y == 0
+        assert pane.turn_worker is not None
+        await pane.turn_worker.wait()
+        await pilot.pause()
+        assert listing.scroll_y == 0
