@@ -685,7 +685,8 @@ class ConversationPane(Vertical):
         text = self.composer.text
         status = self.query_one(".composer-status", Static)
         if not text.strip():
-            status.update(self._status_hint())  # display-safe: status_line() builds it from plain()
+            # display-safe: status_line() builds it from plain(); one line (height 1): no layout
+            status.update(self._status_hint(), layout=False)
             return
         try:
             if getattr(self.app, "services", None) is None:
@@ -695,7 +696,9 @@ class ConversationPane(Vertical):
             log.debug("token estimate failed", exc_info=True)
             return
         line = Text(f"≈ {count:,} tokens before sending · ", style="dim")
-        status.update(line.append_text(self._status_hint()))  # display-safe: a literal Text + status_line()
+        # one line (height 1 in app.tcss): no layout of the screen for each estimate while the user types
+        # display-safe: a literal Text + status_line()
+        status.update(line.append_text(self._status_hint()), layout=False)
 
     def _status_hint(self) -> Text:
         """What this conversation sends with: model, system prompt (preset name), demo mode."""
@@ -711,7 +714,8 @@ class ConversationPane(Vertical):
         """Show the model / system prompt / demo line (the token estimate replaces it while typing)."""
         if not self.composer.text.strip():
             status = self.query_one(".composer-status", Static)
-            status.update(self._status_hint())  # display-safe: status_line() builds it from plain()
+            # display-safe: status_line() builds it from plain(); one line (height 1): no layout
+            status.update(self._status_hint(), layout=False)
 
     @on(Composer.PasteRefused)
     def _paste_refused(self, event: Composer.PasteRefused) -> None:
