@@ -343,6 +343,26 @@ async def test_the_checked_addresses_are_the_ones_connected_to() -> None:
                     ("localhost", "localhost:9", None)]
 
 
+async def test_through_a_proxy_the_request_keeps_the_name(monkeypatch) -> None:
+    """A proxy from the environment connects by name itself (and may accept only names): the checked
+    name is then sent as it is; hosts in NO_PROXY are still pinned."""
+    from grokterm.xai.images import _send_pinned
+
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    monkeypatch.setenv("NO_PROXY", "direct.example")
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.host)
+        return httpx.Response(200, content=b"ok")
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as http:
+        for url in ("https://imgen.example/p.jpg", "https://direct.example/p.jpg"):
+            response = await _send_pinned(http, url, [PUBLIC])
+            await response.aclose()
+    assert seen == ["imgen.example", PUBLIC]
+
+
 async def test_a_pinned_request_reaches_the_checked_address_over_a_real_socket(emulator) -> None:
     """Over real loopback HTTP: the name in the URL is never looked up (it does not exist), the
     connection goes to the given address and the server sees the name in the Host header."""

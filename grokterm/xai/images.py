@@ -17,7 +17,8 @@ configured API base URL is itself on this machine (the emulator, `--demo`), `Dow
 refuses every hop (the URL and each redirect, followed by hand, at most MAX_REDIRECTS) whose
 host is or resolves to a loopback, private, link-local, shared, multicast or otherwise
 non-public address, and the request then connects to exactly the addresses it checked (the
-name is not resolved twice, so a DNS answer that changes in between cannot get round it).
+name is not resolved twice, so a DNS answer that changes in between cannot get round it) —
+except through a proxy from the environment, which connects by name itself.
 """
 
 from __future__ import annotations
@@ -328,6 +329,18 @@ async def download_image(http: httpx.AsyncClient, url: str, *, guard: DownloadGu
         ) from None
 
 
+def _through_proxy(http: httpx.AsyncClient, url: httpx.URL) -> bool:
+    """True when the environment's proxy settings (which httpx follows) send `url` through a proxy."""
+    import urllib.request
+
+    if not http.trust_env:
+        return False
+    proxies = urllib.request.getproxies_environment()
+    if not (proxies.get(url.scheme) or proxies.get("all")):
+        return False
+    return not urllib.request.proxy_bypass(url.host)  # NO_PROXY (and, off Linux, the system settings)
+
+
 async def _send_pinned(http: httpx.AsyncClient, url: str, addresses: list[str]) -> httpx.Response:
     """GET `url` (streamed, no redirects) connecting only to `addresses`, the ones the guard checked,
     one after the other while they refuse connections: the name is not resolved a second time, so a
@@ -336,7 +349,7 @@ async def _send_pinned(http: httpx.AsyncClient, url: str, addresses: list[str]) 
     import httpx
 
     target = httpx.URL(url)
-    if not addresses:
+    if not addresses or _through_proxy(http, target):  # a proxy connects by name (and may allow only names)
         return await http.send(http.build_request("GET", target), stream=True, follow_redirects=False)
     failure: httpx.ConnectError | None = None
     for address in addresses:
