@@ -468,3 +468,15 @@ async def test_keys_typed_right_after_opening_from_the_finder_go_to_the_opened_t
         opened = app.active_pane()
         await wait_until(pilot, lambda: opened.composer.text == "hi", what="hi in the opened tab")
         assert first.composer.text == "" and opened.conversation.id == older.id
+
+
+async def test_the_welcome_screen_offers_only_keys_that_work_there(emulator, tmp_path):
+    """Before the chat screen exists, ctrl+n, alt+w, ctrl+l … do nothing: the footer leaves them out."""
+    from textual.widgets._footer import FooterKey
+
+    app = make_app(emulator, tmp_path, api_key=None, show_welcome=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: bool(app.screen.query(FooterKey)), what="the welcome footer")
+        shown = {key.key for key in app.screen.query(FooterKey)}
+        assert "ctrl+q" in shown and "ctrl+d" in shown
+        assert not shown & {"ctrl+n", "alt+w", "ctrl+l", "ctrl+b", "escape", "ctrl+o", "ctrl+r", "ctrl+f"}
