@@ -117,3 +117,15 @@ def test_demo_continue_sends_the_whole_conversation_without_a_doomed_chain_first
         again = run_cli("--demo", "ask", "-c", "!recall")
         assert again.returncode == 0, again.stderr
         assert again.stderr == b"" and b"my name is Ada" in again.stdout
+
+
+def test_demo_replies_are_not_left_live_in_the_index_after_the_demo() -> None:
+    """The demo emulator (and what it stored) ends with the command: the index does not keep
+    calling those responses live."""
+    asked = run_cli("--demo", "ask", "--json", "!echo remember me")
+    assert asked.returncode == 0, asked.stderr
+    response_id = json.loads(asked.stdout)["response_id"]
+    listed = run_cli("responses", "list", "--json")
+    assert listed.returncode == 0, listed.stderr
+    [row] = [row for row in json.loads(listed.stdout) if row["response_id"] == response_id]
+    assert row["status"] == "unknown"

@@ -65,6 +65,21 @@ def test_checkpointer_writes_first_delta_then_by_time_or_size(store):
     assert cp.writes == 4
 
 
+def test_checkpointer_waits_while_the_writer_is_busy_then_saves_everything_at_once(store):
+    clock, busy = FakeClock(0.0), [False]
+    turn = store.start_turn("q", model="m")
+    cp = StreamCheckpointer(store, turn.assistant_message_id, interval=1.0, max_chars=5, clock=clock,
+                            busy=lambda: busy[0])
+    assert cp.feed("Hello") is True
+    busy[0] = True  # the last checkpoint is still being written: due ones wait
+    assert cp.feed(", world") is False and cp.feed("!" * 50) is False
+    clock.advance(5.0)
+    assert cp.feed("?") is False and store.get_message(turn.assistant_message_id).text == "Hello"
+    busy[0] = False
+    assert cp.feed(".") is True and cp.writes == 2
+    assert store.get_message(turn.assistant_message_id).text == "Hello, world" + "!" * 50 + "?."
+
+
 def test_late_checkpoint_never_overwrites_a_finished_reply(store):
     turn = store.start_turn("q", model="m")
     cp = StreamCheckpointer(store, turn.assistant_message_id, clock=FakeClock())

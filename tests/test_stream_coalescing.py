@@ -158,6 +158,40 @@ async def test_a_turn_stopped_mid_stream_keeps_every_merged_delta_it_showed(emul
     assert reply.text == "".join(shown) and len(reply.text) > 0
 
 
+async def test_a_fast_reply_queues_one_checkpoint_at_a_time_and_the_final_row_has_it_all(emulator, tmp_path) -> None:
+    """Checkpoints rewrite the whole text: queued faster than written, a long fast reply piled them up
+    (and the final row waited for all of them). While one is being written no other is started."""
+    import threading
+
+    release, submitted = threading.Event(), []
+
+    class SlowStore(Store):
+        def checkpoint(self, message_id: int, text: str, reasoning: str | None = None) -> bool:
+            submitted.append(len(text))
+            release.wait(30)  # the first checkpoint blocks the writer until the reply is well under way
+            return super().checkpoint(message_id, text, reasoning)
+
+    store = SlowStore(tmp_path / "g.db")
+    conversation = store.create_conversation(title="t", model=MODEL)
+    shown = 0
+    async with XAIClient(emulator.api_key, emulator.base_url, max_retries=0) as client:
+        runner = TurnRunner(store, client)
+        async with aclosing(runner.send(conversation.id, "!long 20000", model=MODEL)) as events:
+            async for event in events:
+                if isinstance(event, TextDelta):
+                    shown += len(event.text)
+                    if shown >= 10_000 and not release.is_set():
+                        release.set()
+                last = event
+        runner.close()
+    reply = store.list_messages(conversation.id)[-1]
+    store.close()
+    assert isinstance(last, Completed) and reply.status == "complete" and reply.text == last.text
+    # the second checkpoint started only once the first was written, so it holds all that had come by then
+    # (queued behind the first instead, it would hold ~2,000 characters more than the first)
+    assert len(submitted) >= 2 and submitted[1] >= 10_000, submitted[:3]
+
+
 # ------------------------------------------------------------------------------------------- the UI
 
 async def test_the_live_reply_counts_every_wire_delta_of_a_merged_stream(emulator, tmp_path, monkeypatch) -> None:

@@ -102,6 +102,26 @@ def test_a_broken_file_costs_one_warning_and_the_others_load(tmp_path: Path) -> 
     assert joined.count("\n") == 4  # one line each
 
 
+def test_wrong_types_and_ranges_are_reported_by_key(tmp_path: Path) -> None:
+    path = theme_file(tmp_path, "odd", """
+        name = "odd one"
+        primary = "#336699"
+        dark = "yes"
+        text_alpha = 2
+        luminosity_spread = 0.5
+        accent = 12
+        [variables]
+        "block-cursor-background" = 3
+    """)
+    with pytest.raises(ValueError) as caught:
+        load_theme_file(path)
+    reasons = str(caught.value).split("; ")
+    assert [reason.split(":")[0] for reason in reasons] == ["name", "accent", "dark", "text_alpha", "variables"]
+    fine = theme_file(tmp_path, "fine", 'name = "fine"\nprimary = "red"\nluminosity_spread = 1\n')
+    spec = load_theme_file(fine)
+    assert spec.luminosity_spread == 1.0 and isinstance(spec.luminosity_spread, float)
+
+
 def test_later_folders_override_earlier_ones_by_name(tmp_path: Path) -> None:
     theme_file(tmp_path / "user", "mine", """
         name = "grok-dark"

@@ -122,4 +122,15 @@ async def test_a_reply_streaming_at_a_steady_pace_lays_out_the_screen_a_few_time
     finally:
         Screen._refresh_layout = original  # type: ignore[method-assign]
     assert reply_lines > 40, reply_lines  # a reply long enough to scroll many times
-    assert layouts[0] <= reply_lines // 2, (layouts[0], reply_lines)
+    assert layouts[0] <= reply_lines // 3, (layouts[0], reply_lines)
+
+
+def test_a_fast_reply_is_redrawn_half_as_often():
+    message = StreamingMessage("grok-4-0709", interval=0.05)
+    assert message._least_gap() == 0.05  # nothing yet
+    message._count_token(1)
+    message._first_token -= 1.0  # one second of stream
+    message._count_token(19)
+    assert message._least_gap() == 0.05  # 20 tok/s: a token or two per step
+    message._count_token(130)
+    assert message._least_gap() == 0.1  # 150 tok/s: ten steps a second are plenty to read

@@ -26,6 +26,7 @@ class TurnRecorder:
 
     def __init__(self, store: Store, reply_id: int, *, model: str,
                  write: Callable[[int, str, str | None], bool] | None = None,
+                 busy: Callable[[], bool] | None = None,
                  model_info: Callable[[str], Any] | None = None,
                  price_model: Callable[[str | None, str], Any] | None = None) -> None:
         """`price_model(reply_model, requested_model)` finds the prices for a reply (chat.models.model_for_cost);
@@ -35,7 +36,7 @@ class TurnRecorder:
         self.model = model
         self.model_info = model_info or (lambda _model: None)
         self.price_model = price_model
-        self.checkpointer = StreamCheckpointer(store, reply_id, write=write)
+        self.checkpointer = StreamCheckpointer(store, reply_id, write=write, busy=busy)
         self.started = time.monotonic()
         self.first_token: float | None = None
         self.tokens = 0  # delta events (chunks); the final rate uses the usage's token counts instead

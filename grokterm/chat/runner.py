@@ -66,16 +66,20 @@ class TurnRunner:
         self.chain_since = chain_since
         # One writer thread keeps checkpoints in order and off the event loop.
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="grokterm-checkpoint")
+        self._writing: set[int] = set()  # replies whose last checkpoint is not written yet (one at a time each)
 
     def close(self) -> None:
         """Finish pending checkpoint writes and stop the writer thread."""
         self._writer.shutdown(wait=True)
 
     def _checkpoint_in_background(self, message_id: int, text: str, reasoning: str | None) -> bool:
+        self._writing.add(message_id)
         try:
-            self._writer.submit(self.store.checkpoint, message_id, text, reasoning)
+            written = self._writer.submit(self.store.checkpoint, message_id, text, reasoning)
         except RuntimeError:  # closing down: write it here rather than lose it
+            self._writing.discard(message_id)
             return self.store.checkpoint(message_id, text, reasoning)
+        written.add_done_callback(lambda _: self._writing.discard(message_id))
         return True
 
     # -- public -----------------------------------------------------------------
@@ -175,7 +179,7 @@ class TurnRunner:
                       search: SearchSettings | None = None) -> AsyncGenerator[TurnEvent]:
         request, notices = await self.prepare_turn(conversation_id, reply.id, model, search)
         recorder = TurnRecorder(self.store, reply.id, model=model, write=self._checkpoint_in_background,
-                                model_info=self._model,
+                                busy=lambda: reply.id in self._writing, model_info=self._model,
                                 price_model=lambda reply_model, asked: model_for_cost(self.models, reply_model, asked))
 
         async def finish(event: Completed | Failed | None) -> None:

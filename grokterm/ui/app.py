@@ -240,7 +240,9 @@ class GrokApp(App):
             self.sub_title = "demo · built-in emulator"
         await self._reopen_tabs()
         # The first frame needs none of the network side: the client, the pydantic wire models and
-        # the runner are imported now, in a thread, while the conversation is already on screen.
+        # the runner are imported once it is drawn (in a thread, which would otherwise compete with
+        # drawing it for the interpreter), while the conversation is already on screen.
+        await self._first_frame_drawn()
         await asyncio.to_thread(import_network_side)
         from grokterm.chat.runner import TurnRunner
         from grokterm.xai.client import XAIClient
@@ -258,6 +260,16 @@ class GrokApp(App):
             self.notify(f"{len(interrupted)} reply(s) were interrupted last time; select one and press r to retry.",
                         severity="warning", timeout=8)
         self.load_models()
+
+    async def _first_frame_drawn(self) -> None:
+        """Return once the chat screen has been painted (bounded: never holds start-up hostage)."""
+        if self.chat is None:
+            return
+        drawn = asyncio.Event()
+        if self.chat.call_after_refresh(drawn.set):
+            waiter = asyncio.ensure_future(drawn.wait())
+            await asyncio.wait([waiter], timeout=2.0)
+            waiter.cancel()
 
     async def wait_ready(self) -> None:
         """Return once start-up (store, client, tabs) and every open tab's history have loaded.
@@ -354,6 +366,8 @@ class GrokApp(App):
         return self.chat.active_pane() if self.chat is not None and self.chat.is_mounted else None
 
     def model_info(self, model_id: str):
+        if not self.models:  # before the list has loaded (the first frame): no import of the network side
+            return None
         from grokterm.chat.models import find_model
 
         return find_model(self.models, model_id)

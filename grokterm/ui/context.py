@@ -17,6 +17,7 @@ from grokterm.secret import Secret
 
 if TYPE_CHECKING:
     from grokterm.config.settings import Settings
+    from grokterm.config.startup import StartupSettings
     from grokterm.emulator.server import RunningEmulator
     from grokterm.media.limits import ImageLimits
 
@@ -46,24 +47,27 @@ class AppContext:
     clock: Callable[[], float] = time.time  # injectable so expiry dates are reproducible in snapshots
     emulator: RunningEmulator | None = None  # --demo: kept alive for the app's lifetime
 
-    def apply_settings(self, settings: Settings) -> AppContext:
+    def apply_settings(self, settings: Settings | StartupSettings) -> AppContext:
         """Take config.toml's values, field by field (typed: renaming either side is a type error,
         not a setting silently dropped); returns self. The key never comes from config.toml."""
-        self.default_model = settings.effective_model
-        self.api_style = settings.effective_api_style
-        self.base_url = settings.base_url
-        self.system_prompt = settings.effective_system_prompt
-        self.render_interval = settings.render_interval_ms / 1000
-        self.read_timeout = settings.read_timeout_s
-        self.max_retries = settings.max_retries
-        self.theme = settings.theme
-        self.keymap = dict(settings.keymap)
-        self.lazy_window = settings.lazy_window
-        self.code_theme = settings.code_theme
-        self.image_model = settings.image_model
-        self.screenshot_folder = settings.screenshot_folder
-        self.image_limits = settings.images.to_media()
-        self.presets = dict(settings.presets)
+        from grokterm.config.startup import StartupSettings
+
+        values = settings if isinstance(settings, StartupSettings) else StartupSettings.from_settings(settings)
+        self.default_model = values.default_model
+        self.api_style = values.api_style
+        self.base_url = values.base_url
+        self.system_prompt = values.system_prompt
+        self.render_interval = values.render_interval_ms / 1000
+        self.read_timeout = values.read_timeout_s
+        self.max_retries = values.max_retries
+        self.theme = values.theme
+        self.keymap = dict(values.keymap)
+        self.lazy_window = values.lazy_window
+        self.code_theme = values.code_theme
+        self.image_model = values.image_model
+        self.screenshot_folder = values.screenshot_folder
+        self.image_limits = values.image_limits
+        self.presets = dict(values.presets)
         return self
 
     def __setattr__(self, name: str, value: object) -> None:

@@ -20,9 +20,9 @@ def quiet_server_logs() -> None:
 
 def build_context(args: argparse.Namespace) -> AppContext:
     from grokterm import config
-    from grokterm.config.settings import load_settings_quietly
+    from grokterm.config.startup import load_startup_settings
 
-    settings = load_settings_quietly()
+    settings = load_startup_settings()  # pydantic validates config.toml only when the file changed
     context = AppContext(api_key=None).apply_settings(settings)
     context.config_warnings = list(settings.warnings)
     if getattr(args, "demo", False):
@@ -49,8 +49,12 @@ def build_context(args: argparse.Namespace) -> AppContext:
 
 
 def run_tui(args: argparse.Namespace) -> int:
+    from grokterm.ui import terminal_graphics
+
+    terminal_graphics.probe()  # asks the terminal while the app's modules import
     from grokterm.ui.app import GrokApp
 
+    terminal_graphics.wait_for_probe()  # done before anything else may read the terminal
     context = build_context(args)
     app = GrokApp(context)
     app.run()

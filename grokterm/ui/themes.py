@@ -8,12 +8,12 @@ the format is documented in themes/README.md and in each bundled file's header.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from textual.color import Color, ColorParseError
 from textual.theme import Theme
 
@@ -67,51 +67,55 @@ class ThemeSpec:
         return self.code_theme or (DARK_CODE_THEME if self.dark else LIGHT_CODE_THEME)
 
 
-class _ThemeFile(BaseModel):
-    """Validation of one file; unknown keys are errors so typos are reported, not ignored."""
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+_OPTIONAL_TEXT = ("code_theme", *_COLOUR_FIELDS[1:])
+_FRACTIONS = ("luminosity_spread", "text_alpha")
+_KNOWN_KEYS = {"name", "primary", "dark", "variables", *_OPTIONAL_TEXT, *_FRACTIONS}
 
-    model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-    primary: str
-    dark: bool = True
-    code_theme: str | None = None
-    secondary: str | None = None
-    accent: str | None = None
-    foreground: str | None = None
-    background: str | None = None
-    surface: str | None = None
-    panel: str | None = None
-    boost: str | None = None
-    warning: str | None = None
-    error: str | None = None
-    success: str | None = None
-    luminosity_spread: float | None = Field(None, ge=0, le=1)
-    text_alpha: float | None = Field(None, ge=0, le=1)
-    variables: dict[str, str] = Field(default_factory=dict)
+def _theme_problems(data: dict[str, Any]) -> list[str]:
+    """What is wrong with one theme file's table, one "key: reason" each (empty when it is fine).
 
-    @field_validator(*_COLOUR_FIELDS)
-    @classmethod
-    def _colour(cls, value: str | None) -> str | None:
-        if value is not None:
+    Checked by hand rather than with pydantic: themes load before the first frame, and the
+    validation library costs more to import than the whole first screen costs to draw.
+    Unknown keys are errors so typos are reported, not ignored.
+    """
+    problems = [f"{key}: unknown key" for key in data if key not in _KNOWN_KEYS]
+    for key in ("name", "primary"):
+        if key not in data:
+            problems.append(f"{key}: Field required")
+    name = data.get("name")
+    if "name" in data and not (isinstance(name, str) and _NAME.match(name)):
+        problems.append(f"name: must be letters, digits, '_', '.' or '-' (got {name!r})")
+    for key in ("primary", *_OPTIONAL_TEXT):
+        value = data.get(key)
+        if value is None and key != "primary":
+            continue
+        if key in data and not isinstance(value, str):
+            problems.append(f"{key}: Input should be a valid string")
+        elif key in data and key in _COLOUR_FIELDS:
             try:
                 Color.parse(value)
             except ColorParseError:
-                raise ValueError(f"{value!r} is not a colour (use #RRGGBB, rgb(...), or a colour name)") from None
-        return value
-
-    @field_validator("code_theme")
-    @classmethod
-    def _pygments_style(cls, value: str | None) -> str | None:
-        if value is not None:
+                problems.append(f"{key}: {value!r} is not a colour (use #RRGGBB, rgb(...), or a colour name)")
+        elif key == "code_theme":
             from pygments.styles import get_style_by_name
             from pygments.util import ClassNotFound
 
             try:
                 get_style_by_name(value)
             except ClassNotFound:
-                raise ValueError(f"unknown Pygments style {value!r}") from None
-        return value
+                problems.append(f"code_theme: unknown Pygments style {value!r}")
+    if "dark" in data and not isinstance(data["dark"], bool):
+        problems.append("dark: Input should be true or false")
+    for key in _FRACTIONS:
+        value = data.get(key)
+        if key in data and (isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1):
+            problems.append(f"{key}: Input should be a number from 0 to 1 (got {value!r})")
+    variables = data.get("variables", {})
+    if not isinstance(variables, dict) or not all(isinstance(v, str) for v in variables.values()):
+        problems.append("variables: Input should be a table of strings")
+    return problems
 
 
 def default_theme_folders() -> list[Path]:
@@ -127,16 +131,11 @@ def load_theme_file(path: Path) -> ThemeSpec:
         raise ValueError(f"not valid TOML: {exc}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ValueError(f"cannot read: {exc}") from None
-    try:
-        parsed = _ThemeFile.model_validate(data)
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or 'file'}: "
-            + ("unknown key" if err["type"] == "extra_forbidden" else err["msg"])
-            for err in exc.errors()
-        )
-        raise ValueError(problems) from None
-    return ThemeSpec(**parsed.model_dump(), source=path)
+    problems = _theme_problems(data)
+    if problems:
+        raise ValueError("; ".join(problems))
+    fractions = {key: float(data[key]) for key in _FRACTIONS if key in data}
+    return ThemeSpec(**{**data, **fractions, "variables": dict(data.get("variables", {}))}, source=path)
 
 
 def load_theme_files(folders: list[Path]) -> tuple[list[ThemeSpec], list[str]]:

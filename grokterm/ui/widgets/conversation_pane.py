@@ -19,6 +19,8 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
+from textual.css.query import NoMatches
+from textual.geometry import Size
 from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Button, Static
@@ -33,6 +35,7 @@ from grokterm.chat import edits
 from grokterm.chat.sources import load_search_settings, reply_sources
 from grokterm.store import StoreError
 from grokterm.ui import attach, imagegen
+from grokterm.ui.frames import after_next_frame
 from grokterm.ui.markdown_lines import MarkdownLines
 from grokterm.ui.message_data import MessageData
 from grokterm.ui.render import plain
@@ -79,6 +82,17 @@ YIELD_EVERY = 0.008  # seconds of stream handling before the event loop gets a t
 CODE_BLOCK = re.compile(r"```[^\n]*\n(.*?)```", re.S)
 
 
+class MessageList(VerticalScroll):
+    """The scrolling list of messages. While a reply streams, a change of its size costs one layout, not
+    two (see LayoutOnce); otherwise Textual's second layout is kept (a focused message's scroll into view
+    depends on its timing)."""
+
+    streaming = False  # set by the pane while a reply streams
+
+    def _size_updated(self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True) -> bool:
+        return super()._size_updated(size, virtual_size, container_size, layout=layout and not self.streaming)
+
+
 class ConversationPane(Vertical):
     """Messages above, composer below; owns the conversation's streaming worker."""
 
@@ -109,7 +123,7 @@ class ConversationPane(Vertical):
 
     # -- layout ------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="message-list"):
+        with MessageList(classes="message-list"):
             yield Button("▲ load earlier messages", classes="load-earlier")
         with Vertical(classes="composer-area"):
             yield AttachmentChips(classes="attachment-chips")
@@ -117,8 +131,8 @@ class ConversationPane(Vertical):
             yield Static("", classes="composer-status")
 
     @property
-    def message_list(self) -> VerticalScroll:
-        return self.query_one(".message-list", VerticalScroll)
+    def message_list(self) -> MessageList:
+        return self.query_one(".message-list", MessageList)
 
     @property
     def composer(self) -> Composer:
@@ -153,20 +167,101 @@ class ConversationPane(Vertical):
     @work(exclusive=True, group="history")
     async def load_history(self) -> None:
         """Read and mount only the newest `lazy_window` messages (a LIMIT query), so opening a
-        conversation costs the same at 100 or 100,000 messages; older pages load on demand."""
+        conversation costs the same at 100 or 100,000 messages; older pages load on demand.
+
+        The messages that fill the screen are rendered (in a thread) and shown first; the rest of
+        the page is rendered and mounted above them after that frame."""
+        try:
+            await self._load_history()
+        except NoMatches:
+            if self.is_attached:
+                raise
+            log.debug("the tab closed while its history loaded", exc_info=True)
+
+    async def _load_history(self) -> None:
         window = grok_app(self).context.lazy_window
         self.messages, more = await asyncio.to_thread(self._read_page, None, window)
         self._hidden_older = 1 if more else 0  # the exact count comes with the totals, just below
         await self._load_sources(self.messages)
         await self._load_thumbnails(self.messages)
-        widgets = await self._ready_widgets(self.messages)
-        if widgets:
-            await self.message_list.mount_all(widgets)
-        self._update_load_earlier()
+        await self._laid_out()
+        widgets = [self._finished_widget(m) for m in self.messages]
+        shown = await self._render_first_screen(widgets)
+        if shown:
+            await self.message_list.mount_all(shown)
         self.message_list.scroll_end(animate=False, immediate=True)
         self.post_message(self.Changed(self))
+        rest = widgets[: len(widgets) - len(shown)]
+        if rest:
+            await self._prerender(rest)
+            await self.message_list.mount_all(rest, before=shown[0])
+        self._update_load_earlier()  # only now: "load earlier" mounts above the oldest message mounted
         if more:
             await self._count_older()
+
+    async def _laid_out(self) -> None:
+        """Wait (a few frames at most) until the message list's size is known: a pane opened a moment
+        ago has not been laid out yet, and history is rendered at the width it will be shown at. Its
+        siblings (the other tabs) have the same size, so usually there is nothing to wait for."""
+        for _ in range(5):
+            if self._list_geometry()[0] > 0 or not self.is_attached or not await after_next_frame(self):
+                return
+
+    def _list_geometry(self) -> tuple[int, int, int]:
+        """(message width with a scrollbar, without one, list height) of this pane's message list, or of
+        another tab's when this one has no size yet (just opened, or a hidden tab): all tabs share it."""
+        try:
+            if self.message_list.size.width > MESSAGE_GUTTER or not self.is_attached:
+                panes = [self]
+            else:
+                panes = [pane for pane in self.screen.query(ConversationPane) if pane is not self]
+        except NoMatches:  # this tab is being closed
+            return 0, 0, 0
+        for pane in panes:
+            try:
+                narrow = pane.message_width(scrollbar=True)
+                if narrow > 0:
+                    return narrow, pane.message_width(scrollbar=False), pane.message_list.size.height
+            except NoMatches:  # a tab being closed: its children are gone
+                continue
+        return 0, 0, 0
+
+    async def _render_first_screen(self, widgets: list[FinishedMessage]) -> list[FinishedMessage]:
+        """The newest widgets that fill the message list, rendered in a thread at their width.
+
+        A list that will scroll gets its scrollbar before they mount: laid out without it first,
+        every message would be rendered on the event loop at the wider width, then again."""
+        listing, console = self.message_list, self.app.console
+        narrow, wide, rows = self._list_geometry()
+        if narrow <= 0:
+            return widgets  # no size known: they render when shown
+
+        def first_screen() -> tuple[int, bool]:
+            used = 0
+            for count, widget in enumerate(reversed(widgets), 1):  # newest first: they are the ones on screen
+                used += len(widget.lines_for(narrow, console)) + 1  # + the margin between messages
+                if used > rows:
+                    return count, True
+            if wide != narrow:  # it all fits: no scrollbar, the full width
+                for widget in widgets:
+                    widget.prerender(wide, console)
+            return len(widgets), False
+
+        count, overflows = await asyncio.to_thread(first_screen)
+        if overflows and listing.styles.overflow_y == "auto":
+            listing.show_vertical_scrollbar = True
+        return widgets[len(widgets) - count:]
+
+    async def _prerender(self, widgets: list[FinishedMessage]) -> None:
+        width, console = self.message_width(), self.app.console
+        if width <= 0:  # not laid out yet: as another tab is, with the scrollbar a long list will have
+            width = self._list_geometry()[0]
+        if width > 0:
+            def prerender() -> None:
+                for widget in reversed(widgets):  # newest first: they are the ones on screen
+                    widget.prerender(width, console)
+
+            await asyncio.to_thread(prerender)
 
     def _store(self) -> Store:
         """The store, which start-up opens before the client (the first frame needs only the store)."""
@@ -219,27 +314,24 @@ class ConversationPane(Vertical):
         """Message widgets whose lines are already rendered (in a thread) at the width they will have,
         so mounting them renders no Markdown on the event loop."""
         widgets = [self._finished_widget(m) for m in messages]
-        width, console = self.message_width(), self.app.console
-        if width <= 0:
-            return widgets  # the width is unknown until the pane is laid out: they render when shown
-
-        def prerender() -> None:
-            for widget in reversed(widgets):  # newest first: they are the ones on screen
-                widget.prerender(width, console)
-
-        await asyncio.to_thread(prerender)
+        await self._prerender(widgets)  # width unknown (pane not laid out yet): they render when shown
         return widgets
 
-    def message_width(self) -> int:
-        """The content width a message widget gets in this pane's list (learnt from a mounted one)."""
-        for widget in self.query(FinishedMessage):
-            if widget.content_region.width > 0:
-                return widget.content_region.width
+    def message_width(self, scrollbar: bool | None = None) -> int:
+        """The content width a message widget gets in this pane's list: learnt from a mounted one, else
+        from the list's size (with or without a vertical scrollbar; None: as the list is now)."""
+        if scrollbar is None:
+            for widget in self.query(FinishedMessage):
+                if widget.content_region.width > 0:
+                    return widget.content_region.width
         listing = self.message_list
         if listing.size.width <= MESSAGE_GUTTER:
             return 0  # not laid out yet: no guess (a width-1 guess rendered every line one letter wide)
-        scrollbar = listing.styles.scrollbar_size_vertical
-        return max(1, listing.size.width - listing.styles.gutter.width - scrollbar - MESSAGE_GUTTER)
+        if scrollbar is None:
+            scrollbar = listing.show_vertical_scrollbar
+        bar = listing.styles.scrollbar_size_vertical if scrollbar else 0
+        # size is the content area: the list's padding is already left out
+        return max(1, listing.size.width - bar - MESSAGE_GUTTER)
 
     async def _load_thumbnails(self, messages: list[MessageData]) -> None:
         """Thumbnails of stored images for the messages about to be mounted (Pillow in a thread)."""
@@ -402,6 +494,7 @@ class ConversationPane(Vertical):
                                           code_theme=grok_app(self).code_theme)
         await self.message_list.mount(self.streaming)
         self.message_list.anchor()
+        self.message_list.streaming = True
         return self.streaming
 
     def _countdown(self, streaming: StreamingMessage, event: Retrying) -> None:
@@ -424,7 +517,8 @@ class ConversationPane(Vertical):
         streaming, self.streaming = self.streaming, None
         if streaming is None:
             return
-        await streaming.finish()
+        for listing in self.query(MessageList):  # (none when the tab is closing)
+            listing.streaming = False
         self.tool_status = ""
         store, reply_id, conversation_id = services(self).store, self.reply_id, self.conversation.id
 
@@ -445,7 +539,11 @@ class ConversationPane(Vertical):
                 conversation = None
             return row, found, conversation
 
-        row, found, conversation = await asyncio.to_thread(read_back)
+        # the row is final already (the runner wrote it before Completed/Failed, or when the turn was
+        # closed after esc): read it while the live reply renders its last lines
+        reading = asyncio.ensure_future(asyncio.to_thread(read_back))
+        await streaming.finish()
+        row, found, conversation = await reading
         data = (grok_app(self).message_data(row) if row is not None
                 else MessageData(None, "assistant", streaming.text, status=how))
         if row is not None:

@@ -1,11 +1,11 @@
 """Pictures in the terminal: chip thumbnails, the attach screen's preview, history thumbnails.
 
-Drawing goes through textual-image, which picks the best method the terminal
-offers (Sixel, the kitty graphics protocol, else coloured half-cells). It asks
-the terminal when it is imported, which only works before Textual owns
-stdin — so this module is imported with the conversation pane, at start-up.
-Headless apps (tests, snapshots) always use half-cells, which draw the same
-everywhere. Widgets get small, already decoded thumbnails (made in threads by
+Drawing goes through textual-image, with the best method the terminal offers
+(Sixel, the kitty graphics protocol, else coloured half-cells) as the launcher
+found it before Textual took the terminal (grokterm.ui.terminal_graphics).
+textual-image and Pillow are imported when the first picture is drawn, not at
+start-up. Headless apps (tests, snapshots) always use half-cells, which draw
+the same everywhere. Widgets get small, already decoded thumbnails (made in threads by
 grokterm.ui.thumbnails), so drawing a frame never decodes a file.
 """
 
@@ -22,15 +22,14 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import Static
-from textual_image.renderable.halfcell import Image as HalfcellRenderable
-from textual_image.widget import HalfcellImage
-from textual_image.widget import Image as AutoImage
 
 from grokterm.media import ImageError
 from grokterm.ui.render import plain
+from grokterm.ui.terminal_graphics import image_widget_class, import_textual_image
 
 if TYPE_CHECKING:
     from PIL.Image import Image as PILImage
+    from textual_image.renderable.halfcell import Image as HalfcellRenderable
 
 
 def cell_size(picture: PILImage, rows: int, max_cols: int) -> tuple[int, int]:
@@ -46,7 +45,7 @@ def cell_size(picture: PILImage, rows: int, max_cols: int) -> tuple[int, int]:
 def picture_widget(picture: PILImage, *, rows: int, max_cols: int, headless: bool,
                    classes: str | None = None) -> Widget:
     """A textual-image widget of exactly the size `cell_size` gives (half-cells when headless)."""
-    kind = HalfcellImage if headless else AutoImage
+    kind = image_widget_class(headless)
     widget = kind(picture, classes=classes)
     cols, rows = cell_size(picture, rows, max_cols)
     widget.styles.width = cols
@@ -56,6 +55,9 @@ def picture_widget(picture: PILImage, *, rows: int, max_cols: int, headless: boo
 
 def picture_renderable(picture: PILImage, *, rows: int, max_cols: int) -> HalfcellRenderable:
     """A Rich renderable (half-cells) for places that draw one renderable, like finished messages."""
+    import_textual_image()
+    from textual_image.renderable.halfcell import Image as HalfcellRenderable
+
     cols, rows = cell_size(picture, rows, max_cols)
     return HalfcellRenderable(picture, width=cols, height=rows)
 

@@ -17,6 +17,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from grokterm.ui.markdown_lines import Line, View, as_strip
+from grokterm.ui.widgets.layout_once import LayoutOnce
 
 
 def fit(line: Line, width: int) -> Strip:
@@ -26,7 +27,7 @@ def fit(line: Line, width: int) -> Strip:
     return strip if strip.cell_length == width else strip.crop_extend(0, width, None)
 
 
-class LineView(Widget):
+class LineView(LayoutOnce, Widget):
     """Shows one or more lists of ready lines, one after another."""
 
     DEFAULT_CSS = """

@@ -9,9 +9,10 @@ scrolls up to them (then the next step renders them) or the finished message ren
 The event loop only swaps the ready lines into one `LineView`, so a keystroke never waits behind
 Markdown work, however long the reply.
 
-Cadence adapts: a step starts at most every `interval` seconds and only when text arrived; when a
-step takes longer (a long code block in the tail), the next one simply starts later. When the reply
-ends the pane swaps this widget for a FinishedMessage that reuses the same blocks (no re-render).
+Cadence adapts: a step starts at most every `interval` seconds (twice that for a fast reply) and only
+when text arrived; when a step takes longer (a long code block in the tail), the next one simply starts
+later. When the reply ends the pane swaps this widget for a FinishedMessage that reuses the same blocks
+(no re-render).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from textual.widgets import Collapsible, Static
 from grokterm.sanitize import StreamSanitizer
 from grokterm.ui.markdown_lines import MarkdownLines, View, block_strips, last_split_point, seam, split_blocks
 from grokterm.ui.render import plain, safe_text
+from grokterm.ui.widgets.layout_once import LayoutOnce
 from grokterm.ui.widgets.line_view import LineView
 
 
@@ -41,11 +43,12 @@ def safe_split_point(text: str) -> int:
 
 BUDGET_MARGIN = 8  # lines rendered beyond the screen's height at the bottom of the live reply
 MAX_GAP = 0.25  # seconds: the longest gap between render steps when the event loop is saturated
+FAST_PACE = 60  # tokens per second above which the live reply is redrawn half as often (see _least_gap)
 GROW_AHEAD = 0.5  # seconds of text the live reply's height makes room for at a time
 STATS_EVERY = 0.25  # seconds between updates of the "first token … · N tok/s" line
 
 
-class StreamingMessage(Vertical):
+class StreamingMessage(LayoutOnce, Vertical):
     """Header, collapsible live reasoning, the live reply's lines and a speed line."""
 
     def __init__(self, model: str | None, interval: float = 0.05, code_theme: str = "monokai") -> None:
@@ -163,7 +166,14 @@ class StreamingMessage(Vertical):
                 with contextlib.suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(self._stop.wait(), rest)
             late = max(0.0, loop.time() - planned)
-            self._gap = min(MAX_GAP, max(self.interval, self._gap / 2 + late * 4))
+            self._gap = min(MAX_GAP, max(self._least_gap(), self._gap / 2 + late * 4))
+
+    def _least_gap(self) -> float:
+        """`interval`, or twice that once the reply comes faster than FAST_PACE: a slow reply then still
+        appears a token or two at a time, and a fast one, which nobody reads at 20 updates a second,
+        costs half the steps and frames (each a thread trip, a repaint and a write to the terminal)."""
+        rate = self.tokens_per_s or 0.0
+        return self.interval * 2 if rate > FAST_PACE else self.interval
 
     async def flush(self) -> None:
         """Render everything received so far now (tests and the end of the reply use it)."""
