@@ -556,6 +556,9 @@ class ConversationPane(Vertical):
         if conversation is not None:
             self.conversation = replace(conversation, draft=self.conversation.draft)
         finished = self._finished_widget(data, await streaming.final_body(data.text))
+        width = streaming.width or self.message_width()
+        if width and finished.has_cited_body():  # rendered whole (links on its markers): in a thread
+            await asyncio.to_thread(finished.prerender, width, self.app.console)
         await self.message_list.mount(finished, after=streaming)
         await streaming.remove()
         grok_app(self).show_in_sidebar(self, data)
@@ -682,7 +685,8 @@ class ConversationPane(Vertical):
         text = self.composer.text
         status = self.query_one(".composer-status", Static)
         if not text.strip():
-            status.update(self._status_hint())  # display-safe: status_line() builds it from plain()
+            # display-safe: status_line() builds it from plain(); one line (height 1): no layout
+            status.update(self._status_hint(), layout=False)
             return
         try:
             if getattr(self.app, "services", None) is None:
@@ -692,7 +696,9 @@ class ConversationPane(Vertical):
             log.debug("token estimate failed", exc_info=True)
             return
         line = Text(f"≈ {count:,} tokens before sending · ", style="dim")
-        status.update(line.append_text(self._status_hint()))  # display-safe: a literal Text + status_line()
+        # one line (height 1 in app.tcss): no layout of the screen for each estimate while the user types
+        # display-safe: a literal Text + status_line()
+        status.update(line.append_text(self._status_hint()), layout=False)
 
     def _status_hint(self) -> Text:
         """What this conversation sends with: model, system prompt (preset name), demo mode."""
@@ -708,7 +714,8 @@ class ConversationPane(Vertical):
         """Show the model / system prompt / demo line (the token estimate replaces it while typing)."""
         if not self.composer.text.strip():
             status = self.query_one(".composer-status", Static)
-            status.update(self._status_hint())  # display-safe: status_line() builds it from plain()
+            # display-safe: status_line() builds it from plain(); one line (height 1): no layout
+            status.update(self._status_hint(), layout=False)
 
     @on(Composer.PasteRefused)
     def _paste_refused(self, event: Composer.PasteRefused) -> None:
