@@ -556,6 +556,9 @@ class ConversationPane(Vertical):
         if conversation is not None:
             self.conversation = replace(conversation, draft=self.conversation.draft)
         finished = self._finished_widget(data, await streaming.final_body(data.text))
+        width = streaming.width or self.message_width()
+        if width and finished.has_cited_body():  # rendered whole (links on its markers): in a thread
+            await asyncio.to_thread(finished.prerender, width, self.app.console)
         await self.message_list.mount(finished, after=streaming)
         await streaming.remove()
         grok_app(self).show_in_sidebar(self, data)

@@ -113,6 +113,7 @@ class FinishedMessage(Widget, can_focus=True):
         text = "" if data.kind == "image" else data.text
         self.body = body if body is not None else MarkdownLines.of(text, code_theme)
         self._frame: tuple[int, list[Strip], list[Strip] | None, list[Strip]] = (-1, [], None, [])
+        self._cited: tuple[int, list[Strip] | None] = (-1, None)  # (width, the cited body's lines)
         self._rendered: tuple[tuple[int, int], list[Line]] = ((-1, -1), [])  # ((width, body version), lines)
         self._view: View | None = None  # the body's view when it holds drafts
         self._body_at = 0  # the body's first line
@@ -174,6 +175,11 @@ class FinishedMessage(Widget, can_focus=True):
         if d.text and citations and has_inline_citations(d.text):
             return reply_body(d.text, citations, self.code_theme)
         return None
+
+    def has_cited_body(self) -> bool:
+        """The body is rendered whole with its citation markers (not block by block)."""
+        d = self.data
+        return bool(d.text and d.sources is not None and d.sources.citations and has_inline_citations(d.text))
 
     def _sources(self) -> RenderableType | None:
         d = self.data
@@ -251,8 +257,10 @@ class FinishedMessage(Widget, can_focus=True):
         """(head lines, the cited body's lines or None, lines after the body) at `width`."""
         if self._frame[0] != width:
             head = render_strips(Group(*self._head()), console, width)
-            cited = self._cited_body()
-            cited_lines = render_strips(cited, console, width) if cited is not None else None
+            if self._cited[0] != width:  # kept when only the head changes (focus): it is the whole reply
+                cited = self._cited_body()
+                self._cited = (width, render_strips(cited, console, width) if cited is not None else None)
+            cited_lines = self._cited[1]
             after: list[Strip] = []
             sources = self._sources()
             if sources is not None:

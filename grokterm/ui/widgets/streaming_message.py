@@ -280,6 +280,11 @@ class StreamingMessage(LayoutOnce, Vertical):
             self._finished = True
             await self._step(final=True)
 
+    @property
+    def width(self) -> int:
+        """The width the reply's lines were last rendered at (0: never)."""
+        return self._width
+
     async def final_body(self, final_text: str) -> MarkdownLines:
         """The finished reply's body: the very blocks streaming rendered when the stored text is the
         text that streamed (otherwise rendered afresh, in a thread). Either way only the blocks at the
