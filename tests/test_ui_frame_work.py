@@ -7,6 +7,7 @@ height goes back to changing at every line, or if a step that adds a line repain
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import replace
 
 import pytest
@@ -15,6 +16,7 @@ from textual.app import App, ComposeResult
 from textual.geometry import Region
 from textual.screen import Screen
 from textual.strip import Strip
+from textual.worker import WorkerCancelled
 
 from grokterm.ui.widgets.finished_message import FinishedMessage
 from grokterm.ui.widgets.line_view import LineView
@@ -50,8 +52,11 @@ class Host(App):
         yield CountingLineView()
 
 
-def lines(count: int) -> list[Strip]:
-    return [Strip.blank(10) if i % 2 else Strip([]) for i in range(count)]
+def live_lines(pane) -> int:
+    """Lines the live reply shows (0 until it is mounted and composed: `body` would raise before)."""
+    live = pane.streaming
+    bodies = live.query(LineView) if live is not None and live.is_mounted else []
+    return bodies[0].line_count if bodies else 0
 
 
 async def test_a_growing_text_changes_height_once_every_grow_by_lines():
@@ -112,8 +117,7 @@ async def test_a_reply_streaming_at_a_steady_pace_lays_out_the_screen_a_few_time
             pane.composer.focus()
             pane.composer.load_text("!long 400")
             app.post_message(events.Key("enter", None))  # (pilot.press would wait for the whole reply)
-            await wait_until(pilot, lambda: pane.streaming is not None and pane.streaming.body.line_count > 0,
-                             what="the reply's first line")
+            await wait_until(pilot, lambda: live_lines(pane) > 0, what="the reply's first line")
             streaming[0] = True  # (mounting the reply and its first line are a few layouts per turn, not per line)
             live = pane.streaming
             assert isinstance(live, StreamingMessage) and pane.turn_worker is not None
@@ -177,16 +181,19 @@ async def test_while_a_reply_grows_the_list_follows_it_unless_the_user_scrolled_
         pane = await wait_started(app, pilot)
         listing = pane.message_list
 
-        async def start(prompt: str) -> StreamingMessage:
+        async def start(prompt: str) -> None:
+            previous = pane.turn_worker
             pane.composer.focus()
             pane.composer.load_text(prompt)
             app.post_message(events.Key("enter", None))
-            await wait_until(pilot, lambda: pane.streaming is not None and pane.streaming.body.line_count > 30,
-                             what="a reply taller than the view")
-            assert pane.streaming is not None
-            return pane.streaming
 
-        live = await start("!long 300")
+            def tall_or_over() -> bool:
+                worker = pane.turn_worker
+                return live_lines(pane) > 30 or (worker is not previous and worker is not None and worker.is_finished)
+
+            await wait_until(pilot, tall_or_over, what="a reply taller than the view")
+
+        await start("!long 600")
         await wait_until(pilot, lambda: listing.max_scroll_y > 0 and listing.scroll_y == listing.max_scroll_y,
                          what="the list at the bottom of the growing reply")
         assert pane.turn_worker is not None
@@ -194,13 +201,15 @@ async def test_while_a_reply_grows_the_list_follows_it_unless_the_user_scrolled_
         await pilot.pause()
         assert listing.scroll_y == listing.max_scroll_y  # the end of the finished reply is in view
 
-        live = await start("!long 500")
+        await start("!long 4000")  # (stopped below: long only so that it is still streaming under load)
         listing.scroll_home(animate=False, immediate=True)  # the user goes back up to read
-        lines = live.body.line_count
-        await wait_until(pilot, lambda: live.is_mounted and live.body.line_count > lines + 10,
-                         what="the reply to grow")
+        lines = live_lines(pane)
+        assert lines > 30
+        await wait_until(pilot, lambda: live_lines(pane) > lines + 10, what="the reply to grow")
         assert listing.scroll_y == 0
-        assert pane.turn_worker is not None
-        await pane.turn_worker.wait()
+        worker = pane.turn_worker
+        assert worker is not None and pane.stop_streaming()
+        with contextlib.suppress(WorkerCancelled):
+            await worker.wait()
         await pilot.pause()
         assert listing.scroll_y == 0
