@@ -235,6 +235,7 @@ class GrokApp(App):
         if ctx.demo:
             self.sub_title = "demo · built-in emulator"
         await self._reopen_tabs(conversations, active)
+        await self.chat.release_footer()  # the bindings are settled: the footer's keys are built once
         # The first frame needs none of the network side: the client, the pydantic wire models and
         # the runner are imported once it is drawn (in a thread, which would otherwise compete with
         # drawing it for the interpreter), while the conversation is already on screen.

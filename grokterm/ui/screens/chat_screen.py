@@ -67,7 +67,11 @@ class ChatScreen(Screen):
         with Horizontal(id="chat-body"):
             yield ConversationTabs(id="tabs")
             yield Sidebar(id="sidebar")
-        yield Footer()
+        yield Footer(hold=True)  # its keys are built once, when start-up has opened the tabs (release_footer)
+
+    async def release_footer(self) -> None:
+        for footer in self.query(Footer):
+            await footer.release()
 
     @property
     def tabs(self) -> TabbedContent:
