@@ -225,12 +225,21 @@ async def child_stream(base_url: str, tokens: int, earlier: int, tag: str, typin
         while worker is None:
             await asyncio.sleep(0.01)
             worker = pane.turn_worker
-        esc_to_stopped = None
+        esc_to_stopped = esc_to_shown = None
         if stop_after:
             from textual import events
             from textual.worker import WorkerCancelled
 
+            shown: list[float] = []
+
+            def note_stopped_shown() -> None:  # the first frame drawing the reply as stopped
+                if not shown and not pane.query("StreamingMessage") and any(
+                        getattr(w, "data", None) is not None and w.data.status == "stopped"
+                        for w in pane.query("FinishedMessage")):
+                    shown.append(time.perf_counter())
+
             await asyncio.sleep(stop_after)
+            frames.hooks.append(note_stopped_shown)
             pressed = time.perf_counter()
             app.post_message(events.Key("escape", None))
             while pane.streaming is not None or pane.is_streaming:  # bounded by the stream's length
@@ -239,6 +248,7 @@ async def child_stream(base_url: str, tokens: int, earlier: int, tag: str, typin
                 await worker.wait()
             await pilot.pause()
             esc_to_stopped = frames.times[-1] - pressed
+            esc_to_shown = shown[0] - pressed if shown else None
         else:
             await worker.wait()
         await pilot.pause()
@@ -256,7 +266,8 @@ async def child_stream(base_url: str, tokens: int, earlier: int, tag: str, typin
             "stall_streaming": monitor.longest(start, stream_end),
             "stall_end": monitor.longest(stream_end, end),
             "cpu_fraction": cpu / max(end - start, 1e-9), "seconds": end - start,
-            "keys": len(keys), "echo": echoes, "esc_to_stopped": esc_to_stopped, "events": stream_clock.events,
+            "keys": len(keys), "echo": echoes, "esc_to_stopped": esc_to_stopped,
+            "esc_to_shown": esc_to_shown, "events": stream_clock.events,
             "chars": len(pane.messages[-1].text),
             "objects": objects_before,
             "garbage": __import__("collections").Counter(
@@ -599,8 +610,10 @@ def main() -> None:
                   f" ({len(echoes)} of {sum(r['keys'] for r in runs)} keys echoed)")
         if "esc" in only:
             runs = results.get((name, "esc"), [])
+            first = [r["esc_to_shown"] for r in runs if r.get("esc_to_shown") is not None]
             print(f"  esc after 3 s of a 1,000 tok/s reply → stopped reply drawn: "
-                  f"{summary([r['esc_to_stopped'] for r in runs], 'ms', 1000)}; statuses {[r['status'] for r in runs]}")
+                  f"{summary([r['esc_to_stopped'] for r in runs], 'ms', 1000)} (last frame of the turn); first frame"
+                  f" showing it {summary(first, 'ms', 1000)}; statuses {[r['status'] for r in runs]}")
         if "cpu" in only:
             runs = results.get((name, "cpu"), [])
             cpu = summary([r["cpu_fraction"] for r in runs], "%", 100)

@@ -289,3 +289,33 @@ async def test_a_remote_api_cannot_point_image_downloads_at_this_machine(emulato
         assert "refused to fetch a generated image from 127.0.0.1" in str(refused.value)
         assert "loopback" in str(refused.value) and refused.value.exit_code == 14
         assert len([r for r in emulator.state.requests if r.method == "GET"]) == fetched
+
+
+async def test_a_compressed_picture_is_inflated_within_the_size_cap() -> None:
+    """A 64 MiB gzip bomb (64 KiB on the wire) stops at the cap without ever holding it: decoded in
+    bounded steps, peak Python memory stays far below the bomb's size."""
+    import gzip
+    import tracemalloc
+
+    bomb = gzip.compress(b"\xff\xd8\xff" + bytes(64 * 2**20), compresslevel=9)
+    small = gzip.compress(b"\xff\xd8\xffok")
+
+    async def body(data: bytes):
+        for start in range(0, len(data), 16384):
+            yield data[start:start + 16384]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        data = bomb if request.url.path == "/bomb" else small
+        return httpx.Response(200, headers={"content-encoding": "gzip"}, content=body(data))
+
+    guard = DownloadGuard(resolve=resolver({}))
+    async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as http:
+        assert await download_image(http, "https://imgen.example/ok", guard=guard) == b"\xff\xd8\xffok"
+        tracemalloc.start()
+        try:
+            with pytest.raises(MalformedResponseError, match="over 1 MiB"):
+                await download_image(http, "https://imgen.example/bomb", guard=guard, max_bytes=2**20)
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+    assert len(bomb) < 2**20 and peak < 8 * 2**20, peak

@@ -7,6 +7,9 @@ height goes back to changing at every line, or if a step that adds a line repain
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import pytest
 from textual import events
 from textual.app import App, ComposeResult
 from textual.geometry import Region
@@ -125,7 +128,7 @@ async def test_a_reply_streaming_at_a_steady_pace_lays_out_the_screen_a_few_time
     assert layouts[0] <= reply_lines // 3, (layouts[0], reply_lines)
 
 
-def test_a_fast_reply_is_redrawn_half_as_often():
+def test_a_fast_reply_is_redrawn_a_few_times_a_second():
     message = StreamingMessage("grok-4-0709", interval=0.05)
     assert message._least_gap() == 0.05  # nothing yet
     message._count_token(1)
@@ -133,4 +136,32 @@ def test_a_fast_reply_is_redrawn_half_as_often():
     message._count_token(19)
     assert message._least_gap() == 0.05  # 20 tok/s: a token or two per step
     message._count_token(130)
-    assert message._least_gap() == 0.1  # 150 tok/s: ten steps a second are plenty to read
+    assert message._least_gap() == pytest.approx(0.125, abs=0.005)  # 150 tok/s: 8 steps a second are plenty to read
+    message._count_token(850)
+    assert message._least_gap() == pytest.approx(0.2, abs=0.005)  # 1,000 tok/s: 5 a second
+
+
+async def test_the_status_line_under_the_composer_changes_without_a_layout(emulator, tmp_path):
+    """The one-line status (model, prompt, token estimate) is rewritten as the user types: a repaint of
+    that line, not a layout of the whole screen each time."""
+    app = make_app(emulator, tmp_path)
+    layouts = [0]
+    original = Screen._refresh_layout
+
+    def counting(screen, *args, **kwargs):
+        layouts[0] += 1
+        return original(screen, *args, **kwargs)
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await wait_started(app, pilot)
+        await pilot.pause()
+        Screen._refresh_layout = counting  # type: ignore[method-assign]
+        try:
+            pane.conversation = replace(pane.conversation, system_prompt="Be brief.")  # now "prompt: custom"
+            pane.refresh_status()
+            await pilot.pause()
+            await pilot.pause()
+        finally:
+            Screen._refresh_layout = original  # type: ignore[method-assign]
+        assert "custom" in str(pane.query_one(".composer-status").render())
+    assert layouts[0] == 0

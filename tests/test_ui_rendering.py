@@ -131,3 +131,38 @@ async def test_idle_rendering_fills_the_drafts_without_moving_the_view(monkeypat
         assert body.has(message.size.width)  # every block rendered now
         assert message.size.height > height_before  # the tables above the window grew
         assert top_lines() == before, "the view moved when the blocks above it were rendered"
+
+
+async def test_messages_render_their_drafts_when_idle_one_at_a_time(monkeypatch):
+    """After a resize many long messages hold drafts: the idle renderer fills them in turn (never two
+    threads of Markdown at once, which would stall the event loop), until all are rendered."""
+    monkeypatch.setattr(FinishedMessage, "IDLE_AFTER", None)
+    messages = [FinishedMessage(MessageData(i, "assistant", TALL), body=MarkdownLines.of(TALL)) for i in range(3)]
+    app = Host(*messages)
+    async with app.run_test(size=(80, 30)) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        assert not any(m.body.has(m.size.width) for m in messages)
+        busy, most = [0], [0]
+        lock = threading.Lock()
+        original = MarkdownLines.render_blocks
+
+        def counting(self, width, console, indices):
+            with lock:
+                busy[0] += 1
+                most[0] = max(most[0], busy[0])
+            try:
+                return original(self, width, console, indices)
+            finally:
+                with lock:
+                    busy[0] -= 1
+
+        monkeypatch.setattr(MarkdownLines, "render_blocks", counting)
+        monkeypatch.setattr(FinishedMessage, "IDLE_AFTER", 0)
+        monkeypatch.setattr(FinishedMessage, "IDLE_GAP", 0)
+        for message in messages:
+            message._start_idle_rendering()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert all(m.body.has(m.size.width) for m in messages)
+        assert most[0] == 1

@@ -139,6 +139,36 @@ async def test_reply_ends_with_numbered_sources_linked_from_inline_markers(emula
         assert "Sources" in widget_text(list(pane.query(FinishedMessage))[-1])
 
 
+async def test_a_cited_reply_is_rendered_off_the_event_loop_when_it_ends(emulator, tmp_path, monkeypatch) -> None:
+    """A reply with inline citations is rendered whole (its markers link to its sources), not block by
+    block: at the end of the reply that render happens in a thread, before the message is mounted, and
+    focusing it (a new head) does not render it again."""
+    import threading
+
+    from grokterm.ui.widgets import finished_message
+
+    on_loop: list[bool] = []
+    original = finished_message.render_strips
+
+    def spy(renderable, console, width):
+        if type(renderable).__name__ == "RenderCache":  # citations.reply_body
+            on_loop.append(threading.current_thread() is threading.main_thread())
+        return original(renderable, console, width)
+
+    monkeypatch.setattr(finished_message, "render_strips", spy)
+    app = make_app(emulator, tmp_path)
+    async with app.run_test(size=(140, 50)) as pilot:
+        pane = await wait_started(app, pilot)
+        await pilot.press("f3")
+        await send(pane, pilot, "latest xAI news !echo xAI builds Grok.")
+        reply = list(pane.query(FinishedMessage))[-1]
+        assert "[1]" in widget_text(reply)
+        reply.focus()
+        await pilot.pause()
+        assert "copy" in widget_text(reply)  # the focused head shows its keys
+    assert on_loop == [False], "the cited reply was rendered on the event loop"
+
+
 async def test_outside_urls_never_become_unsafe_links(emulator, tmp_path) -> None:
     store = Store(tmp_path / "grokterm.db")
     conv = store.create_conversation(title="t", model="grok-4-0709")

@@ -201,6 +201,7 @@ class MarkdownLines:
     version: int = 0
     _split: bool = False
     _views: dict[int, tuple[int, View]] = field(default_factory=dict)
+    _drafts: dict[int, dict[int, list[str]]] = field(default_factory=dict)  # width -> block -> draft lines
 
     @classmethod
     def of(cls, raw_text: str, code_theme: str = "monokai") -> MarkdownLines:
@@ -227,6 +228,8 @@ class MarkdownLines:
                 self.rendered.pop(next(iter(self.rendered)))
                 for old in [w for w in self._views if w not in self.rendered]:
                     del self._views[old]
+                for old in [w for w in self._drafts if w not in self.rendered]:
+                    del self._drafts[old]
             slots = self.rendered[width] = [None] * len(self.block_texts())
         return slots
 
@@ -246,9 +249,11 @@ class MarkdownLines:
 
     def put(self, width: int, rendered: list[tuple[int, list[Strip]]]) -> None:
         slots = self._slots(width)
+        drafts = self._drafts.get(width, {})
         for index, lines in rendered:
             if index < len(slots):
                 slots[index] = lines
+                drafts.pop(index, None)
         self.version += 1
 
     def lines(self, width: int, console: Console) -> list[Strip]:
@@ -267,11 +272,15 @@ class MarkdownLines:
             return cached[1]
         slots = self._slots(width)
         texts = self.block_texts()
+        drafts_here = self._drafts.setdefault(width, {})
         parts: list[list[Line]] = []
         draft_of = []
         for index, (text, rendered) in enumerate(zip(texts, slots, strict=True)):
             if rendered is None:
-                parts.append(cast(list[Line], draft_lines(text, width, first=index == 0)))
+                draft = drafts_here.get(index)
+                if draft is None:
+                    draft = drafts_here[index] = draft_lines(text, width, first=index == 0)
+                parts.append(cast(list[Line], draft))
                 draft_of.append(index)
             else:
                 parts.append(rendered)  # type: ignore[arg-type]

@@ -519,7 +519,6 @@ class ConversationPane(Vertical):
             return
         for listing in self.query(MessageList):  # (none when the tab is closing)
             listing.streaming = False
-        await streaming.finish()
         self.tool_status = ""
         store, reply_id, conversation_id = services(self).store, self.reply_id, self.conversation.id
 
@@ -540,7 +539,11 @@ class ConversationPane(Vertical):
                 conversation = None
             return row, found, conversation
 
-        row, found, conversation = await asyncio.to_thread(read_back)
+        # the row is final already (the runner wrote it before Completed/Failed, or when the turn was
+        # closed after esc): read it while the live reply renders its last lines
+        reading = asyncio.ensure_future(asyncio.to_thread(read_back))
+        await streaming.finish()
+        row, found, conversation = await reading
         data = (grok_app(self).message_data(row) if row is not None
                 else MessageData(None, "assistant", streaming.text, status=how))
         if row is not None:
@@ -553,6 +556,9 @@ class ConversationPane(Vertical):
         if conversation is not None:
             self.conversation = replace(conversation, draft=self.conversation.draft)
         finished = self._finished_widget(data, await streaming.final_body(data.text))
+        width = streaming.width or self.message_width()
+        if width and finished.has_cited_body():  # rendered whole (links on its markers): in a thread
+            await asyncio.to_thread(finished.prerender, width, self.app.console)
         await self.message_list.mount(finished, after=streaming)
         await streaming.remove()
         grok_app(self).show_in_sidebar(self, data)
@@ -679,7 +685,8 @@ class ConversationPane(Vertical):
         text = self.composer.text
         status = self.query_one(".composer-status", Static)
         if not text.strip():
-            status.update(self._status_hint())  # display-safe: status_line() builds it from plain()
+            # display-safe: status_line() builds it from plain(); one line (height 1): no layout
+            status.update(self._status_hint(), layout=False)
             return
         try:
             if getattr(self.app, "services", None) is None:
@@ -689,7 +696,9 @@ class ConversationPane(Vertical):
             log.debug("token estimate failed", exc_info=True)
             return
         line = Text(f"≈ {count:,} tokens before sending · ", style="dim")
-        status.update(line.append_text(self._status_hint()))  # display-safe: a literal Text + status_line()
+        # one line (height 1 in app.tcss): no layout of the screen for each estimate while the user types
+        # display-safe: a literal Text + status_line()
+        status.update(line.append_text(self._status_hint()), layout=False)
 
     def _status_hint(self) -> Text:
         """What this conversation sends with: model, system prompt (preset name), demo mode."""
@@ -705,7 +714,8 @@ class ConversationPane(Vertical):
         """Show the model / system prompt / demo line (the token estimate replaces it while typing)."""
         if not self.composer.text.strip():
             status = self.query_one(".composer-status", Static)
-            status.update(self._status_hint())  # display-safe: status_line() builds it from plain()
+            # display-safe: status_line() builds it from plain(); one line (height 1): no layout
+            status.update(self._status_hint(), layout=False)
 
     @on(Composer.PasteRefused)
     def _paste_refused(self, event: Composer.PasteRefused) -> None:

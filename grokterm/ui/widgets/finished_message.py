@@ -14,11 +14,13 @@ import asyncio
 import bisect
 import logging
 from itertools import zip_longest
+from weakref import WeakKeyDictionary
 
 from rich.console import Console, Group, RenderableType
 from rich.markdown import Markdown as RichMarkdown
 from rich.style import Style
 from rich.text import Text
+from textual.app import App
 from textual.binding import Binding
 from textual.geometry import Region, Size
 from textual.message import Message
@@ -39,6 +41,17 @@ GENERATED_ROWS = 12  # a generated picture in the conversation: 12 rows × up to
 GENERATED_COLS = 40
 
 RENDER_IN_THREAD_FROM = 2000  # characters: a shorter message renders in about a millisecond, on the spot
+
+_IDLE_LOCKS: WeakKeyDictionary[App, asyncio.Lock] = WeakKeyDictionary()
+
+
+def _idle_lock(app: App) -> asyncio.Lock:
+    """The app's one idle renderer: messages render their drafts in turn, never side by side."""
+    lock = _IDLE_LOCKS.get(app)
+    if lock is None:
+        lock = _IDLE_LOCKS[app] = asyncio.Lock()
+    return lock
+
 
 STATUS_NOTES = {
     "interrupted": "interrupted: the app stopped before the reply finished",
@@ -100,6 +113,7 @@ class FinishedMessage(Widget, can_focus=True):
         text = "" if data.kind == "image" else data.text
         self.body = body if body is not None else MarkdownLines.of(text, code_theme)
         self._frame: tuple[int, list[Strip], list[Strip] | None, list[Strip]] = (-1, [], None, [])
+        self._cited: tuple[int, list[Strip] | None] = (-1, None)  # (width, the cited body's lines)
         self._rendered: tuple[tuple[int, int], list[Line]] = ((-1, -1), [])  # ((width, body version), lines)
         self._view: View | None = None  # the body's view when it holds drafts
         self._body_at = 0  # the body's first line
@@ -161,6 +175,11 @@ class FinishedMessage(Widget, can_focus=True):
         if d.text and citations and has_inline_citations(d.text):
             return reply_body(d.text, citations, self.code_theme)
         return None
+
+    def has_cited_body(self) -> bool:
+        """The body is rendered whole with its citation markers (not block by block)."""
+        d = self.data
+        return bool(d.text and d.sources is not None and d.sources.citations and has_inline_citations(d.text))
 
     def _sources(self) -> RenderableType | None:
         d = self.data
@@ -238,8 +257,10 @@ class FinishedMessage(Widget, can_focus=True):
         """(head lines, the cited body's lines or None, lines after the body) at `width`."""
         if self._frame[0] != width:
             head = render_strips(Group(*self._head()), console, width)
-            cited = self._cited_body()
-            cited_lines = render_strips(cited, console, width) if cited is not None else None
+            if self._cited[0] != width:  # kept when only the head changes (focus): it is the whole reply
+                cited = self._cited_body()
+                self._cited = (width, render_strips(cited, console, width) if cited is not None else None)
+            cited_lines = self._cited[1]
             after: list[Strip] = []
             sources = self._sources()
             if sources is not None:
@@ -324,22 +345,23 @@ class FinishedMessage(Widget, can_focus=True):
         idle, so scrolling up later finds them ready (drafts are only a fallback)."""
         try:
             await asyncio.sleep(self.IDLE_AFTER or 0)
-            while self.is_mounted:
-                width = self._rendered[0][0]
-                if width <= 0 or self._view is None:
-                    return
-                if self._rendering:  # blocks on screen first
+            async with _idle_lock(self.app):  # one message at a time (a resize leaves many with drafts)
+                while self.is_mounted:
+                    width = self._rendered[0][0]
+                    if width <= 0 or self._view is None:
+                        return
+                    if self._rendering or self.screen.query("StreamingMessage"):  # the screen comes first
+                        await asyncio.sleep(self.IDLE_AFTER or self.IDLE_GAP)
+                        continue
+                    top = self._viewport_top()
+                    indices = self.body.nearest_missing(width, max(0, top - self._body_at), self.IDLE_BATCH)
+                    if not indices:
+                        return
+                    result = await asyncio.to_thread(self.body.render_blocks, width, self.app.console, indices)
+                    self.block_renders += len(result)
+                    if self._rendered[0][0] == width:
+                        self._swap_in(width, result)
                     await asyncio.sleep(self.IDLE_GAP)
-                    continue
-                top = self._viewport_top()
-                indices = self.body.nearest_missing(width, max(0, top - self._body_at), self.IDLE_BATCH)
-                if not indices:
-                    return
-                result = await asyncio.to_thread(self.body.render_blocks, width, self.app.console, indices)
-                self.block_renders += len(result)
-                if self._rendered[0][0] == width:
-                    self._swap_in(width, result)
-                await asyncio.sleep(self.IDLE_GAP)
         finally:
             self._idle = False
 

@@ -9,7 +9,7 @@ scrolls up to them (then the next step renders them) or the finished message ren
 The event loop only swaps the ready lines into one `LineView`, so a keystroke never waits behind
 Markdown work, however long the reply.
 
-Cadence adapts: a step starts at most every `interval` seconds (twice that for a fast reply) and only
+Cadence adapts: a step starts at most every `interval` seconds (up to 4× that for a fast reply) and only
 when text arrived; when a step takes longer (a long code block in the tail), the next one simply starts
 later. When the reply ends the pane swaps this widget for a FinishedMessage that reuses the same blocks
 (no re-render).
@@ -43,7 +43,8 @@ def safe_split_point(text: str) -> int:
 
 BUDGET_MARGIN = 8  # lines rendered beyond the screen's height at the bottom of the live reply
 MAX_GAP = 0.25  # seconds: the longest gap between render steps when the event loop is saturated
-FAST_PACE = 60  # tokens per second above which the live reply is redrawn half as often (see _least_gap)
+FAST_PACE = 60  # tokens per second above which the live reply is redrawn less often (see _least_gap)
+SLOWEST_STEP = 4  # at most this many render intervals between steps of a fast reply
 GROW_AHEAD = 0.5  # seconds of text the live reply's height makes room for at a time
 STATS_EVERY = 0.25  # seconds between updates of the "first token … · N tok/s" line
 
@@ -169,11 +170,12 @@ class StreamingMessage(LayoutOnce, Vertical):
             self._gap = min(MAX_GAP, max(self._least_gap(), self._gap / 2 + late * 4))
 
     def _least_gap(self) -> float:
-        """`interval`, or twice that once the reply comes faster than FAST_PACE: a slow reply then still
-        appears a token or two at a time, and a fast one, which nobody reads at 20 updates a second,
-        costs half the steps and frames (each a thread trip, a repaint and a write to the terminal)."""
+        """`interval` for a reply up to FAST_PACE tok/s (it appears a token or two at a time), then longer
+        in proportion to the pace, up to SLOWEST_STEP × `interval`: a fast reply, which nobody reads at 20
+        updates a second, gets a handful of updates a second (8 at 150 tok/s, 5 from 240 tok/s with the
+        default 50 ms), each a thread trip, a repaint and a write to the terminal fewer."""
         rate = self.tokens_per_s or 0.0
-        return self.interval * 2 if rate > FAST_PACE else self.interval
+        return self.interval * min(SLOWEST_STEP, max(1.0, rate / FAST_PACE))
 
     async def flush(self) -> None:
         """Render everything received so far now (tests and the end of the reply use it)."""
@@ -277,6 +279,11 @@ class StreamingMessage(LayoutOnce, Vertical):
         if not self._finished:
             self._finished = True
             await self._step(final=True)
+
+    @property
+    def width(self) -> int:
+        """The width the reply's lines were last rendered at (0: never)."""
+        return self._width
 
     async def final_body(self, final_text: str) -> MarkdownLines:
         """The finished reply's body: the very blocks streaming rendered when the stored text is the
