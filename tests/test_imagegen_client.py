@@ -243,7 +243,8 @@ async def test_every_hop_of_a_download_is_checked_before_it_is_fetched() -> None
                "/local": "http://localhost:631/", "/file": "file:///etc/passwd", "/ok": "https://cdn.example/pic"}
 
     def handler(request: httpx.Request) -> httpx.Response:
-        fetched.append(str(request.url))
+        # the URL as asked for (the Host header keeps the name); the connection goes to the checked address
+        fetched.append(f"{request.url.scheme}://{request.headers['host']}{request.url.raw_path.decode()}")
         if request.url.path in targets:
             return httpx.Response(302, headers={"location": targets[request.url.path]})
         if request.url.path.startswith("/loop"):
@@ -319,3 +320,64 @@ async def test_a_compressed_picture_is_inflated_within_the_size_cap() -> None:
         finally:
             tracemalloc.stop()
     assert len(bomb) < 2**20 and peak < 8 * 2**20, peak
+
+
+async def test_the_checked_addresses_are_the_ones_connected_to() -> None:
+    """No second DNS lookup (rebinding): a checked name is requested at its checked address, with the
+    name kept for the Host header and TLS (SNI and the certificate check); an address that refuses the
+    connection makes way for the next one; IP literals and allowed-local hosts go as they are."""
+    seen: list[tuple[str, str, str | None]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.host == "1.1.1.1":
+            raise httpx.ConnectError("refused")
+        seen.append((request.url.host, request.headers["host"], request.extensions.get("sni_hostname")))
+        return httpx.Response(200, content=b"\xff\xd8\xffok")
+
+    guard = DownloadGuard(resolve=resolver({"imgen.example": ["1.1.1.1", "2606:4700::1111"]}))
+    async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as http:
+        assert await download_image(http, "https://imgen.example:8443/p.jpg", guard=guard) == b"\xff\xd8\xffok"
+        await download_image(http, "https://8.8.4.4/p.jpg", guard=guard)
+        await download_image(http, "http://localhost:9/p.jpg", guard=DownloadGuard(allow_local=True))
+    assert seen == [("2606:4700::1111", "imgen.example:8443", "imgen.example"), ("8.8.4.4", "8.8.4.4", None),
+                    ("localhost", "localhost:9", None)]
+
+
+async def test_through_a_proxy_the_request_keeps_the_name(monkeypatch) -> None:
+    """A proxy from the environment connects by name itself (and may accept only names): the checked
+    name is then sent as it is; hosts in NO_PROXY are still pinned."""
+    from grokterm.xai.images import _send_pinned
+
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    monkeypatch.setenv("NO_PROXY", "direct.example")
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.host)
+        return httpx.Response(200, content=b"ok")
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as http:
+        for url in ("https://imgen.example/p.jpg", "https://direct.example/p.jpg"):
+            response = await _send_pinned(http, url, [PUBLIC])
+            await response.aclose()
+    assert seen == ["imgen.example", PUBLIC]
+
+
+async def test_a_pinned_request_reaches_the_checked_address_over_a_real_socket(emulator) -> None:
+    """Over real loopback HTTP: the name in the URL is never looked up (it does not exist), the
+    connection goes to the given address and the server sees the name in the Host header."""
+    from urllib.parse import urlsplit
+
+    from grokterm.xai.images import _send_pinned, download_client
+
+    async with client_for(emulator, max_retries=0) as client:
+        result = await client.generate_images(ImageRequest(prompt="a fox", response_format="url"))
+    served = urlsplit(result.images[0].url or "")
+    async with download_client(5.0, "grokterm-test") as http:
+        response = await _send_pinned(http, f"http://pictures.invalid:{served.port}{served.path}", ["127.0.0.1"])
+        try:
+            assert response.status_code == 200 and (await response.aread()) == result.images[0].data
+        finally:
+            await response.aclose()
+    fetch = [r for r in emulator.state.requests if r.method == "GET"][-1]
+    assert {k.lower(): v for k, v in fetch.headers.items()}["host"] == f"pictures.invalid:{served.port}"

@@ -444,3 +444,39 @@ async def test_a_paste_into_any_text_field_is_sanitised(emulator, tmp_path):
         app.post_message(events.Paste("ab\x1b[31mRED\x1b[0mcd\x1b]0;pwned\x07\x9b2J"))
         await wait_until(pilot, lambda: "cd" in field.value, what="the paste")
         assert field.value == "abREDcd"
+
+
+async def test_keys_typed_right_after_opening_from_the_finder_go_to_the_opened_tab(emulator, tmp_path):
+    from grokterm.store import Store
+
+    store = Store(tmp_path / "grokterm.db")
+    older = store.create_conversation(title="Sourdough", model="grok-4-0709")
+    store.add_message(older.id, "user", "hydration of a sourdough starter")
+    store.close()
+    app = make_app(emulator, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        first = await wait_started(app, pilot)
+        await pilot.press("ctrl+f")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConversationsScreen) and any(
+            e.conversation_id == older.id for e in app.screen.entries), what="the finder, with its rows")
+        finder = app.screen
+        finder.query_one("OptionList").highlighted = next(
+            i for i, e in enumerate(finder.entries) if e.conversation_id == older.id)
+        post_keys(app, "enter", "h", "i")
+        await wait_until(pilot, lambda: app.active_pane() not in (None, first) and app.screen is app.chat,
+                         what="the conversation opened")
+        opened = app.active_pane()
+        await wait_until(pilot, lambda: opened.composer.text == "hi", what="hi in the opened tab")
+        assert first.composer.text == "" and opened.conversation.id == older.id
+
+
+async def test_the_welcome_screen_offers_only_keys_that_work_there(emulator, tmp_path):
+    """Before the chat screen exists, ctrl+n, alt+w, ctrl+l … do nothing: the footer leaves them out."""
+    from textual.widgets._footer import FooterKey
+
+    app = make_app(emulator, tmp_path, api_key=None, show_welcome=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: bool(app.screen.query(FooterKey)), what="the welcome footer")
+        shown = {key.key for key in app.screen.query(FooterKey)}
+        assert "ctrl+q" in shown and "ctrl+d" in shown
+        assert not shown & {"ctrl+n", "alt+w", "ctrl+l", "ctrl+b", "escape", "ctrl+o", "ctrl+r", "ctrl+f"}

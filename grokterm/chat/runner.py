@@ -87,15 +87,17 @@ class TurnRunner:
                    model: str, search: SearchSettings | None = None) -> AsyncGenerator[TurnEvent | TurnSaved]:
         """Save the user's message (and images), then stream the reply."""
         new_images = [to_new_image(image) for image in images]
-        record = await asyncio.to_thread(
-            self.store.start_turn, text, model=model, conversation_id=conversation_id, images=new_images
-        )
-        user = await asyncio.to_thread(self.store.require_message, record.user_message_id)
-        reply = await asyncio.to_thread(self.store.require_message, record.assistant_message_id)
+
+        def save() -> tuple[int, MessageRow, MessageRow]:  # one trip to the store's thread, not three
+            record = self.store.start_turn(text, model=model, conversation_id=conversation_id, images=new_images)
+            return (record.conversation_id, self.store.require_message(record.user_message_id),
+                    self.store.require_message(record.assistant_message_id))
+
+        saved_in, user, reply = await asyncio.to_thread(save)
         yield TurnSaved(user, reply)
         # aclosing: closing this generator must close the inner one at once (so its final
         # row is written now), not whenever the garbage collector gets to it.
-        async with aclosing(self._stream(record.conversation_id, reply, model, search)) as events:
+        async with aclosing(self._stream(saved_in, reply, model, search)) as events:
             async for event in events:
                 yield event
 
@@ -126,9 +128,14 @@ class TurnRunner:
         take, a conversation near the model's context window).
 
         `search`: the conversation's search settings as the UI holds them (None: read them).
+        Everything is read in one trip to a thread (each trip waits for a busy event loop's next turn).
         """
-        conversation = await asyncio.to_thread(self.store.get_conversation, conversation_id)
-        rows = await asyncio.to_thread(self.store.list_messages, conversation_id)
+        return await asyncio.to_thread(self._prepare_turn_now, conversation_id, reply_id, model, search)
+
+    def _prepare_turn_now(self, conversation_id: int, reply_id: int, model: str,
+                          search: SearchSettings | None) -> tuple[TurnRequest, list[str]]:
+        conversation = self.store.get_conversation(conversation_id)
+        rows = self.store.list_messages(conversation_id)
         history: list[Message] = []
         system = self.default_system_prompt
         if conversation is not None and conversation.system_prompt is not None:
@@ -142,19 +149,19 @@ class TurnRunner:
                 continue
             if row.role == "assistant" and (row.status not in HISTORY_STATUSES or not row.text):
                 continue
-            images = tuple(await asyncio.to_thread(self._image_parts, row)) if row.role == "user" else ()
+            images = tuple(self._image_parts(row)) if row.role == "user" else ()
             history.append(Message(row.role, row.text, images))
         # The conversation's chain head is cleared whenever the server's context would be wrong
         # (system prompt changed, image turn sent unstored, head deleted): then send everything.
         previous = _chain_head(rows, reply_id) if conversation and conversation.last_response_id else None
         if previous is not None:
-            entry = await asyncio.to_thread(self.store.get_response_entry, previous)
+            entry = self.store.get_response_entry(previous)
             if entry is None or not entry.stored or entry.status != "live" or (
                     self.chain_since is not None and entry.created_at < self.chain_since):
                 previous = None  # not retrievable on the server: send the full history instead
         if search is None:
-            search = await asyncio.to_thread(load_search_settings, self.store, conversation_id)
-        options = await asyncio.to_thread(load_options, self.store, conversation_id)
+            search = load_search_settings(self.store, conversation_id)
+        options = load_options(self.store, conversation_id)
         effort, notice = effort_to_send(model, options.reasoning_effort, self.models)
         notices = [notice] if notice else []
         warning = context_warning(model, rows, reply_id, self.models)

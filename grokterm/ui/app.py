@@ -131,11 +131,15 @@ class GrokApp(App):
         await super().on_event(event)
 
     TAB_ACTIONS = frozenset({"new_conversation", "close_conversation", "next_tab", "previous_tab"})
+    CHAT_ACTIONS = frozenset(b.action for b in BINDINGS if isinstance(b, Binding) and b.action != "quit")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The tab keys are priority bindings (see BINDINGS); under a dialog they stay the dialog's
-        keys, as every app binding does without priority."""
+        keys, as every app binding does without priority. Before the chat screen exists (the
+        welcome screen) the chat keys do nothing, so the footer does not offer them."""
         if action in self.TAB_ACTIONS and self.screen.is_modal:
+            return False
+        if self.chat is None and action in self.CHAT_ACTIONS:
             return False
         return super().check_action(action, parameters)
 

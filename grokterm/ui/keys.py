@@ -18,8 +18,9 @@ Bracketed paste. Textual's parser reads a paste (`ESC[200~ … ESC[201~`) one ch
 with its key logic: an ESC inside the pasted text starts an "escape sequence" that is then replayed
 as keys (a pasted carriage return after it is enter, which sends the message) and the paste is cut
 there. `AltPrefixParser.feed` takes pastes out of the input before that logic sees them: everything
-between the markers, ESC included, becomes one `events.Paste`, never keys. The composer then shows
-pasted text through the sanitising path (`grokterm.sanitize.pasted_text`). A possible start marker
+between the markers, ESC included, becomes one `events.Paste`, never keys. The app then passes every
+paste through the sanitising path (`GrokApp.on_event`, `grokterm.sanitize.pasted_text`) before any
+widget sees it. It is also cheap: no per-character parsing (bench/bench_paste_parse.py). A possible start marker
 cut by the end of a read (`ESC`, `ESC[`, … `ESC[200`) is held until the next read or until the ESC
 delay has passed; then it is what it was before (escape, alt+[ …), with no extra wait.
 """
@@ -159,7 +160,7 @@ def unbound_alt_as_typed(event: events.Key, bound: Container[str], *, escape_fir
     ESC then a key, within the ESC delay, is what a terminal sends for alt+key; it is also what the
     user sends by pressing escape and typing at once (tmux joins them into one alt key when they
     come within its escape-time, 500 ms by default). When nothing is bound to that alt key, the
-    user pressed escape: it is delivered (esc stops a streaming reply, closes a dialog), then the
+    user pressed escape: it is delivered (esc stops a streaming reply), then the
     key, typed if it is a character (`typed_if_unbound`). Real alt keys (the kitty protocol, xterm's
     CSI 1;3x) never stand for an escape: only the key is typed. The caller passes
     `escape_first=False` where escape and the key could both close the same dialog (two dismissals

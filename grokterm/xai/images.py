@@ -16,8 +16,9 @@ The URL comes from the server, so it must not make grokterm a probe of the user'
 configured API base URL is itself on this machine (the emulator, `--demo`), `DownloadGuard`
 refuses every hop (the URL and each redirect, followed by hand, at most MAX_REDIRECTS) whose
 host is or resolves to a loopback, private, link-local, shared, multicast or otherwise
-non-public address. Known gap: the name is resolved again when connecting, so a DNS server
-that answers differently the second time (rebinding) is not caught.
+non-public address, and the request then connects to exactly the addresses it checked (the
+name is not resolved twice, so a DNS answer that changes in between cannot get round it) —
+except through a proxy from the environment, which connects by name itself.
 """
 
 from __future__ import annotations
@@ -238,14 +239,17 @@ class DownloadGuard:
     def for_base_url(cls, base_url: str) -> DownloadGuard:
         return cls(allow_local=is_loopback_url(base_url))
 
-    async def check(self, url: str) -> None:
-        """Raise ImageURLRefused unless `url` is http(s) to an address this guard allows."""
+    async def check(self, url: str) -> list[str]:
+        """Raise ImageURLRefused unless `url` is http(s) to an address this guard allows. Returns the
+        checked addresses of a host name, to connect to exactly those ([] when there is nothing to pin:
+        an IP literal, a name that does not resolve here, or local addresses allowed anyway)."""
         check_download_url(url)
         if self.allow_local:
-            return
+            return []
         parts = urlsplit(url)
         host = (parts.hostname or "").rstrip(".").lower()
         why = address_problem(host)
+        addresses: list[str] = []
         if why is None and (host == "localhost" or host.endswith(".localhost")):
             why = "this machine"
         if why is None and not _is_ip_literal(host):
@@ -254,9 +258,9 @@ class DownloadGuard:
             except ValueError:
                 raise MalformedResponseError("unreadable reply: a generated image URL has a bad port") from None
             try:
-                addresses = await self.resolve(host, port)
+                addresses = list(dict.fromkeys(await self.resolve(host, port)))
             except (OSError, UnicodeError):
-                return  # it cannot be reached either: the fetch fails with "cannot connect"
+                return []  # it cannot be reached either (or only through a proxy, which resolves it)
             for address in addresses:
                 if (why := address_problem(address)) is not None:
                     why = f"{why} ({address})"
@@ -266,6 +270,7 @@ class DownloadGuard:
                 f"refused to fetch a generated image from {host}: it is {why}. Images are fetched only from "
                 "public addresses unless the API base URL is itself on this machine (the emulator, --demo)"
             )
+        return addresses
 
 
 def _is_ip_literal(host: str) -> bool:
@@ -299,16 +304,18 @@ async def download_image(http: httpx.AsyncClient, url: str, *, guard: DownloadGu
     try:
         async with asyncio.timeout(seconds):
             for _hop in range(MAX_REDIRECTS + 1):
-                await guard.check(url)
+                addresses = await guard.check(url)
                 host = urlsplit(url).netloc
-                async with http.stream("GET", url, follow_redirects=False) as response:
+                response = await _send_pinned(http, url, addresses)
+                try:
                     if response.is_redirect:
-                        location = response.headers.get("location", "")
-                        url = str(response.url.join(location))
+                        url = str(httpx.URL(url).join(response.headers.get("location", "")))
                         continue
                     if response.status_code >= 400:
                         raise error_from_status(response.status_code, f"fetching a generated image from {host}")
                     return await _read_capped(response, host, max_bytes)
+                finally:
+                    await response.aclose()
             raise MalformedResponseError(f"too many redirects fetching a generated image from {host}")
     except TimeoutError:
         raise APITimeoutError(f"timed out fetching a generated image from {host} after {seconds:g} s") from None
@@ -320,6 +327,41 @@ async def download_image(http: httpx.AsyncClient, url: str, *, guard: DownloadGu
         raise APIConnectionError(
             f"cannot fetch a generated image from {host} ({str(exc) or type(exc).__name__})"
         ) from None
+
+
+def _through_proxy(http: httpx.AsyncClient, url: httpx.URL) -> bool:
+    """True when the environment's proxy settings (which httpx follows) send `url` through a proxy."""
+    import urllib.request
+
+    if not http.trust_env:
+        return False
+    proxies = urllib.request.getproxies_environment()
+    if not (proxies.get(url.scheme) or proxies.get("all")):
+        return False
+    return not urllib.request.proxy_bypass(url.host)  # NO_PROXY (and, off Linux, the system settings)
+
+
+async def _send_pinned(http: httpx.AsyncClient, url: str, addresses: list[str]) -> httpx.Response:
+    """GET `url` (streamed, no redirects) connecting only to `addresses`, the ones the guard checked,
+    one after the other while they refuse connections: the name is not resolved a second time, so a
+    DNS answer that changes after the check (rebinding) cannot redirect the request. The Host header
+    and TLS (SNI and certificate check, via httpcore's `sni_hostname`) still use the name."""
+    import httpx
+
+    target = httpx.URL(url)
+    if not addresses or _through_proxy(http, target):  # a proxy connects by name (and may allow only names)
+        return await http.send(http.build_request("GET", target), stream=True, follow_redirects=False)
+    failure: httpx.ConnectError | None = None
+    for address in addresses:
+        request = http.build_request("GET", target.copy_with(host=address.split("%", 1)[0]),
+                                     headers={"Host": target.netloc.decode("ascii")},
+                                     extensions={"sni_hostname": target.host})
+        try:
+            return await http.send(request, stream=True, follow_redirects=False)
+        except httpx.ConnectError as error:
+            failure = error
+    assert failure is not None
+    raise failure
 
 
 async def _read_capped(response: httpx.Response, host: str, max_bytes: int) -> bytes:

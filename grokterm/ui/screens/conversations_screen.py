@@ -55,6 +55,9 @@ class ConversationsScreen(ModalScreen[None]):
         Binding("escape", "close", "Close", id="conversations.close"),
         Binding("alt+a,f3", "toggle_archive", "Archive/unarchive", id="conversations.archive"),
         Binding("alt+t,ctrl+t", "toggle_show_archived", "Show archived", id="conversations.show_archived"),
+        # priority: opening runs as enter arrives, so keys typed right after it wait and reach the
+        # opened tab's composer, instead of the search field or the tab shown before
+        Binding("enter", "open", "Open", show=False, priority=True),
     ]
 
     def __init__(self) -> None:
@@ -111,8 +114,7 @@ class ConversationsScreen(ModalScreen[None]):
             return None
         return self.entries[options.highlighted]
 
-    @on(Input.Submitted, "#conversations-query")
-    async def _open_highlighted(self) -> None:
+    async def action_open(self) -> None:
         entry = self._highlighted()
         if entry is not None:
             await self._open(entry)
