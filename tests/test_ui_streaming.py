@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ui_helpers import wait_until
+
 from grokterm.ui.widgets.streaming_message import safe_split_point
 
 
@@ -240,7 +242,7 @@ async def test_a_streamed_reply_scrolled_up_to_renders_its_drafts():
         assert message.doc.rendered[message._width][0] is None  # the top scrolled past: a draft
         scroller.scroll_home(animate=False, immediate=True)
         await pilot.pause()
-        assert message._wanted, "drawing a draft did not ask for its block"
+        await wait_until(pilot, lambda: message._wanted, what="the drawn draft to ask for its block")
         await message.flush()
         await pilot.pause()
         assert message.doc.rendered[message._width][0] is not None

@@ -13,6 +13,7 @@ and most commands with `$XAI_API_KEY` set never need it.
 
 from __future__ import annotations
 
+import logging
 import os
 import shlex
 import subprocess
@@ -28,6 +29,8 @@ from grokterm.xai.urls import normalize_base_url
 if TYPE_CHECKING:
 
     pass
+
+log = logging.getLogger(__name__)
 
 KEYRING_SERVICE = "grokterm"
 KEYRING_USERNAME = "api-key"
@@ -86,6 +89,26 @@ def _keyring_call(action: str, func: Callable[..., Any], *args: str) -> Any:
         text = str(exc).strip()
         detail = redact(text.splitlines()[0].split(". ")[0] if text else type(exc).__name__, args)
         raise KeyringUnavailableError(f"OS keyring unavailable, cannot {action}: {detail}") from None
+
+
+def warm_keyring() -> Any:
+    """Start finding the OS keyring's backend in a thread and return the thread (join it before reading).
+
+    Why: keyring picks its backend by scanning every installed package's entry points, a tenth of a
+    second or more; the TUI does it while its own modules import instead of after. Reads nothing."""
+    import threading
+
+    def find_backend() -> None:
+        try:
+            import keyring
+
+            keyring.get_keyring()
+        except Exception:  # read_keyring_key reports keyring trouble when it asks
+            log.debug("keyring backend not found ahead", exc_info=True)
+
+    thread = threading.Thread(target=find_backend, name="keyring-warmup", daemon=True)
+    thread.start()
+    return thread
 
 
 def read_keyring_key() -> str | None:

@@ -231,14 +231,15 @@ class GrokApp(App):
     @work(exclusive=True, group="startup")
     async def start_services(self) -> None:
         ctx = self.context
-        store = self._opened_store = await asyncio.to_thread(self._open_store, ctx.db_path)
-        interrupted = await asyncio.to_thread(store.recover_interrupted)
+        # One trip to a thread for everything the first frame reads (each trip waits for the loop too).
+        store, interrupted, conversations, active = await asyncio.to_thread(self._open_and_read, ctx.db_path)
         self.run_store(self._sweep_orphan_images)  # in the background: start-up does not wait for it
         self.chat = ChatScreen()
         await self.push_screen(self.chat)
         if ctx.demo:
             self.sub_title = "demo · built-in emulator"
-        await self._reopen_tabs()
+        await self._reopen_tabs(conversations, active)
+        await self.chat.release_footer()  # the bindings are settled: the footer's keys are built once
         # The first frame needs none of the network side: the client, the pydantic wire models and
         # the runner are imported once it is drawn (in a thread, which would otherwise compete with
         # drawing it for the interpreter), while the conversation is already on screen.
@@ -263,13 +264,10 @@ class GrokApp(App):
 
     async def _first_frame_drawn(self) -> None:
         """Return once the chat screen has been painted (bounded: never holds start-up hostage)."""
-        if self.chat is None:
-            return
-        drawn = asyncio.Event()
-        if self.chat.call_after_refresh(drawn.set):
-            waiter = asyncio.ensure_future(drawn.wait())
-            await asyncio.wait([waiter], timeout=2.0)
-            waiter.cancel()
+        if self.chat is not None:
+            from grokterm.ui.frames import after_next_frame
+
+            await after_next_frame(self.chat)
 
     async def wait_ready(self) -> None:
         """Return once start-up (store, client, tabs) and every open tab's history have loaded.
@@ -286,19 +284,22 @@ class GrokApp(App):
                     except WorkerCancelled:  # replaced by a newer load: that one is awaited too
                         pass
 
-    async def _reopen_tabs(self) -> None:
-        store, chat = self.store, self.chat
+    def _open_and_read(self, path: Path) -> tuple[Store, list, list, int | None]:
+        """(In a thread.) Open the store, recover replies a crash interrupted, read the tabs to reopen."""
+        store = self._opened_store = self._open_store(path)  # kept first: closed at shutdown whatever follows
+        interrupted = store.recover_interrupted()
+        open_ids = store.ui_get(OPEN_TABS, None) or []
+        active = store.ui_get(ACTIVE_TAB, None)
+        conversations = [conv for conv in map(store.get_conversation, open_ids)
+                         if conv is not None and not conv.archived]
+        if not conversations:
+            conversations = [self._new_conversation_row()]
+        return store, interrupted, conversations, active
+
+    async def _reopen_tabs(self, conversations: list, active: int | None) -> None:
+        chat = self.chat
         if chat is None:
             return
-        open_ids = await asyncio.to_thread(store.ui_get, OPEN_TABS, None) or []
-        active = await asyncio.to_thread(store.ui_get, ACTIVE_TAB, None)
-        conversations = []
-        for conv_id in open_ids:
-            conv = await asyncio.to_thread(store.get_conversation, conv_id)
-            if conv is not None and not conv.archived:
-                conversations.append(conv)
-        if not conversations:
-            conversations = [await asyncio.to_thread(self._new_conversation_row)]
         for conv in conversations:
             await chat.open_conversation(conv, activate=conv.id == active)
         if active not in [c.id for c in conversations]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 
 from grokterm.secret import Secret
 from grokterm.ui.context import AppContext
@@ -48,13 +49,27 @@ def build_context(args: argparse.Namespace) -> AppContext:
     return context
 
 
+def keyring_will_be_asked(args: argparse.Namespace) -> bool:
+    """No key from the arguments or the environment: the launcher will look in the OS keyring."""
+    given = (getattr(args, "demo", False) or getattr(args, "api_key", None) or getattr(args, "api_key_file", None)
+             or os.environ.get("XAI_API_KEY", "").strip())
+    return not given
+
+
 def run_tui(args: argparse.Namespace) -> int:
     from grokterm.ui import terminal_graphics
 
     terminal_graphics.probe()  # asks the terminal while the app's modules import
+    warmup = None
+    if keyring_will_be_asked(args):
+        from grokterm.config.credentials import warm_keyring
+
+        warmup = warm_keyring()  # the keyring finds its backend meanwhile too
     from grokterm.ui.app import GrokApp
 
     terminal_graphics.wait_for_probe()  # done before anything else may read the terminal
+    if warmup is not None:
+        warmup.join(timeout=2.0)
     context = build_context(args)
     app = GrokApp(context)
     app.run()

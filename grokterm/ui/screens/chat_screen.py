@@ -11,12 +11,13 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, TabbedContent, TabPane
+from textual.widgets import TabbedContent, TabPane
 
 from grokterm.sanitize import display_line
 from grokterm.ui.safe import content
 from grokterm.ui.services import grok_app
 from grokterm.ui.widgets.conversation_pane import ConversationPane
+from grokterm.ui.widgets.footer import Footer
 from grokterm.ui.widgets.sidebar import Sidebar
 
 
@@ -66,7 +67,11 @@ class ChatScreen(Screen):
         with Horizontal(id="chat-body"):
             yield ConversationTabs(id="tabs")
             yield Sidebar(id="sidebar")
-        yield Footer()
+        yield Footer(hold=True)  # its keys are built once, when start-up has opened the tabs (release_footer)
+
+    async def release_footer(self) -> None:
+        for footer in self.query(Footer):
+            await footer.release()
 
     @property
     def tabs(self) -> TabbedContent:

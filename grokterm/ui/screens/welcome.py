@@ -7,9 +7,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Center, Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Markdown, Static
+from textual.widgets import Button, Input, Markdown, Static
 
 from grokterm.ui.safe import literal
+from grokterm.ui.widgets.footer import Footer
 
 WELCOME = """\
 # Welcome to grokterm
