@@ -21,7 +21,7 @@ from textual.worker import WorkerCancelled
 from grokterm.ui.widgets.finished_message import FinishedMessage
 from grokterm.ui.widgets.line_view import LineView
 from grokterm.ui.widgets.streaming_message import StreamingMessage
-from tests.ui_helpers import make_app, wait_started, wait_until
+from tests.ui_helpers import make_app, send, wait_started, wait_until
 
 
 class CountingLineView(LineView):
@@ -213,3 +213,22 @@ async def test_while_a_reply_grows_the_list_follows_it_unless_the_user_scrolled_
             await worker.wait()
         await pilot.pause()
         assert listing.scroll_y == 0
+
+
+async def test_a_conversation_that_starts_to_scroll_keeps_its_width(emulator, tmp_path):
+    """The list keeps its scrollbar's column from the start: when a first long reply overflows the view,
+    the text is not re-wrapped one scrollbar narrower (that re-rendered every line on screen at the end of
+    the reply, the last ~25 ms of a fast 20k-token reply)."""
+    app = make_app(emulator, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await wait_started(app, pilot)
+        listing = pane.message_list
+        empty_width = listing.scrollable_content_region.width
+        assert listing.max_scroll_y == 0  # nothing to scroll yet
+        await send(pane, pilot, "!long 600")
+        await pilot.pause()
+        assert listing.max_scroll_y > 0, "the reply should overflow the view"
+        assert listing.scrollable_content_region.width == empty_width
+        finished = pane.query(FinishedMessage).last()
+        assert finished.content_region.width < empty_width  # (the message sits inside the list's width)
+        assert pane.message_width() == pane.message_width(scrollbar=False) == finished.content_region.width

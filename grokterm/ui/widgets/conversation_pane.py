@@ -329,6 +329,8 @@ class ConversationPane(Vertical):
             return 0  # not laid out yet: no guess (a width-1 guess rendered every line one letter wide)
         if scrollbar is None:
             scrollbar = listing.show_vertical_scrollbar
+        if listing.styles.scrollbar_gutter == "stable":  # the scrollbar's column is kept even without one
+            scrollbar = True
         bar = listing.styles.scrollbar_size_vertical if scrollbar else 0
         # size is the content area: the list's padding is already left out
         return max(1, listing.size.width - bar - MESSAGE_GUTTER)
