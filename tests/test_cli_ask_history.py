@@ -13,6 +13,7 @@ from PIL import Image
 from test_cli_ask import ask
 
 from grokterm.store import Store
+from tests.cli_helpers import interrupt_once_answering
 
 
 def open_store() -> Store:
@@ -114,16 +115,8 @@ def test_ctrl_c_mid_stream_ends_the_line_keeps_the_reply_and_exits_130(emulator_
          "!long 4000"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=os.environ.copy(),
     )
-    try:
-        shown = process.stdout.read1(200)  # blocks until the answer has started
-        assert shown, process.stderr.read()
-        process.send_signal(signal.SIGINT)
-        rest, err = process.communicate(timeout=30)
-    finally:
-        if process.poll() is None:
-            process.kill()
-    out = (shown + rest).decode()
-    assert process.returncode == 130 and err.decode() == "grokterm: interrupted\n"
+    out, err = interrupt_once_answering(process)
+    assert process.returncode == 130 and err == "grokterm: interrupted\n"
     assert out.endswith("\n") and not out.endswith("\n\n")
     store = open_store()
     [conversation] = store.list_conversations()

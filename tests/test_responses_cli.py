@@ -18,6 +18,7 @@ from grokterm import paths
 from grokterm.chat.runner import TurnRunner
 from grokterm.store import Store
 from grokterm.xai.client import XAIClient
+from tests.cli_helpers import interrupt_once_answering
 
 MODEL = "grok-3"
 
@@ -151,8 +152,6 @@ async def test_list_filters_unstored_replies_as_the_browser_shows_them(emulator,
 
 
 async def test_ctrl_c_during_continue_ends_the_line_and_keeps_the_reply(emulator_factory):
-    import signal
-
     slow = emulator_factory(speed=60.0)
     store = Store(paths.database_file())
     try:
@@ -166,16 +165,8 @@ async def test_ctrl_c_during_continue_ends_the_line_and_keeps_the_reply(emulator
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
             env={**os.environ, "XAI_API_KEY": slow.api_key, "XAI_BASE_URL": slow.base_url},
         )
-        try:
-            shown = process.stdout.read1(200)  # blocks until the answer has started
-            assert shown, process.stderr.read()
-            process.send_signal(signal.SIGINT)
-            rest, err = process.communicate(timeout=30)
-        finally:
-            if process.poll() is None:
-                process.kill()
-        out = (shown + rest).decode()
-        assert process.returncode == 130 and err.decode().endswith("grokterm: interrupted\n")
+        out, err = interrupt_once_answering(process)
+        assert process.returncode == 130 and err.endswith("grokterm: interrupted\n")
         assert out.endswith("\n") and not out.endswith("\n\n")
         reply = store.list_messages(conversation.id)[-1]
         assert reply.status == "stopped" and reply.text.startswith(out.rstrip("\n")[:10])

@@ -28,19 +28,25 @@ class Host(App):
         pass
 
 
+def count_rebuilds(footer: TextualFooter) -> list[int]:
+    """A list that gets one entry each time `footer` rebuilds its keys (recompose)."""
+    calls: list[int] = []
+    original = footer.recompose
+
+    async def counted() -> None:
+        calls.append(1)
+        await original()
+
+    footer.recompose = counted  # type: ignore[method-assign]
+    return calls
+
+
 async def rebuilds_for_three_changes(footer_class: type[TextualFooter]) -> tuple[int, list[str]]:
     app = Host(footer_class)
     async with app.run_test() as pilot:
         await pilot.pause()
         footer = app.query_one(TextualFooter)
-        calls = []
-        original = footer.recompose
-
-        async def counted():
-            calls.append(1)
-            await original()
-
-        footer.recompose = counted  # type: ignore[method-assign]
+        calls = count_rebuilds(footer)
         for _ in range(3):
             app.screen.refresh_bindings()
         for _ in range(3):
@@ -61,14 +67,7 @@ async def test_a_held_footer_builds_its_keys_once_when_released():
     async with app.run_test() as pilot:
         await pilot.pause()
         footer = app.query_one(Footer)
-        calls = []
-        original = footer.recompose
-
-        async def counted():
-            calls.append(1)
-            await original()
-
-        footer.recompose = counted  # type: ignore[method-assign]
+        calls = count_rebuilds(footer)
         for _ in range(3):
             app.screen.refresh_bindings()
             await pilot.pause()
