@@ -280,6 +280,44 @@ async def test_keys_typed_right_after_ctrl_n_go_to_the_new_tab(emulator, tmp_pat
         assert second.composer.has_focus
 
 
+async def test_a_message_sent_before_the_new_tab_read_its_history_is_kept_and_shown_once(emulator, tmp_path,
+                                                                                          monkeypatch):
+    """ctrl+n, typing and enter at once: the turn starts while the new tab still reads its (empty) history.
+    The read is held until the turn has started; the turn must wait for it, or the read replaces the
+    pane's messages (the sent one vanished from them) or shows them twice."""
+    import threading
+
+    from grokterm.ui.widgets.conversation_pane import ConversationPane
+    from grokterm.ui.widgets.finished_message import FinishedMessage
+
+    app = make_app(emulator, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        first = await wait_started(app, pilot)
+        first.composer.focus()
+        await pilot.pause()
+        release = threading.Event()
+        read_page = ConversationPane._read_page
+
+        def held_read(pane, before_id, window):
+            if pane is not first:
+                release.wait(timeout=20)  # (bounded: the test fails rather than hangs)
+            return read_page(pane, before_id, window)
+
+        monkeypatch.setattr(ConversationPane, "_read_page", held_read)
+        post_keys(app, "ctrl+n", "n", "e", "w", "enter")
+        await wait_until(pilot, lambda: app.active_pane() not in (None, first), what="a second tab, active")
+        second = app.active_pane()
+        await wait_until(pilot, lambda: second.turn_worker is not None, what="enter to send in the new tab")
+        for _ in range(3):
+            await pilot.pause()
+        release.set()
+        await second.turn_worker.wait()
+        await pilot.pause()
+        assert [m.text for m in second.messages if m.role == "user"] == ["new"]
+        users = [w for w in second.query(FinishedMessage) if w.data.role == "user"]
+        assert len(users) == 1
+
+
 async def test_keys_typed_right_after_switching_or_closing_a_tab_go_to_the_tab_shown(emulator, tmp_path):
     app = make_app(emulator, tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:

@@ -8,6 +8,7 @@ work happens in workers; the pane only mounts widgets with the results.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import math
 import re
@@ -24,7 +25,7 @@ from textual.geometry import Size
 from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Button, Static
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
 
 if TYPE_CHECKING:
     from grokterm.chat.runner import TurnSaved
@@ -109,6 +110,7 @@ class ConversationPane(Vertical):
         self.messages: list[MessageData] = []
         self.streaming: StreamingMessage | None = None
         self.turn_worker: Worker | None = None
+        self.history_worker: Worker | None = None  # the first page of messages, read when mounted
         self.attachments: list = []  # grokterm.media PreparedImage, waiting to be sent
         self.submit_check = attach.SubmitCheck()  # typed image paths looked for before a send
         self._draft_timer: Timer | None = None
@@ -150,7 +152,7 @@ class ConversationPane(Vertical):
         self.query_one(".load-earlier").display = False
         self.refresh_status()
         self.message_list.anchor()
-        self.load_history()
+        self.history_worker = self.load_history()
 
     def on_unmount(self) -> None:
         """Closing a tab or quitting: the draft must be on disk now, not after a debounce."""
@@ -411,6 +413,12 @@ class ConversationPane(Vertical):
     async def _run_turn(self, text: str | None, images: list, retry_reply_id: int | None = None) -> None:
         if getattr(self.app, "services", None) is None:  # sent in the first instant: still importing
             await grok_app(self).services_ready.wait()
+        history = self.history_worker
+        if history is not None and history.state in (WorkerState.PENDING, WorkerState.RUNNING):
+            # sent right after the tab opened (ctrl+n, then typing at once): the history must be read and
+            # shown first, or its read would replace the turn's messages (and show them twice)
+            with contextlib.suppress(WorkerCancelled, WorkerFailed):
+                await history.wait()
         from grokterm.chat.runner import TurnSaved
 
         runner = services(self).runner
